@@ -1,0 +1,5 @@
+import sys
+
+from vqgeom.cli import main
+
+sys.exit(main())

@@ -1,0 +1,67 @@
+"""The ``vqgeom`` command. Each subcommand lives in its own module of this package and
+exposes ``add_parser(subparsers)`` (cheap: no heavy imports) and ``run(args) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+__all__ = ["main", "CLIError"]
+
+#: subcommand name -> module (in the order ``vqgeom --help`` lists them)
+COMMANDS = {
+    "verify": "vqgeom.cli.verify",
+    "info": "vqgeom.cli.info",
+    "kernel": "vqgeom.cli.kernel",
+    "regions": "vqgeom.cli.regions",
+    "counterexample": "vqgeom.cli.counterexample",
+    "figures": "vqgeom.cli.figures",
+}
+
+
+class CLIError(Exception):
+    """A user error in the command line: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vqgeom",
+        description="The exact geometry of ReLU networks: regions, partition distances, VQ-Kernels.",
+    )
+    from vqgeom import __version__
+
+    parser.add_argument("--version", action="version", version=f"vqgeom {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        mod = importlib.import_module(module)
+        p = mod.add_parser(sub)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``vqgeom`` console script; returns the exit code."""
+    from vqgeom.errors import VQGeomError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_run", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        code = args._run(args)
+    except KeyboardInterrupt:
+        print("vqgeom: interrupted", file=sys.stderr)
+        return 130
+    except (CLIError, VQGeomError, ValueError, TypeError, OSError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename and exc.strerror:
+            msg = f"{exc.strerror}: {exc.filename}"
+        print(f"vqgeom {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

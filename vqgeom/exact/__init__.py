@@ -1,0 +1,113 @@
+"""Exact rational arithmetic: conversions and sign tests with a zero case.
+
+Every float is a rational (its exact binary64 value), so exact mode converts floats
+without rounding; strings spell integers, decimals or fractions and are read as the
+rationals they spell (``"0.1"`` is 1/10, not the float nearest to it).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+
+import numpy as np
+
+from vqgeom.errors import InvalidInputError
+
+__all__ = ["to_fraction", "fraction_array", "exact_sign", "vq_sign", "format_fraction"]
+
+
+def to_fraction(value, *, name: str = "value") -> Fraction:
+    """Convert ``value`` to the rational number it denotes, exactly.
+
+    Parameters
+    ----------
+    value : int, float, Fraction, str or numpy scalar
+        A float is taken at its exact binary64 value; a string is parsed as an integer,
+        a decimal (``"0.1"``, ``"1e-3"``) or a fraction (``"-5/2"``).
+    name : str
+        How to name ``value`` in error messages.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` is not finite, not a number, or a string that spells no rational.
+
+    Examples
+    --------
+    >>> to_fraction("0.1"), to_fraction(0.5), to_fraction("-5/2")
+    (Fraction(1, 10), Fraction(1, 2), Fraction(-5, 2))
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidInputError(f"{name} must be a number, got a boolean {value!r}")
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return Fraction(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise InvalidInputError(f"{name} must be finite, got {value!r}")
+        return Fraction(float(value))
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            out = Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise InvalidInputError(
+                f"{name} must spell an integer, a decimal or a fraction such as '-5/2', "
+                f"got {value!r}"
+            ) from None
+        return out
+    if isinstance(value, numbers.Rational):
+        return Fraction(value.numerator, value.denominator)
+    try:  # python-flint's fmpq and similar rationals
+        return Fraction(int(value.p), int(value.q))
+    except AttributeError:
+        pass
+    raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__}")
+
+
+def fraction_array(values, *, name: str = "array") -> np.ndarray:
+    """Convert an array-like of numbers to an object array of :class:`Fraction`, exactly.
+
+    Examples
+    --------
+    >>> fraction_array([]).shape
+    (0,)
+    """
+    arr = np.asarray(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, v in np.ndenumerate(arr):
+        out[idx] = to_fraction(v, name=f"{name}{list(idx) if idx else ''}")
+    return out
+
+
+def exact_sign(value) -> int:
+    """Orientation of an exact number: +1, 0 or -1 (the zero case is reported).
+
+    >>> exact_sign(Fraction(0)), exact_sign(Fraction(-1, 3))
+    (0, -1)
+    """
+    return (value > 0) - (value < 0)
+
+
+def vq_sign(value) -> int:
+    """The paper's sign: +1 when ``value >= 0`` else -1 (never 0).
+
+    >>> vq_sign(0), vq_sign(-0.5)
+    (1, -1)
+    """
+    return 1 if value >= 0 else -1
+
+
+def format_fraction(value: Fraction) -> str:
+    """Spell a rational as ``"p"`` or ``"p/q"`` (the JSON interchange form).
+
+    >>> format_fraction(Fraction(-5, 2)), format_fraction(Fraction(3))
+    ('-5/2', '3')
+    """
+    value = to_fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"

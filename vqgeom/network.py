@@ -1,0 +1,725 @@
+"""The CPA network model: layers, validation, forward passes, local affine maps, I/O.
+
+A CPA network is a list of layers. Layer ``l`` maps ``z`` to::
+
+    z' = skip @ z + out @ sigma(weight @ z + bias) + out_bias
+
+where ``skip``, ``out`` and ``out_bias`` are optional (a plain MLP layer is
+``sigma(weight @ z + bias)``). An optional affine ``readout`` ends the network; it has no
+hyperplanes. The *neurons* of layer ``l`` are the rows of ``(weight, bias)``.
+
+A network is either *float* (every array is float64) or *exact* (every array is an object
+array of :class:`fractions.Fraction`); :meth:`Network.to_exact` converts floats at their
+exact binary64 values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from vqgeom.errors import InvalidInputError, InvalidNetworkError, UnsupportedModuleError
+from vqgeom.exact import format_fraction, fraction_array, to_fraction
+
+__all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_points"]
+
+#: Supported activations. Each is affine on t >= 0 (slope 1) and on t < 0 (its ``minus``
+#: slope), so every one of them has its hyperplane at pre-activation 0.
+ACTIVATIONS = ("relu", "leaky_relu", "abs")
+
+FORMAT = "vqgeom-network/1"
+
+
+def _negative_slope(activation: str, negative_slope):
+    if activation == "relu":
+        return 0
+    if activation == "abs":
+        return -1
+    return negative_slope
+
+
+def _as_array(value, *, exact: bool, name: str, ndim: int) -> np.ndarray:
+    if exact:
+        try:
+            arr = fraction_array(value, name=name)
+        except InvalidInputError as exc:
+            raise InvalidNetworkError(str(exc)) from None
+    else:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidNetworkError(f"{name} must be an array of real numbers ({exc})") from None
+        if not np.all(np.isfinite(arr)):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            raise InvalidNetworkError(f"{name} must be finite; entry {list(bad)} is {arr[bad]!r}")
+    if arr.ndim != ndim:
+        raise InvalidNetworkError(
+            f"{name} must be a {ndim}-D array, got shape {tuple(arr.shape)}"
+        )
+    return arr
+
+
+def _is_exact_value(value) -> bool:
+    """True when ``value`` (nested lists / arrays) holds a Fraction or a string anywhere."""
+    if isinstance(value, (Fraction, str)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype == object and any(_is_exact_value(v) for v in value.flat)
+    if isinstance(value, (list, tuple)):
+        return any(_is_exact_value(v) for v in value)
+    return False
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One CPA layer ``z -> skip @ z + out @ sigma(weight @ z + bias) + out_bias``.
+
+    Parameters
+    ----------
+    weight : array, shape (n_neurons, input_dim)
+    bias : array, shape (n_neurons,)
+    activation : {"relu", "leaky_relu", "abs"}
+    negative_slope : number
+        Slope of ``leaky_relu`` on t < 0 (ignored otherwise).
+    skip : array, shape (output_dim, input_dim), optional
+    out : array, shape (output_dim, n_neurons), optional (identity when omitted)
+    out_bias : array, shape (output_dim,), optional
+
+    Build layers through :class:`Network`, which validates them.
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray
+    activation: str = "relu"
+    negative_slope: float | Fraction = 0.01
+    skip: np.ndarray | None = None
+    out: np.ndarray | None = None
+    out_bias: np.ndarray | None = None
+
+    @property
+    def n_neurons(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def input_dim(self) -> int:
+        return self.weight.shape[1]
+
+    @property
+    def output_dim(self) -> int:
+        if self.out is not None:
+            return self.out.shape[0]
+        if self.skip is not None:
+            return self.skip.shape[0]
+        if self.out_bias is not None:
+            return self.out_bias.shape[0]
+        return self.n_neurons
+
+    @property
+    def minus_slope(self):
+        """The slope of sigma on t < 0 (0 for relu, -1 for abs)."""
+        return _negative_slope(self.activation, self.negative_slope)
+
+    def slopes(self, signs: np.ndarray) -> np.ndarray:
+        """Slopes of sigma given boolean signs (True means t >= 0, sign +1)."""
+        one = Fraction(1) if self.weight.dtype == object else 1.0
+        minus = self.minus_slope
+        minus = Fraction(minus) if self.weight.dtype == object else float(minus)
+        return np.where(signs, one, minus)
+
+    def sigma(self, t: np.ndarray) -> np.ndarray:
+        """Apply the activation elementwise (exact for object arrays)."""
+        return t * self.slopes(t >= 0)
+
+    def combine(self, z: np.ndarray, post: np.ndarray) -> np.ndarray:
+        """Output of the layer from its input ``z`` (N, d_in) and ``post = sigma(pre)``."""
+        res = post if self.out is None else post @ self.out.T
+        if self.skip is not None:
+            res = res + z @ self.skip.T
+        if self.out_bias is not None:
+            res = res + self.out_bias
+        return res
+
+    def output_map(self, M: np.ndarray, m: np.ndarray, signs: np.ndarray):
+        """The affine map of this layer's output, valid where its neurons have ``signs``.
+
+        Given the layer input as ``z = M @ x + m`` (M: (input_dim, D), m: (input_dim,)),
+        returns ``(M2, m2)`` with ``z' = M2 @ x + m2`` on the closed cell where the
+        pre-activation signs are ``signs`` (bool, True for +1).
+        """
+        s = self.slopes(np.asarray(signs, dtype=bool))
+        PM = (self.weight @ M) * s[:, None]
+        pm = (self.weight @ m + self.bias) * s
+        if self.out is not None:
+            PM, pm = self.out @ PM, self.out @ pm
+        if self.skip is not None:
+            PM, pm = PM + self.skip @ M, pm + self.skip @ m
+        if self.out_bias is not None:
+            pm = pm + self.out_bias
+        return PM, pm
+
+
+@dataclass(frozen=True, eq=False)
+class Readout:
+    """The final affine map ``z -> weight @ z + bias`` (no hyperplanes)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+
+def as_points(X, dim: int, *, name: str = "X", exact: bool = False) -> np.ndarray:
+    """Validate points and return them as an array of shape (N, dim).
+
+    A single point of shape (dim,) is accepted and returned as (1, dim).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``X`` has the wrong dimension or holds non-finite values.
+
+    Examples
+    --------
+    >>> as_points([], 2).shape
+    (0, 2)
+    """
+    if exact:
+        arr = np.asarray(X, dtype=object)
+        if arr.size == 0:
+            return np.empty((0, dim), dtype=object)
+        arr = fraction_array(arr, name=name)
+    else:
+        if hasattr(X, "detach"):  # a torch tensor
+            X = X.detach().cpu().numpy()
+        try:
+            arr = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{name} must be an array of real numbers ({exc})") from None
+        if arr.size == 0:
+            return np.empty((0, dim), dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise InvalidInputError(f"{name} must be finite; it holds NaN or infinity")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise InvalidInputError(
+            f"{name} must have shape (n_points, {dim}) for a network with input_dim={dim}, "
+            f"got shape {tuple(arr.shape)}"
+        )
+    return arr
+
+
+class Network:
+    """A CPA network (see the module docstring for the layer formula).
+
+    Parameters
+    ----------
+    layers : sequence of Layer or dict
+        Dicts take the keys ``weight``, ``bias``, ``activation``, ``negative_slope``,
+        ``skip``, ``out``, ``out_bias`` (the JSON layer form).
+    readout : Readout or dict or None
+        Optional final affine map ``{"weight": ..., "bias": ...}``.
+    input_dim : int, optional
+        Checked against the first layer's weight when given.
+    exact : bool, optional
+        Store every array as exact rationals (True) or float64 (False). By default a
+        network is exact when any given value is a Fraction or a string.
+
+    Raises
+    ------
+    InvalidNetworkError
+        On a shape mismatch, a non-finite value, an unknown activation, or an all-zero
+        weight row in layer 1 (the paper excludes it: it has no hyperplane). All-zero rows
+        in later layers are *constant neurons*; they are accepted and reported by
+        :attr:`constant_neurons`.
+
+    Examples
+    --------
+    >>> net = Network([{"weight": [[1.0], [-1.0]], "bias": [0.0, 0.5]}])
+    >>> net.widths, net.n_neurons, net.exact
+    ((2,), 2, False)
+    """
+
+    def __init__(self, layers: Sequence, readout=None, *, input_dim: int | None = None,
+                 exact: bool | None = None):
+        layers = list(layers)
+        if not layers:
+            raise InvalidNetworkError("a network needs at least one layer; got none")
+        if exact is None:
+            exact = any(
+                _is_exact_value([_fields(lay)[k] for k in ("weight", "bias", "skip", "out", "out_bias")])
+                for lay in layers
+            ) or (readout is not None and _is_exact_value(list(_readout_fields(readout))))
+        self._exact = bool(exact)
+        built = []
+        dim = input_dim
+        for index, lay in enumerate(layers):
+            built.append(self._build_layer(lay, index, dim))
+            dim = built[-1].output_dim
+        if input_dim is not None and built[0].input_dim != input_dim:
+            raise InvalidNetworkError(
+                f"input_dim={input_dim} but layer 0's weight has {built[0].input_dim} columns"
+            )
+        self.layers: tuple[Layer, ...] = tuple(built)
+        self.readout: Readout | None = None
+        if readout is not None:
+            rw, rb = _readout_fields(readout)
+            name = "readout"
+            W = _as_array(rw, exact=self._exact, name=f"{name}.weight", ndim=2)
+            b = (_as_array(rb, exact=self._exact, name=f"{name}.bias", ndim=1) if rb is not None
+                 else self._zeros(W.shape[0]))
+            if W.shape[1] != self.layers[-1].output_dim:
+                raise InvalidNetworkError(
+                    f"readout.weight must have {self.layers[-1].output_dim} columns (the last "
+                    f"layer's output dimension), got shape {tuple(W.shape)}"
+                )
+            if b.shape != (W.shape[0],):
+                raise InvalidNetworkError(
+                    f"readout.bias must have shape ({W.shape[0]},), got {tuple(b.shape)}"
+                )
+            self.readout = Readout(W, b)
+
+    # ----------------------------------------------------------------- building
+    def _zeros(self, n):
+        return np.array([Fraction(0)] * n, dtype=object) if self._exact else np.zeros(n)
+
+    def _build_layer(self, lay, index: int, dim: int | None) -> Layer:
+        f = _fields(lay)
+        where = f"layer {index}"
+        act = f["activation"]
+        if act not in ACTIVATIONS:
+            raise InvalidNetworkError(
+                f"{where}: unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}"
+            )
+        W = _as_array(f["weight"], exact=self._exact, name=f"{where} weight", ndim=2)
+        if W.shape[0] == 0:
+            raise InvalidNetworkError(f"{where}: weight has no rows (a layer needs a neuron)")
+        if dim is not None and index > 0 and W.shape[1] != dim:
+            raise InvalidNetworkError(
+                f"{where}: weight must have {dim} columns (the previous layer's output "
+                f"dimension), got shape {tuple(W.shape)}"
+            )
+        n = W.shape[0]
+        b = (_as_array(f["bias"], exact=self._exact, name=f"{where} bias", ndim=1)
+             if f["bias"] is not None else self._zeros(n))
+        if b.shape != (n,):
+            raise InvalidNetworkError(f"{where}: bias must have shape ({n},), got {tuple(b.shape)}")
+        slope = f["negative_slope"]
+        if act == "leaky_relu":
+            slope = to_fraction(slope, name=f"{where} negative_slope") if self._exact else float(slope)
+            if not (math.isfinite(float(slope)) and float(slope) != 1):
+                raise InvalidNetworkError(
+                    f"{where}: negative_slope must be finite and != 1 (a slope of 1 is linear, no "
+                    f"hyperplane), got {slope!r}"
+                )
+        else:
+            slope = 0.01 if not self._exact else Fraction(1, 100)
+        skip = out = out_bias = None
+        if f["skip"] is not None:
+            skip = _as_array(f["skip"], exact=self._exact, name=f"{where} skip", ndim=2)
+            if skip.shape[1] != W.shape[1]:
+                raise InvalidNetworkError(
+                    f"{where}: skip must have {W.shape[1]} columns (the layer's input dimension), "
+                    f"got shape {tuple(skip.shape)}"
+                )
+        if f["out"] is not None:
+            out = _as_array(f["out"], exact=self._exact, name=f"{where} out", ndim=2)
+            if out.shape[1] != n:
+                raise InvalidNetworkError(
+                    f"{where}: out must have {n} columns (one per neuron), got shape {tuple(out.shape)}"
+                )
+        if skip is not None and out is None and skip.shape[0] != n:
+            raise InvalidNetworkError(
+                f"{where}: skip has {skip.shape[0]} rows but the layer outputs {n} values "
+                f"(give 'out' to change the output dimension)"
+            )
+        if skip is not None and out is not None and skip.shape[0] != out.shape[0]:
+            raise InvalidNetworkError(
+                f"{where}: skip has {skip.shape[0]} rows and out has {out.shape[0]}; they must agree"
+            )
+        if f["out_bias"] is not None:
+            out_bias = _as_array(f["out_bias"], exact=self._exact, name=f"{where} out_bias", ndim=1)
+            d_out = out.shape[0] if out is not None else (skip.shape[0] if skip is not None else n)
+            if out_bias.shape != (d_out,):
+                raise InvalidNetworkError(
+                    f"{where}: out_bias must have shape ({d_out},), got {tuple(out_bias.shape)}"
+                )
+        if index == 0:
+            zero = np.flatnonzero(np.all(W == 0, axis=1))
+            if zero.size:
+                raise InvalidNetworkError(
+                    f"layer 0, row {int(zero[0])}: all-zero weight row; a first-layer neuron needs "
+                    f"a hyperplane (the paper excludes a_H = 0: its zero set is empty or everything)"
+                )
+        return Layer(W, b, act, slope, skip, out, out_bias)
+
+    # ------------------------------------------------------------- properties
+    @property
+    def exact(self) -> bool:
+        """True when every array holds exact rationals (Fraction)."""
+        return self._exact
+
+    @property
+    def input_dim(self) -> int:
+        return self.layers[0].input_dim
+
+    @property
+    def output_dim(self) -> int:
+        return self.readout.weight.shape[0] if self.readout is not None else self.layers[-1].output_dim
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers (layers with neurons)."""
+        return len(self.layers)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(lay.n_neurons for lay in self.layers)
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(self.widths)
+
+    @property
+    def neuron_index(self) -> list[tuple[int, int]]:
+        """``(layer, row)`` for every neuron, in the order codes are concatenated."""
+        return [(l, j) for l, lay in enumerate(self.layers) for j in range(lay.n_neurons)]
+
+    @property
+    def constant_neurons(self) -> list[tuple[int, int]]:
+        """``(layer, row)`` of neurons with an all-zero weight row (constant pre-activation).
+
+        Layer 0 cannot have them (they are rejected); later layers may, and such a neuron
+        never flips, or vanishes everywhere when its bias is 0 too.
+        """
+        return [(l, int(j)) for l, lay in enumerate(self.layers)
+                for j in np.flatnonzero(np.all(lay.weight == 0, axis=1))]
+
+    def __repr__(self) -> str:
+        arch = "-".join(str(w) for w in (self.input_dim, *self.widths))
+        kind = "exact" if self._exact else "float"
+        extra = f", readout->{self.output_dim}" if self.readout is not None else ""
+        return f"Network({arch}, {kind}{extra})"
+
+    # ------------------------------------------------------------ conversions
+    def to_exact(self) -> "Network":
+        """This network with every array converted exactly to Fractions (self if exact)."""
+        return self if self._exact else self._convert(True)
+
+    def to_float(self) -> "Network":
+        """This network with every array rounded to float64 (self if already float)."""
+        return self._convert(False) if self._exact else self
+
+    def _convert(self, exact: bool) -> "Network":
+        def conv(a):
+            if a is None:
+                return None
+            return fraction_array(a) if exact else np.asarray(a, dtype=np.float64)
+
+        layers = [dict(weight=conv(l.weight), bias=conv(l.bias), activation=l.activation,
+                       negative_slope=l.negative_slope, skip=conv(l.skip), out=conv(l.out),
+                       out_bias=conv(l.out_bias)) for l in self.layers]
+        readout = None
+        if self.readout is not None:
+            readout = dict(weight=conv(self.readout.weight), bias=conv(self.readout.bias))
+        return Network(layers, readout, exact=exact)
+
+    # --------------------------------------------------------------- forward
+    def _points(self, X, name="X"):
+        return as_points(X, self.input_dim, name=name, exact=self._exact)
+
+    def preactivations(self, X) -> list[np.ndarray]:
+        """Pre-activations of every layer.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, input_dim) or (input_dim,)
+
+        Returns
+        -------
+        list of arrays, one per layer, shape (N, n_neurons_l); exact (object Fraction
+        arrays) for an exact network, float64 otherwise.
+        """
+        z = self._points(X)
+        pres = []
+        for lay in self.layers:
+            pre = z @ lay.weight.T + lay.bias
+            pres.append(pre)
+            z = lay.combine(z, lay.sigma(pre))
+        return pres
+
+    def signs(self, X) -> list[np.ndarray]:
+        """Sign patterns per layer as bool arrays (N, n_l): True means pre-activation >= 0."""
+        return [pre >= 0 for pre in self.preactivations(X)]
+
+    def forward(self, X) -> np.ndarray:
+        """The network's output (after the readout when there is one), shape (N, output_dim)."""
+        z = self._points(X)
+        for lay in self.layers:
+            z = lay.combine(z, lay.sigma(z @ lay.weight.T + lay.bias))
+        if self.readout is not None:
+            z = z @ self.readout.weight.T + self.readout.bias
+        return z
+
+    __call__ = forward
+
+    def preactivation_maps(self, code: Sequence) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Affine maps of every layer's pre-activations on the closed cell of ``code``.
+
+        Parameters
+        ----------
+        code : sequence of bool arrays
+            Sign vectors per layer (True for +1). The map of layer ``l`` depends only on the
+            signs of layers ``< l``, so ``code`` may be shorter than the network: maps are
+            returned for ``len(code) + 1`` layers (at most ``depth``).
+
+        Returns
+        -------
+        list of (A, c) with ``pre_l(x) = A @ x + c``, A: (n_l, input_dim).
+        """
+        D = self.input_dim
+        if self._exact:
+            M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
+        else:
+            M = np.eye(D)
+        m = self._zeros(D)
+        maps = []
+        for l, lay in enumerate(self.layers):
+            maps.append((lay.weight @ M, lay.weight @ m + lay.bias))
+            if l >= len(code):
+                break
+            M, m = lay.output_map(M, m, code[l])
+        return maps
+
+    # -------------------------------------------------------------------- JSON
+    def to_dict(self) -> dict:
+        """The JSON interchange form (``vqgeom-network/1``); exact values as strings."""
+        def enc(a):
+            if a is None:
+                return None
+            if self._exact:
+                return np.vectorize(format_fraction, otypes=[object])(a).tolist() if a.size else a.tolist()
+            return a.tolist()
+
+        layers = []
+        for lay in self.layers:
+            d = {"weight": enc(lay.weight), "bias": enc(lay.bias), "activation": lay.activation}
+            if lay.activation == "leaky_relu":
+                d["negative_slope"] = (format_fraction(lay.negative_slope) if self._exact
+                                       else float(lay.negative_slope))
+            for key in ("skip", "out", "out_bias"):
+                if getattr(lay, key) is not None:
+                    d[key] = enc(getattr(lay, key))
+            layers.append(d)
+        doc = {"format": FORMAT, "input_dim": self.input_dim, "layers": layers}
+        if self.readout is not None:
+            doc["readout"] = {"weight": enc(self.readout.weight), "bias": enc(self.readout.bias)}
+        return doc
+
+    def to_json(self, path: str | os.PathLike | None = None, *, indent: int | None = 1):
+        """Serialise to JSON; write atomically to ``path`` when given, else return the text."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is None:
+            return text
+        _atomic_write_text(Path(path), text + "\n")
+        return None
+
+    @classmethod
+    def from_dict(cls, doc: dict, *, exact: bool | None = None) -> "Network":
+        """Build a network from the JSON interchange form (see the README)."""
+        if not isinstance(doc, dict):
+            raise InvalidNetworkError(f"a network document must be a JSON object, got {type(doc).__name__}")
+        fmt = doc.get("format", FORMAT)
+        if fmt != FORMAT:
+            raise InvalidNetworkError(f"unknown format {fmt!r}; expected {FORMAT!r}")
+        unknown = set(doc) - {"format", "input_dim", "layers", "readout"}
+        if unknown:
+            raise InvalidNetworkError(f"unknown key(s) in network document: {', '.join(sorted(unknown))}")
+        layers = doc.get("layers")
+        if not isinstance(layers, list):
+            raise InvalidNetworkError("a network document needs a 'layers' list")
+        for i, lay in enumerate(layers):
+            if not isinstance(lay, dict):
+                raise InvalidNetworkError(f"layer {i} must be an object, got {type(lay).__name__}")
+            bad = set(lay) - {"weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias"}
+            if bad:
+                raise InvalidNetworkError(f"layer {i}: unknown key(s) {', '.join(sorted(bad))}")
+            if "weight" not in lay:
+                raise InvalidNetworkError(f"layer {i}: missing 'weight'")
+        input_dim = doc.get("input_dim")
+        if input_dim is not None and (not isinstance(input_dim, int) or input_dim < 1):
+            raise InvalidNetworkError(f"input_dim must be a positive integer, got {input_dim!r}")
+        return cls(layers, doc.get("readout"), input_dim=input_dim, exact=exact)
+
+    @classmethod
+    def from_json(cls, source, *, exact: bool | None = None) -> "Network":
+        """Read a network from a JSON file path, a JSON string, or an already-parsed dict.
+
+        Numbers may be JSON numbers or strings holding an integer, a decimal or a fraction
+        (``"-5/2"``, ``"0.1"``), read exactly; a string anywhere makes the network exact.
+        """
+        if isinstance(source, dict):
+            return cls.from_dict(source, exact=exact)
+        if isinstance(source, (str, os.PathLike)) and not str(source).lstrip().startswith("{"):
+            path = Path(source)
+            try:
+                text = path.read_text()
+            except OSError as exc:
+                raise InvalidInputError(f"cannot read network file {str(path)!r}: {exc.strerror}") from None
+        else:
+            text = str(source)
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidNetworkError(f"invalid JSON: {exc}") from None
+        return cls.from_dict(doc, exact=exact)
+
+    # --------------------------------------------------------------------- NPZ
+    def save_npz(self, path) -> None:
+        """Save to ``.npz`` (exact networks store their rationals as ``"p/q"`` strings)."""
+        arrays = {"format": np.array(FORMAT)}
+        def put(key, a):
+            if a is None:
+                return
+            arrays[key] = (np.vectorize(format_fraction, otypes=[str])(a) if self._exact and a.size
+                           else np.asarray(a, dtype=np.float64))
+        for i, lay in enumerate(self.layers):
+            put(f"layer{i}.weight", lay.weight)
+            put(f"layer{i}.bias", lay.bias)
+            arrays[f"layer{i}.activation"] = np.array(lay.activation)
+            arrays[f"layer{i}.negative_slope"] = np.array(str(lay.negative_slope) if self._exact
+                                                          else float(lay.negative_slope))
+            for key in ("skip", "out", "out_bias"):
+                put(f"layer{i}.{key}", getattr(lay, key))
+        if self.readout is not None:
+            put("readout.weight", self.readout.weight)
+            put("readout.bias", self.readout.bias)
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        try:
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def from_npz(cls, path) -> "Network":
+        """Load a network written by :meth:`save_npz`."""
+        with np.load(path, allow_pickle=False) as data:
+            files = set(data.files)
+            n = 0
+            while f"layer{n}.weight" in files:
+                n += 1
+            if n == 0:
+                raise InvalidNetworkError(f"{path}: no 'layer0.weight' array; not a vqgeom network file")
+            exact = data["layer0.weight"].dtype.kind in "US"
+            def get(key):
+                if key not in files:
+                    return None
+                a = data[key]
+                return a.tolist() if a.dtype.kind in "US" else a
+            layers = []
+            for i in range(n):
+                slope = data[f"layer{i}.negative_slope"].item() if f"layer{i}.negative_slope" in files else 0.01
+                layers.append(dict(weight=get(f"layer{i}.weight"), bias=get(f"layer{i}.bias"),
+                                   activation=str(data[f"layer{i}.activation"]) if f"layer{i}.activation" in files else "relu",
+                                   negative_slope=slope, skip=get(f"layer{i}.skip"), out=get(f"layer{i}.out"),
+                                   out_bias=get(f"layer{i}.out_bias")))
+            readout = None
+            if "readout.weight" in files:
+                readout = dict(weight=get("readout.weight"), bias=get("readout.bias"))
+        return cls(layers, readout, exact=exact)
+
+    # ------------------------------------------------------------------- torch
+    @classmethod
+    def from_torch(cls, module, *, exact: bool = False) -> "Network":
+        """Convert an ``nn.Sequential`` of Linear / ReLU / LeakyReLU / Flatten / Identity.
+
+        A Linear followed by an activation becomes a layer; a trailing Linear becomes the
+        readout; consecutive Linears are composed into one affine map (float rounding of
+        that product is the only inexact step). Anything else raises
+        :class:`UnsupportedModuleError` naming the module.
+        """
+        from vqgeom._torch import sequential_to_layers
+
+        layers, readout = sequential_to_layers(module)
+        return cls(layers, readout, exact=exact)
+
+    def to_torch(self, dtype=None):
+        """A torch module computing the same function (float; ``nn.Sequential`` for plain MLPs)."""
+        from vqgeom._torch import network_to_module
+
+        return network_to_module(self, dtype=dtype)
+
+
+def _fields(lay) -> dict:
+    if isinstance(lay, Layer):
+        return dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
+                    negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out, out_bias=lay.out_bias)
+    if isinstance(lay, dict):
+        return dict(weight=lay.get("weight"), bias=lay.get("bias"), activation=lay.get("activation", "relu"),
+                    negative_slope=lay.get("negative_slope", 0.01), skip=lay.get("skip"),
+                    out=lay.get("out"), out_bias=lay.get("out_bias"))
+    raise InvalidNetworkError(f"a layer must be a Layer or a dict, got {type(lay).__name__}")
+
+
+def _readout_fields(readout):
+    if isinstance(readout, Readout):
+        return readout.weight, readout.bias
+    if isinstance(readout, dict):
+        if "weight" not in readout:
+            raise InvalidNetworkError("readout needs a 'weight'")
+        bad = set(readout) - {"weight", "bias"}
+        if bad:
+            raise InvalidNetworkError(f"readout: unknown key(s) {', '.join(sorted(bad))}")
+        return readout["weight"], readout.get("bias")
+    raise InvalidNetworkError(f"readout must be a dict or Readout, got {type(readout).__name__}")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_network(source, *, exact: bool | None = None) -> Network:
+    """Load a network from ``.json``, ``.npz`` or a torch file (``.pt`` / ``.pth``).
+
+    A :class:`Network` is returned unchanged; a dict is read as the JSON form; a torch
+    ``nn.Module`` is converted with :meth:`Network.from_torch`.
+
+    Raises
+    ------
+    InvalidInputError
+        For a missing file or an unknown suffix.
+    """
+    if isinstance(source, Network):
+        return source.to_exact() if exact else source
+    if isinstance(source, dict):
+        return Network.from_dict(source, exact=exact)
+    if hasattr(source, "named_modules"):
+        return Network.from_torch(source, exact=bool(exact))
+    path = Path(source)
+    if not path.exists():
+        raise InvalidInputError(f"network file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return Network.from_json(path, exact=exact)
+    if suffix == ".npz":
+        net = Network.from_npz(path)
+        return net.to_exact() if exact else net
+    if suffix in (".pt", ".pth"):
+        from vqgeom._torch import load_torch_file
+
+        return Network.from_torch(load_torch_file(path), exact=bool(exact))
+    raise InvalidInputError(
+        f"cannot tell the format of {str(path)!r} from its suffix {suffix!r}; expected .json, .npz, .pt or .pth"
+    )

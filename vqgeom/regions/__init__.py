@@ -1,0 +1,6 @@
+"""Exact enumeration of the activation partition Omega and its facet-adjacency graph."""
+
+from vqgeom.regions.domain import Box, Whole, as_domain
+from vqgeom.regions.partition import Partition
+
+__all__ = ["Box", "Whole", "Partition", "as_domain"]
