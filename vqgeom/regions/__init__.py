@@ -1,6 +1,7 @@
 """Exact enumeration of the activation partition Omega and its facet-adjacency graph."""
 
 from vqgeom.regions.domain import Box, Whole, as_domain
+from vqgeom.regions.engines import ENGINES, enumerate_regions
 from vqgeom.regions.partition import Partition
 
-__all__ = ["Box", "Whole", "Partition", "as_domain"]
+__all__ = ["Box", "Whole", "Partition", "as_domain", "enumerate_regions", "ENGINES"]

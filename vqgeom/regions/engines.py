@@ -1,0 +1,215 @@
+"""Region-enumeration engines: the registry and the dispatcher :func:`enumerate_regions`.
+
+Each engine is a module exposing::
+
+    enumerate_partition(net, domain, *, arithmetic, max_regions, progress) -> Partition
+
+where ``net`` is already converted to the requested arithmetic (``net.to_exact()`` for
+``"exact"``, ``net.to_float()`` for ``"float"``) and ``domain`` is normalised by
+:func:`vqgeom.regions.domain.as_domain` (a :class:`Box` of the network's input dimension,
+or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic) -> bool``;
+``engine="auto"`` skips an engine whose ``supports`` answers False.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from typing import Callable
+
+from vqgeom.errors import InvalidInputError
+from vqgeom.regions.domain import as_domain
+
+__all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
+           "progress_reporter"]
+
+#: engine name -> module implementing ``enumerate_partition``
+ENGINES = {
+    "interval": "vqgeom.regions.interval",
+    "polygon": "vqgeom.regions.polygon",
+    "planar": "vqgeom.regions.planar",
+    "lp": "vqgeom.regions.lp",
+}
+
+#: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
+ENGINE_DIMS = {
+    "interval": (1, 1),
+    "polygon": (2, 2),
+    "planar": (2, 2),
+    "lp": (1, None),
+}
+
+ARITHMETICS = ("exact", "float")
+
+
+def _load(name: str):
+    return importlib.import_module(ENGINES[name])
+
+
+def _dims_ok(name: str, dim: int) -> bool:
+    lo, hi = ENGINE_DIMS[name]
+    return dim >= lo and (hi is None or dim <= hi)
+
+
+def available_engines(dim: int | None = None) -> list[str]:
+    """Names of the engines that can be imported (and handle ``dim`` when given).
+
+    Examples
+    --------
+    >>> "interval" in available_engines(1)
+    True
+    """
+    names = []
+    for name in ENGINES:
+        if dim is not None and not _dims_ok(name, dim):
+            continue
+        try:
+            _load(name)
+        except ImportError:
+            continue
+        names.append(name)
+    return names
+
+
+def _supports(module, net, domain, arithmetic) -> bool:
+    check = getattr(module, "supports", None)
+    return True if check is None else bool(check(net, domain, arithmetic))
+
+
+def _choose_auto(net, domain, arithmetic) -> str:
+    dim = net.input_dim
+    if dim == 1:
+        return "interval"
+    if dim == 2:
+        try:
+            planar = _load("planar")
+        except ImportError:
+            planar = None
+        if planar is not None and hasattr(planar, "enumerate_partition") and _supports(
+                planar, net, domain, arithmetic):
+            return "planar"
+        return "polygon"
+    return "lp"
+
+
+def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
+                      max_regions: int | None = None, progress=False):
+    """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
+
+    Parameters
+    ----------
+    net : Network or str or path
+        The network (anything :func:`vqgeom.load_network` accepts).
+    domain : Box, "whole", Whole, (lower, upper) or None
+        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly).
+    arithmetic : {"exact", "float"}
+        ``"exact"`` computes in rationals (the network's floats at their exact binary64
+        values) and every region gets an exact interior witness; ``"float"`` is faster.
+    engine : {"auto", "interval", "polygon", "planar", "lp"}
+        ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
+        ``lp`` for D >= 3.
+    max_regions : int, optional
+        Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
+    progress : bool or callable, optional
+        True prints a one-line progress counter on stderr; a callable is called as
+        ``progress(n_regions_so_far, stage)``.
+
+    Returns
+    -------
+    Partition
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown engine or arithmetic, an engine that does not handle the input
+        dimension, or a bad ``max_regions``.
+    RegionBudgetExceeded
+        When more than ``max_regions`` regions exist.
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0], [1.0]], "bias": [0.0, -0.5]}])
+    >>> part = enumerate_regions(net)
+    >>> part.n_regions, part.n_adjacencies, part.engine
+    (3, 2, 'interval')
+    """
+    from vqgeom.network import load_network
+
+    net = load_network(net)
+    if arithmetic not in ARITHMETICS:
+        raise InvalidInputError(
+            f"arithmetic must be one of {', '.join(map(repr, ARITHMETICS))}, got {arithmetic!r}")
+    if max_regions is not None:
+        if isinstance(max_regions, bool) or not isinstance(max_regions, int) or max_regions < 1:
+            raise InvalidInputError(
+                f"max_regions must be an int in [1, inf) or None, got {max_regions!r}")
+    if not isinstance(engine, str) or (engine != "auto" and engine not in ENGINES):
+        raise InvalidInputError(
+            f"engine must be one of 'auto', {', '.join(map(repr, ENGINES))}, got {engine!r}")
+    dim = net.input_dim
+    dom = as_domain(domain, dim)
+    net = net.to_exact() if arithmetic == "exact" else net.to_float()
+    name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
+    if not _dims_ok(name, dim):
+        lo, hi = ENGINE_DIMS[name]
+        span = f"D = {lo}" if lo == hi else (f"D >= {lo}" if hi is None else f"{lo} <= D <= {hi}")
+        fitting = [n for n in ENGINES if _dims_ok(n, dim)]
+        raise InvalidInputError(
+            f"engine {name!r} handles {span}, but the network has input_dim={dim}; "
+            f"engines for D = {dim}: {', '.join(fitting)}")
+    try:
+        module = _load(name)
+    except ImportError as exc:
+        raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
+    report = progress_reporter(progress)
+    start = time.perf_counter()
+    part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                      progress=report)
+    if report is not None and hasattr(report, "close"):
+        report.close()
+    if part.seconds is None:
+        part.seconds = time.perf_counter() - start
+    return part
+
+
+class _StderrCounter:
+    """A one-line progress counter on stderr (used for ``progress=True``)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, n_regions: int, stage: str = "") -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r  {stage + ': ' if stage else ''}{n_regions} regions ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def progress_reporter(progress) -> Callable | None:
+    """Normalise a ``progress=`` argument: None/False -> None, True -> stderr counter,
+    a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
+
+    Examples
+    --------
+    >>> progress_reporter(False) is None
+    True
+    """
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return _StderrCounter()
+    if callable(progress):
+        return progress
+    raise InvalidInputError(f"progress must be a bool or a callable, got {progress!r}")
