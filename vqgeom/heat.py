@@ -676,7 +676,7 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
     >>> round(kernel_cosine(K, K, sigma2=1.0), 12)
     1.0
     >>> [round(c, 4) for c in kernel_cosine(K, [[0, 2, 2], [2, 0, 2], [2, 2, 0]], sigma2=[0.5, 8])]
-    [0.9739, 0.9985]
+    [0.9911, 0.9981]
     """
     results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress)
     vals = [float(r[0, 1]) for r in results]
@@ -711,7 +711,7 @@ def pairwise_kernel_cosine(kernels: Sequence, *, sigma2=None, squared: bool = Fa
     --------
     >>> K = [[0, 1], [1, 0]]
     >>> pairwise_kernel_cosine([K, K, [[0, 3], [3, 0]]], sigma2=1.0).round(3).tolist()
-    [[1.0, 1.0, 0.932], [1.0, 1.0, 0.932], [0.932, 0.932, 1.0]]
+    [[1.0, 1.0, 0.955], [1.0, 1.0, 0.955], [0.955, 0.955, 1.0]]
     """
     kernels = list(kernels)
     if not kernels:
