@@ -9,16 +9,33 @@ Every enumeration engine produces a :class:`Partition` through the same construc
   a (D-1)-dimensional facet; ``flips`` is a tuple of ``(layer, neuron)`` pairs whose sign
   differs across the facet, ``facet_witness`` a point in the relative interior of the
   shared facet (or None where an engine does not produce one).
+
+Optional keyword arguments: ``polygons`` (D = 2: one vertex list per region, counter-
+clockwise) and ``frame`` (for the domain :class:`Whole`: the box the engine enumerated on,
+which strictly contains every vertex of the complex; used to draw and clip unbounded regions).
 """
 
 from __future__ import annotations
 
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
 import numpy as np
 
-__all__ = ["Partition"]
+from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
+
+__all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
+
+#: :meth:`Partition.region_of` label of a point on a boundary between regions
+ON_BOUNDARY = -1
+#: :meth:`Partition.region_of` label of a point outside the domain
+OUTSIDE = -2
+
+PARTITION_FORMAT = "vqgeom-partition/1"
 
 
 class Partition:
@@ -34,19 +51,34 @@ class Partition:
     graph : networkx.Graph
         Nodes ``0..n_regions-1`` with attributes ``code`` and ``witness``; edges with
         ``flips`` (tuple of (layer, neuron)) and ``facet_witness``.
+    codes : list of tuple
+        ``codes[i]`` is region ``i``'s code: a tuple per layer of tuples of bools.
+    witnesses : list of tuple
+        ``witnesses[i]`` is a point strictly inside region ``i`` (exact Fractions in exact mode).
+    frame : Box or None
+        For the domain Whole: the box the engine worked on (it strictly contains every
+        vertex of the complex); None otherwise.
+    seconds : float or None
+        Time the enumeration took.
     """
 
     def __init__(self, net, domain, codes: Sequence, witnesses: Sequence, edges: Sequence, *,
-                 arithmetic: str, engine: str, seconds: float | None = None):
+                 arithmetic: str, engine: str, seconds: float | None = None,
+                 polygons: Sequence | None = None, frame=None):
         self.net = net
         self.domain = domain
         self.arithmetic = arithmetic
         self.engine = engine
         self.seconds = seconds
+        self.frame = frame
         self.codes = [tuple(tuple(bool(s) for s in layer) for layer in code) for code in codes]
         self.witnesses = [tuple(w) for w in witnesses]
         if len(self.codes) != len(self.witnesses):
             raise ValueError("Partition: codes and witnesses must have the same length")
+        if polygons is not None and len(polygons) != len(self.codes):
+            raise ValueError("Partition: polygons must have one vertex list per region")
+        self._polygons = None if polygons is None else [
+            [tuple(v) for v in poly] for poly in polygons]
         g = nx.Graph()
         for i, (code, wit) in enumerate(zip(self.codes, self.witnesses)):
             g.add_node(i, code=code, witness=wit)
@@ -54,7 +86,11 @@ class Partition:
             g.add_edge(int(i), int(j), flips=tuple((int(l), int(k)) for l, k in flips), facet_witness=facet)
         self.graph = g
         self._index = {code: i for i, code in enumerate(self.codes)}
+        if len(self._index) != len(self.codes):
+            raise ValueError("Partition: two regions have the same code (a code's cell is convex, "
+                             "so it is one region)")
 
+    # ------------------------------------------------------------------ basics
     @property
     def n_regions(self) -> int:
         return len(self.codes)
@@ -66,6 +102,10 @@ class Partition:
     @property
     def input_dim(self) -> int:
         return self.net.input_dim
+
+    @property
+    def exact(self) -> bool:
+        return self.arithmetic == "exact"
 
     def index_of_code(self, code) -> int | None:
         """The region index of a code (tuple per layer of bools), or None if no region has it."""
@@ -81,3 +121,469 @@ class Partition:
     def __repr__(self) -> str:
         return (f"Partition({self.n_regions} regions, {self.n_adjacencies} adjacencies, "
                 f"{self.arithmetic}, engine={self.engine!r})")
+
+    def __len__(self) -> int:
+        return self.n_regions
+
+    # ------------------------------------------------------------ genericity
+    def non_generic_facets(self) -> list[tuple[int, int, tuple]]:
+        """Facets across which more than one neuron flips: ``(i, j, flips)`` triples.
+
+        Examples
+        --------
+        >>> from vqgeom import Network, enumerate_regions
+        >>> net = Network([{"weight": [["1"], ["2"]], "bias": ["0", "0"]}])  # the same point twice
+        >>> enumerate_regions(net, "whole").non_generic_facets()
+        [(0, 1, ((0, 0), (0, 1)))]
+        """
+        out = []
+        for i, j, flips in self.graph.edges(data="flips"):
+            if len(flips) != 1:
+                a, b = min(i, j), max(i, j)
+                out.append((a, b, flips))
+        return sorted(out)
+
+    @property
+    def is_generic(self) -> bool:
+        """True when every facet flips exactly one neuron (Lemma 2's genericity on this domain)."""
+        return not self.non_generic_facets()
+
+    # ---------------------------------------------------------- halfspaces
+    def _zero(self):
+        return Fraction(0) if self.exact else 0.0
+
+    def neuron_maps(self, i: int):
+        """Affine pre-activation maps of every neuron on region ``i``.
+
+        Returns
+        -------
+        A : array, shape (n_neurons, D)
+        c : array, shape (n_neurons,)
+            ``pre(x) = A @ x + c`` for x in the closed region (layers concatenated).
+        """
+        maps = self.net.preactivation_maps(self.codes[self._check_index(i)])
+        A = np.concatenate([a for a, _ in maps], axis=0)
+        c = np.concatenate([c for _, c in maps], axis=0)
+        return A, c
+
+    def halfspaces(self, i: int, *, domain: bool = True):
+        """The closed region ``i`` as ``{x : A @ x <= b}``.
+
+        One row per neuron whose map is not constant on the region (``-a x <= c`` where its
+        sign is +1, ``a x <= -c`` where it is -1), then the domain box's rows when
+        ``domain`` is True and the domain is a box. Exact (Fraction) in exact mode.
+
+        Returns
+        -------
+        A : array, shape (n_rows, D)
+        b : array, shape (n_rows,)
+
+        Examples
+        --------
+        >>> from vqgeom import Network, enumerate_regions
+        >>> part = enumerate_regions(Network([{"weight": [["1"]], "bias": ["0"]}]))
+        >>> A, b = part.halfspaces(1)
+        >>> [str(v) for v in A.ravel()], [str(v) for v in b]
+        (['-1', '1', '-1'], ['0', '1', '1'])
+        """
+        A, c = self.neuron_maps(i)
+        signs = np.array([s for layer in self.codes[i] for s in layer], dtype=bool)
+        keep = np.any(A != 0, axis=1)
+        flip = np.where(signs, -1, 1)
+        if self.exact:
+            flip = np.array([Fraction(int(v)) for v in flip], dtype=object)
+        rows = (A * flip[:, None])[keep]
+        rhs = (-c * flip)[keep]
+        from vqgeom.regions.domain import Box
+
+        if domain and isinstance(self.domain, Box):
+            BA, Bb = self.domain.halfspaces(exact=self.exact)
+            rows = np.concatenate([rows, BA], axis=0) if rows.size else BA
+            rhs = np.concatenate([rhs, Bb]) if rhs.size else Bb
+        if not self.exact:
+            rows, rhs = np.asarray(rows, dtype=np.float64), np.asarray(rhs, dtype=np.float64)
+        return rows, rhs
+
+    def polygon(self, i: int) -> list[tuple]:
+        """Vertices of region ``i`` (D = 2), counter-clockwise, without repeated points.
+
+        Exact (Fractions) in exact mode. For the domain Whole the region is clipped to
+        :attr:`frame` (a box strictly containing every vertex of the complex).
+
+        Raises
+        ------
+        InvalidInputError
+            If the input dimension is not 2.
+        """
+        i = self._check_index(i)
+        if self.input_dim != 2:
+            raise InvalidInputError(f"polygon() needs input_dim=2, this partition has input_dim={self.input_dim}")
+        if self._polygons is not None:
+            return list(self._polygons[i])
+        from vqgeom.regions.domain import Box
+        from vqgeom.regions.polygon import clip_polygon, box_polygon
+
+        box = self.domain if isinstance(self.domain, Box) else self.frame
+        if box is None:
+            raise InvalidInputError("polygon(): the domain is unbounded and this partition has no frame box")
+        poly = box_polygon(box, exact=self.exact)
+        A, b = self.halfspaces(i, domain=False)
+        for row, rhs in zip(A, b):
+            # row @ x <= rhs  <=>  (-row) @ x + rhs >= 0
+            poly = clip_polygon(poly, -row[0], -row[1], rhs)
+        return poly
+
+    def polygons(self) -> list[list[tuple]]:
+        """All regions' polygons (D = 2); see :meth:`polygon`."""
+        return [self.polygon(i) for i in range(self.n_regions)]
+
+    def _check_index(self, i) -> int:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_regions:
+            raise InvalidInputError(f"region index must be an int in [0, {self.n_regions}), got {i!r}")
+        return int(i)
+
+    # ------------------------------------------------------------- lookup
+    def region_of(self, X, *, on_boundary: str = "raise") -> np.ndarray:
+        """The region of each point.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D) or (D,)
+            In exact mode floats are taken at their exact binary64 values (strings and
+            Fractions are exact too), and the decision is exact.
+        on_boundary : {"raise", "mark"}
+            What to do with a point on a boundary between regions (some non-constant
+            neuron vanishes there) or outside the domain: raise
+            :class:`~vqgeom.errors.DegenerateInputError` naming the point, or label it
+            ``ON_BOUNDARY`` (-1) / ``OUTSIDE`` (-2). Points on the domain's own boundary
+            but inside a region's closure get that region.
+
+        Returns
+        -------
+        ndarray of int, shape (N,)
+
+        Raises
+        ------
+        DegenerateInputError
+            For a boundary or outside point when ``on_boundary="raise"``.
+        CertificateError
+            In exact mode, when a point's code is not a region of this partition
+            (the enumeration would be incomplete).
+
+        Examples
+        --------
+        >>> from vqgeom import Network, enumerate_regions
+        >>> part = enumerate_regions(Network([{"weight": [["1"]], "bias": ["0"]}]))
+        >>> part.region_of([[-0.5], [0.0], [2.0], [0.25]], on_boundary="mark").tolist()
+        [0, -1, -2, 1]
+        """
+        if on_boundary not in ("raise", "mark"):
+            raise InvalidInputError(f"on_boundary must be 'raise' or 'mark', got {on_boundary!r}")
+        from vqgeom.network import as_points
+        from vqgeom.regions.domain import Box
+
+        P = as_points(X, self.input_dim, name="X", exact=self.exact)
+        out = np.empty(P.shape[0], dtype=np.int64)
+        if P.shape[0] == 0:
+            return out
+        pres = self.net.preactivations(P)
+        signs = [pre >= 0 for pre in pres]
+        zero = np.concatenate([pre == 0 for pre in pres], axis=1)
+        if isinstance(self.domain, Box):
+            lo = np.array(self.domain.lower, dtype=object if self.exact else np.float64)
+            hi = np.array(self.domain.upper, dtype=object if self.exact else np.float64)
+            inside = np.all((P >= lo) & (P <= hi), axis=1)
+        else:
+            inside = np.ones(P.shape[0], dtype=bool)
+        for n in range(P.shape[0]):
+            if not inside[n]:
+                out[n] = OUTSIDE
+                continue
+            code = tuple(tuple(bool(v) for v in s[n]) for s in signs)
+            if zero[n].any():
+                A = np.concatenate([a for a, _ in self.net.preactivation_maps(code)], axis=0)
+                if np.any(np.any(A[zero[n]] != 0, axis=1)):
+                    out[n] = ON_BOUNDARY
+                    continue
+            idx = self._index.get(code)
+            if idx is None:
+                if self.exact:
+                    raise CertificateError(
+                        f"point X[{n}] = {_fmt_point(P[n])} has a code that no region of this partition "
+                        f"has; the partition is incomplete")
+                out[n] = ON_BOUNDARY  # float mode: a rounding-level sliver, undecided
+                continue
+            out[n] = idx
+        if on_boundary == "raise":
+            bad = np.flatnonzero(out < 0)
+            if bad.size:
+                n = int(bad[0])
+                what = "lies outside the domain" if out[n] == OUTSIDE else (
+                    "lies on a boundary between regions (a neuron's pre-activation is 0 there)")
+                raise DegenerateInputError(
+                    f"point X[{n}] = {_fmt_point(P[n])} {what}; pass on_boundary='mark' to label "
+                    f"such points -1 (boundary) or -2 (outside)")
+        return out
+
+    # ----------------------------------------------------------- distances
+    def adjacency_matrix(self):
+        """The adjacency graph as a scipy CSR matrix (n_regions x n_regions, 0/1)."""
+        from scipy.sparse import csr_matrix
+
+        n = self.n_regions
+        if self.n_adjacencies == 0:
+            return csr_matrix((n, n), dtype=np.int8)
+        e = np.array(list(self.graph.edges()), dtype=np.int64)
+        rows = np.concatenate([e[:, 0], e[:, 1]])
+        cols = np.concatenate([e[:, 1], e[:, 0]])
+        return csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
+
+    def region_distances(self, sources=None) -> np.ndarray:
+        """d_Omega between regions: shortest-path lengths in the adjacency graph.
+
+        Parameters
+        ----------
+        sources : sequence of int, optional
+            Rows to compute (default: all regions; memory n_regions^2 floats).
+
+        Returns
+        -------
+        ndarray of float, shape (len(sources), n_regions)
+            ``inf`` where no path exists (e.g. a non-convex domain that is disconnected).
+        """
+        from scipy.sparse.csgraph import shortest_path
+
+        n = self.n_regions
+        if sources is None:
+            idx = np.arange(n)
+        else:
+            idx = np.asarray([self._check_index(int(s)) for s in np.ravel(np.asarray(sources))], dtype=np.int64)
+        if n == 0 or idx.size == 0:
+            return np.zeros((idx.size, n))
+        if idx.size == 1:
+            # one source: breadth-first search
+            d = np.full(n, np.inf)
+            for k, v in nx.single_source_shortest_path_length(self.graph, int(idx[0])).items():
+                d[k] = v
+            return d[None, :]
+        return shortest_path(self.adjacency_matrix(), method="D", unweighted=True, directed=False,
+                             indices=idx)
+
+    def partition_distance(self, X, Y=None) -> np.ndarray:
+        """d_Omega between points: the graph distance between their regions.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+        Y : array-like, shape (M, D), optional (default: X)
+
+        Returns
+        -------
+        ndarray of float, shape (N, M); ``inf`` for regions with no connecting path.
+
+        Raises
+        ------
+        DegenerateInputError
+            If a point lies on a region boundary or outside the domain.
+
+        Examples
+        --------
+        >>> from vqgeom import Network, enumerate_regions
+        >>> net = Network([{"weight": [["1"], ["1"]], "bias": ["0", "-1/2"]}])
+        >>> enumerate_regions(net).partition_distance([[-0.5], [0.75]]).tolist()
+        [[0.0, 2.0], [2.0, 0.0]]
+        """
+        rx = self.region_of(X)
+        ry = rx if Y is None else self.region_of(Y)
+        if rx.size == 0 or ry.size == 0:
+            return np.zeros((rx.size, ry.size))
+        src, inv = np.unique(rx, return_inverse=True)
+        D = self.region_distances(src)
+        return D[inv][:, ry]
+
+    def vq_distances(self, weights=None, sources=None) -> np.ndarray:
+        """The VQ distance d = sum_l w_l * Hamming(layer-l signs) between regions' codes.
+
+        Parameters
+        ----------
+        weights : sequence of positive numbers, optional
+            One weight per layer (default 1).
+        sources : sequence of int, optional
+            Rows to compute (default all regions).
+
+        Returns
+        -------
+        ndarray of float, shape (len(sources), n_regions)
+        """
+        depth = self.net.depth
+        if weights is None:
+            w = np.ones(depth)
+        else:
+            w = np.asarray(weights, dtype=np.float64).ravel()
+            if w.shape != (depth,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+                raise InvalidInputError(
+                    f"weights must be {depth} positive finite numbers (one per layer), got {weights!r}")
+        idx = np.arange(self.n_regions) if sources is None else np.asarray(
+            [self._check_index(int(s)) for s in np.ravel(np.asarray(sources))], dtype=np.int64)
+        bits = self.code_bits().astype(np.float64)
+        out = np.zeros((idx.size, self.n_regions))
+        start = 0
+        for l, width in enumerate(self.net.widths):
+            B = bits[:, start:start + width]
+            S = B[idx]
+            ham = S @ (1 - B).T + (1 - S) @ B.T
+            out += w[l] * ham
+            start += width
+        return out
+
+    # ------------------------------------------------------------ checking
+    def verify(self) -> None:
+        """Check every witness exactly (exact mode): each region's witness lies strictly
+        inside the domain and has the region's code with no non-constant neuron vanishing,
+        and each facet witness makes exactly the listed neurons vanish among the neurons
+        flipping between the two regions.
+
+        Raises
+        ------
+        CertificateError
+            Naming the first region or facet that fails.
+        """
+        if not self.exact:
+            raise InvalidInputError("verify() needs an exact partition (arithmetic='exact')")
+        from vqgeom.regions.domain import Box
+
+        labels = self.region_of(np.array(self.witnesses, dtype=object).reshape(-1, self.input_dim),
+                                on_boundary="mark") if self.n_regions else []
+        for i, lab in enumerate(labels):
+            if lab != i:
+                raise CertificateError(f"region {i}: its witness {_fmt_point(self.witnesses[i])} "
+                                       f"is not strictly inside it (lookup gave {int(lab)})")
+            if isinstance(self.domain, Box) and not self.domain.contains(self.witnesses[i], strict=True):
+                raise CertificateError(f"region {i}: its witness is not strictly inside the domain")
+        for i, j, data in self.graph.edges(data=True):
+            diff = {(l, k) for l, (u, v) in enumerate(zip(self.codes[i], self.codes[j]))
+                    for k, (a, b) in enumerate(zip(u, v)) if a != b}
+            if not diff or diff != set(data["flips"]):
+                raise CertificateError(f"facet ({i}, {j}): listed flips {data['flips']} but the codes "
+                                       f"differ in {sorted(diff)}")
+            f = data["facet_witness"]
+            if f is None:
+                continue
+            pres = self.net.preactivations(np.array([f], dtype=object))
+            flat = np.concatenate([p[0] for p in pres])
+            order = self.net.neuron_index
+            for (l, k) in diff:
+                if flat[order.index((l, k))] != 0:
+                    raise CertificateError(f"facet ({i}, {j}): neuron {(l, k)} does not vanish at the "
+                                           f"facet witness {_fmt_point(f)}")
+
+    # ----------------------------------------------------------- save / load
+    def to_dict(self) -> dict:
+        """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings."""
+        from vqgeom.exact import format_fraction
+
+        enc = format_fraction if self.exact else float
+        def point(p):
+            return None if p is None else [enc(v) for v in p]
+        doc = {
+            "format": PARTITION_FORMAT,
+            "arithmetic": self.arithmetic,
+            "engine": self.engine,
+            "seconds": self.seconds,
+            "network": self.net.to_dict(),
+            "domain": self.domain.to_dict(),
+            "frame": None if self.frame is None else self.frame.to_dict(),
+            "widths": list(self.net.widths),
+            "codes": ["".join("1" if s else "0" for layer in code for s in layer) for code in self.codes],
+            "witnesses": [point(w) for w in self.witnesses],
+            "edges": [[int(i), int(j), [list(f) for f in d["flips"]], point(d["facet_witness"])]
+                      for i, j, d in self.graph.edges(data=True)],
+        }
+        if self._polygons is not None:
+            doc["polygons"] = [[point(v) for v in poly] for poly in self._polygons]
+        return doc
+
+    def save(self, path) -> None:
+        """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
+        path = Path(path)
+        text = json.dumps(self.to_dict(), separators=(",", ":"))
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_text(text + "\n")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "Partition":
+        """Rebuild a partition from :meth:`to_dict`'s form."""
+        from vqgeom.exact import to_fraction
+        from vqgeom.network import Network
+
+        if not isinstance(doc, dict) or doc.get("format") != PARTITION_FORMAT:
+            raise InvalidInputError(f"not a vqgeom partition document (format must be {PARTITION_FORMAT!r})")
+        try:
+            arithmetic = doc["arithmetic"]
+            if arithmetic not in ("exact", "float"):
+                raise InvalidInputError(f"partition arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+            exact = arithmetic == "exact"
+            net = Network.from_dict(doc["network"], exact=exact)
+            dec = (lambda v: to_fraction(v, name="witness")) if exact else float
+            def point(p):
+                return None if p is None else tuple(dec(v) for v in p)
+            widths = list(net.widths)
+            codes = []
+            for s in doc["codes"]:
+                if len(s) != sum(widths) or set(s) - {"0", "1"}:
+                    raise InvalidInputError(f"bad code string {s!r} for layer widths {widths}")
+                bits = [c == "1" for c in s]
+                code, start = [], 0
+                for w in widths:
+                    code.append(tuple(bits[start:start + w]))
+                    start += w
+                codes.append(tuple(code))
+            witnesses = [point(w) for w in doc["witnesses"]]
+            edges = [(i, j, [tuple(f) for f in flips], point(fw)) for i, j, flips, fw in doc["edges"]]
+            polygons = None
+            if doc.get("polygons") is not None:
+                polygons = [[point(v) for v in poly] for poly in doc["polygons"]]
+            return cls(net, _domain_from_dict(doc["domain"]), codes, witnesses, edges,
+                       arithmetic=arithmetic, engine=doc.get("engine", "?"), seconds=doc.get("seconds"),
+                       polygons=polygons,
+                       frame=None if doc.get("frame") is None else _domain_from_dict(doc["frame"]))
+        except (KeyError, TypeError) as exc:
+            raise InvalidInputError(f"malformed partition document ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def load(cls, path) -> "Partition":
+        """Read a partition written by :meth:`save`."""
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read partition file {str(path)!r}: {exc.strerror}") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{path}: invalid JSON ({exc})") from None
+        return cls.from_dict(doc)
+
+    # ------------------------------------------------------------- plotting
+    def plot(self, ax=None, *, color_by: str = "code", source=None, edges: bool = True, **kwargs):
+        """Draw the regions (D = 2) with matplotlib; see :func:`vqgeom.plotting.plot_partition`."""
+        from vqgeom.plotting import plot_partition
+
+        return plot_partition(self, ax=ax, color_by=color_by, source=source, edges=edges, **kwargs)
+
+
+def _fmt_point(p) -> str:
+    return "(" + ", ".join(str(v) for v in p) + ")"
+
+
+def _domain_from_dict(d):
+    from vqgeom.regions.domain import Box, Whole
+
+    if not isinstance(d, dict) or d.get("type") not in ("box", "whole"):
+        raise InvalidInputError(f"bad domain description {d!r}")
+    if d["type"] == "whole":
+        return Whole()
+    return Box(d["lower"], d["upper"])

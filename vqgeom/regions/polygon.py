@@ -1,0 +1,349 @@
+"""The exact 2-D engine: convex-polygon splitting, neuron by neuron, layer by layer.
+
+Start from the domain box (for the domain Whole: the box of
+:func:`vqgeom.regions.lp.enclosing_box`, which strictly contains every vertex of the complex).
+Each cell carries its polygon, the code of the layers seen so far and the affine map of the
+current layer's input. A neuron's pre-activation is affine on a cell; its line splits every
+piece it crosses (strictly positive and strictly negative vertices on both sides) into two
+convex polygons of positive area. A piece it does not cross keeps the sign of its interior
+(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact
+(python-flint's ``fmpq``, or :class:`fractions.Fraction` when flint is missing).
+
+Adjacency: two final polygons are adjacent when edges of theirs lie on the same line and
+overlap in a segment of positive length (touching at a vertex does not count); the facet
+witness is the midpoint of the overlap.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+
+from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.regions.domain import Box, Whole
+
+__all__ = ["enumerate_partition", "supports", "clip_polygon", "split_polygon", "box_polygon",
+           "shared_edges"]
+
+
+def supports(net, domain, arithmetic) -> bool:
+    """True for 2-D networks on a box or on all of R^2."""
+    return net.input_dim == 2 and isinstance(domain, (Box, Whole))
+
+
+def _number_type(exact: bool):
+    """The scalar type used for exact work: flint.fmpq when available, else Fraction."""
+    if not exact:
+        return float
+    try:
+        from flint import fmpq
+    except ImportError:  # pragma: no cover - python-flint is a dependency
+        return Fraction
+    return fmpq
+
+
+def _to_number(value, kind):
+    if kind is float:
+        return float(value)
+    if kind is Fraction:
+        return Fraction(value)
+    f = Fraction(value)
+    return kind(f.numerator, f.denominator)
+
+
+def _to_fraction(value):
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        return value
+    return Fraction(int(value.p), int(value.q))
+
+
+def box_polygon(box: Box, *, exact: bool = True) -> list[tuple]:
+    """The box's corners, counter-clockwise from the lower-left one.
+
+    >>> box_polygon(Box(0, 1, dim=2))
+    [(Fraction(0, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(1, 1)), (Fraction(0, 1), Fraction(1, 1))]
+    """
+    (x0, y0), (x1, y1) = box.lower, box.upper
+    if not exact:
+        x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def split_polygon(poly, a, b, c):
+    """Split a convex polygon by the line ``a x + b y + c = 0``.
+
+    Returns
+    -------
+    (plus, minus) : lists of vertices or None
+        ``plus`` is the part where ``a x + b y + c >= 0`` and ``minus`` the part where it is
+        ``<= 0``, each only when it has positive area (else None). When the function
+        vanishes identically on the polygon, ``plus`` is the polygon and ``minus`` None
+        (sign(0) = +1).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> sq = [(F(0), F(0)), (F(2), F(0)), (F(2), F(2)), (F(0), F(2))]
+    >>> plus, minus = split_polygon(sq, 1, 0, -1)   # the line x = 1
+    >>> [(str(x), str(y)) for x, y in plus]
+    [('1', '0'), ('2', '0'), ('2', '2'), ('1', '2')]
+    >>> split_polygon(sq, 1, 1, 0)    # touches the corner (0, 0) only
+    ([(0, 0), (2, 0), (2, 2), (0, 2)], None)
+    """
+    vals = [a * x + b * y + c for x, y in poly]
+    has_pos = any(v > 0 for v in vals)
+    has_neg = any(v < 0 for v in vals)
+    if not has_neg:
+        return poly, None
+    if not has_pos:
+        return None, poly
+    plus, minus = [], []
+    n = len(poly)
+    for k in range(n):
+        p, vp = poly[k], vals[k]
+        q, vq = poly[(k + 1) % n], vals[(k + 1) % n]
+        if vp > 0:
+            plus.append(p)
+        elif vp < 0:
+            minus.append(p)
+        else:
+            plus.append(p)
+            minus.append(p)
+        if (vp > 0 and vq < 0) or (vp < 0 and vq > 0):
+            t = vp / (vp - vq)
+            r = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+            plus.append(r)
+            minus.append(r)
+    return plus, minus
+
+
+def clip_polygon(poly, a, b, c):
+    """The part of a convex polygon where ``a x + b y + c >= 0`` (an empty list when that
+    part has no interior)."""
+    plus, _ = split_polygon(poly, a, b, c)
+    return plus if plus is not None else []
+
+
+def _centroid(poly):
+    """The vertex average: strictly inside a convex polygon of positive area."""
+    n = len(poly)
+    return (sum((p[0] for p in poly[1:]), poly[0][0]) / n, sum((p[1] for p in poly[1:]), poly[0][1]) / n)
+
+
+def _line_key(p, q):
+    """A canonical key of the line through p != q and a coordinate that orders points on it."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    if dx != 0:
+        slope = dy / dx
+        return (0, slope, p[1] - slope * p[0]), 0   # y = slope x + icpt; order by x
+    return (1, p[0]), 1                              # vertical line x = p.x; order by y
+
+
+def shared_edges(polygons):
+    """Pairs of polygons sharing an edge segment of positive length.
+
+    Parameters
+    ----------
+    polygons : list of vertex lists (convex, counter-clockwise)
+
+    Returns
+    -------
+    dict mapping ``(i, j)`` (i < j) to the midpoint of one shared segment
+
+    Examples
+    --------
+    >>> a = [(0, 0), (1, 0), (1, 1), (0, 1)]
+    >>> b = [(1, 0), (2, 0), (2, 1), (1, 1)]
+    >>> c = [(1, 1), (2, 1), (2, 2), (1, 2)]   # touches a at the vertex (1, 1) only
+    >>> sorted(shared_edges([a, b, c]))
+    [(0, 1), (1, 2)]
+    """
+    by_line: dict = {}
+    for idx, poly in enumerate(polygons):
+        n = len(poly)
+        for k in range(n):
+            p, q = poly[k], poly[(k + 1) % n]
+            if p == q:
+                continue
+            key, axis = _line_key(p, q)
+            s, t = p[axis], q[axis]
+            if s > t:
+                s, t = t, s
+            by_line.setdefault(key, []).append((s, t, idx, p, q, axis))
+    out = {}
+    for segs in by_line.values():
+        if len(segs) < 2:
+            continue
+        segs.sort(key=lambda e: e[0])
+        active = []  # segments whose end is beyond the current start
+        for seg in segs:
+            s, t, idx = seg[0], seg[1], seg[2]
+            active = [e for e in active if e[1] > s]
+            for e in active:
+                if e[2] == idx:
+                    continue
+                lo, hi = s, min(t, e[1])
+                if hi > lo:
+                    key = (min(idx, e[2]), max(idx, e[2]))
+                    if key not in out:
+                        out[key] = _point_on(seg, (lo + hi) / 2)
+            active.append(seg)
+    return out
+
+
+def _point_on(seg, coord):
+    """The point of a segment's line whose ordering coordinate is ``coord``."""
+    _, _, _, p, q, axis = seg
+    other = 1 - axis
+    t = (coord - p[axis]) / (q[axis] - p[axis])
+    val = p[other] + t * (q[other] - p[other])
+    return (coord, val) if axis == 0 else (val, coord)
+
+
+def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
+    """Enumerate the activation regions of a 2-D network by exact polygon splitting.
+
+    Parameters
+    ----------
+    net : Network
+        Input dimension 2.
+    domain : Box or Whole
+        For Whole, the enclosing box of :func:`vqgeom.regions.lp.enclosing_box` is used
+        (and kept as the partition's ``frame``).
+    arithmetic : {"exact", "float"}
+        Float mode runs the same splitting in float64 (no guarantees near degeneracies).
+    max_regions : int, optional
+    progress : callable, optional
+        Called as ``progress(n_cells, stage)`` during the run.
+
+    Returns
+    -------
+    Partition
+        With polygons (exact Fractions in exact mode) and facet witnesses.
+
+    Raises
+    ------
+    RegionBudgetExceeded
+        When more than ``max_regions`` regions exist (checked after each layer).
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [["1", "0"], ["0", "1"]], "bias": ["0", "0"]}])
+    >>> part = enumerate_partition(net, Box(-1, 1, dim=2))
+    >>> part.n_regions, part.n_adjacencies, part.is_generic
+    (4, 4, True)
+    """
+    from vqgeom.regions.partition import Partition
+
+    if net.input_dim != 2:
+        raise InvalidInputError(f"the polygon engine needs input_dim=2, got {net.input_dim}")
+    start = time.perf_counter()
+    exact_net = net.to_exact()
+    kind = _number_type(True)
+    frame = None
+    if isinstance(domain, Whole):
+        from vqgeom.regions.lp import enclosing_box
+
+        frame = enclosing_box(exact_net)
+        box = frame
+    elif isinstance(domain, Box):
+        box = domain
+    else:
+        raise InvalidInputError(f"the polygon engine needs a Box or Whole domain, got {domain!r}")
+
+    layers = [_convert_layer(lay, kind) for lay in exact_net.layers]
+    zero, one = _to_number(0, kind), _to_number(1, kind)
+    # cell: (polygon, code, M (rows = current input coords, each [mx, my]), m)
+    poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
+    cells = [(poly0, (), [[one, zero], [zero, one]], [zero, zero])]
+    depth = len(layers)
+    for l, lay in enumerate(layers):
+        W, bias = lay["weight"], lay["bias"]
+        new_cells = []
+        for poly, code, M, m in cells:
+            # pre-activation maps of this layer on the cell: a_j . x + c_j
+            maps = _affine(W, bias, M, m, zero)
+            pieces = [(poly, [])]
+            for ax, ay, c in maps:
+                nxt = []
+                for pc, signs in pieces:
+                    if ax == 0 and ay == 0:
+                        nxt.append((pc, signs + [c >= 0]))
+                        continue
+                    plus, minus = split_polygon(pc, ax, ay, c)
+                    if plus is not None:
+                        nxt.append((plus, signs + [True]))
+                    if minus is not None:
+                        nxt.append((minus, signs + [False]))
+                pieces = nxt
+            for pc, signs in pieces:
+                new_cells.append((pc, code + (tuple(signs),)) + _next_map(lay, maps, M, m, signs, zero, one))
+            if progress is not None:
+                progress(len(new_cells), f"layer {l + 1}/{depth}")
+        cells = new_cells
+        if max_regions is not None and len(cells) > max_regions:
+            raise RegionBudgetExceeded(len(cells), max_regions)
+
+    out = _to_fraction if arithmetic == "exact" else (lambda v: float(_to_fraction(v)))
+    polys = [[(out(x), out(y)) for x, y in cell[0]] for cell in cells]
+    codes = [cell[1] for cell in cells]
+    witnesses = [tuple(out(v) for v in _centroid(cell[0])) for cell in cells]
+    pairs = shared_edges([cell[0] for cell in cells])
+    edges = []
+    for (i, j), mid in sorted(pairs.items()):
+        flips = tuple((l, k) for l, (u, v) in enumerate(zip(codes[i], codes[j]))
+                      for k, (a, b) in enumerate(zip(u, v)) if a != b)
+        edges.append((i, j, flips, tuple(out(v) for v in mid)))
+    return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="polygon",
+                     seconds=time.perf_counter() - start, polygons=polys, frame=frame)
+
+
+def _convert_layer(lay, kind) -> dict:
+    def conv(a):
+        return None if a is None else [[_to_number(v, kind) for v in row] for row in a.tolist()]
+    return {"weight": conv(lay.weight), "bias": [_to_number(v, kind) for v in lay.bias.tolist()],
+            "minus": _to_number(lay.minus_slope, kind), "out": conv(lay.out), "skip": conv(lay.skip),
+            "out_bias": None if lay.out_bias is None else [_to_number(v, kind) for v in lay.out_bias.tolist()]}
+
+
+def _affine(W, bias, M, m, zero):
+    """Rows ``(ax, ay, c)`` of ``W @ (M x + m) + bias`` for x in R^2."""
+    out = []
+    for row, bj in zip(W, bias):
+        ax = ay = zero
+        c = bj
+        for w, Mi, mi in zip(row, M, m):
+            if w:
+                ax += w * Mi[0]
+                ay += w * Mi[1]
+                c += w * mi
+        out.append((ax, ay, c))
+    return out
+
+
+def _next_map(lay, maps, M, m, signs, zero, one):
+    """The affine map (M2, m2) of the layer's output on a cell with these signs."""
+    minus = lay["minus"]
+    post_M, post_m = [], []
+    for (ax, ay, c), s in zip(maps, signs):
+        if s:
+            post_M.append([ax, ay])
+            post_m.append(c)
+        else:
+            post_M.append([ax * minus, ay * minus])
+            post_m.append(c * minus)
+    if lay["out"] is not None:
+        rows = _affine(lay["out"], [zero] * len(lay["out"]), post_M, post_m, zero)
+        post_M = [[ax, ay] for ax, ay, _ in rows]
+        post_m = [c for _, _, c in rows]
+    if lay["skip"] is not None:
+        rows = _affine(lay["skip"], [zero] * len(lay["skip"]), M, m, zero)
+        post_M = [[p[0] + ax, p[1] + ay] for p, (ax, ay, _) in zip(post_M, rows)]
+        post_m = [pm + c for pm, (_, _, c) in zip(post_m, rows)]
+    if lay["out_bias"] is not None:
+        post_m = [pm + o for pm, o in zip(post_m, lay["out_bias"])]
+    return post_M, post_m
