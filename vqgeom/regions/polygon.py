@@ -90,8 +90,8 @@ def split_polygon(poly, a, b, c):
     >>> plus, minus = split_polygon(sq, 1, 0, -1)   # the line x = 1
     >>> [(str(x), str(y)) for x, y in plus]
     [('1', '0'), ('2', '0'), ('2', '2'), ('1', '2')]
-    >>> split_polygon(sq, 1, 1, 0)    # touches the corner (0, 0) only
-    ([(0, 0), (2, 0), (2, 2), (0, 2)], None)
+    >>> split_polygon(sq, 1, 1, 0) == (sq, None)    # touches the corner (0, 0) only
+    True
     """
     vals = [a * x + b * y + c for x, y in poly]
     has_pos = any(v > 0 for v in vals)
@@ -203,7 +203,8 @@ def _point_on(seg, coord):
     return (coord, val) if axis == 0 else (val, coord)
 
 
-def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
+def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None,
+                        number_type: str = "auto"):
     """Enumerate the activation regions of a 2-D network by exact polygon splitting.
 
     Parameters
@@ -214,10 +215,12 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         For Whole, the enclosing box of :func:`vqgeom.regions.lp.enclosing_box` is used
         (and kept as the partition's ``frame``).
     arithmetic : {"exact", "float"}
-        Float mode runs the same splitting in float64 (no guarantees near degeneracies).
+        Both modes split exactly; float mode returns float witnesses and polygons.
     max_regions : int, optional
     progress : callable, optional
         Called as ``progress(n_cells, stage)`` during the run.
+    number_type : {"auto", "fmpq", "fraction"}
+        The exact scalar type ("auto": python-flint's fmpq, 2-5x faster than Fraction).
 
     Returns
     -------
@@ -243,7 +246,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         raise InvalidInputError(f"the polygon engine needs input_dim=2, got {net.input_dim}")
     start = time.perf_counter()
     exact_net = net.to_exact()
-    kind = _number_type(True)
+    if number_type not in ("auto", "fmpq", "fraction"):
+        raise InvalidInputError(f"number_type must be 'auto', 'fmpq' or 'fraction', got {number_type!r}")
+    kind = Fraction if number_type == "fraction" else _number_type(True)
     frame = None
     if isinstance(domain, Whole):
         from vqgeom.regions.lp import enclosing_box
