@@ -1,9 +1,93 @@
-"""`vqgeom regions` (placeholder: its owner replaces this module)."""
+"""``vqgeom regions``: enumerate a network's activation regions and their adjacencies.
+
+Examples::
+
+    vqgeom regions net.json                     # exact, on [-1, 1]^D
+    vqgeom regions net.json --box -2 2 --json   # one JSON object on stdout
+    vqgeom regions net.json --whole --out part.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
-    return sub.add_parser("regions", help="(not yet implemented)")
+    p = sub.add_parser(
+        "regions",
+        help="enumerate the activation regions of a network and their facet adjacencies",
+        description="Enumerate the activation partition Omega of a network on a box or on all of R^D "
+                    "(exactly by default), with the graph of regions sharing a facet.",
+    )
+    p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt)")
+    dom = p.add_mutually_exclusive_group()
+    dom.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                     help="the box [LO, HI]^D (default -1 1); numbers such as -0.5 or fractions "
+                          "such as 1/3 (write a negative fraction with a leading space: ' -1/3')")
+    dom.add_argument("--whole", action="store_true", help="all of R^D (handled exactly)")
+    p.add_argument("--float", action="store_true", help="float arithmetic instead of exact rationals")
+    p.add_argument("--engine", default="auto",
+                   help="interval, polygon, planar, lp or auto (default: auto)")
+    p.add_argument("--max-regions", type=int, default=None, metavar="N",
+                   help="stop with an error when more than N regions exist")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
+    return p
 
 
-def run(args):
-    raise NotImplementedError("vqgeom regions is not implemented yet")
+def _summary(part) -> dict:
+    return {
+        "n_regions": part.n_regions,
+        "n_adjacencies": part.n_adjacencies,
+        "input_dim": part.input_dim,
+        "widths": list(part.net.widths),
+        "domain": part.domain.to_dict(),
+        "arithmetic": part.arithmetic,
+        "engine": part.engine,
+        "generic": part.is_generic,
+        "n_non_generic_facets": len(part.non_generic_facets()),
+        "seconds": round(float(part.seconds or 0.0), 6),
+    }
+
+
+def run(args) -> int:
+    from vqgeom.errors import InvalidInputError
+    from vqgeom.network import load_network
+    from vqgeom.regions.domain import Box
+    from vqgeom.regions.engines import enumerate_regions
+
+    net = load_network(args.network)
+    if args.whole:
+        domain = "whole"
+    elif args.box is not None:
+        domain = Box(args.box[0], args.box[1], dim=net.input_dim)
+    else:
+        domain = None
+    if args.max_regions is not None and args.max_regions < 1:
+        raise InvalidInputError(f"--max-regions must be a positive integer, got {args.max_regions}")
+    progress = sys.stderr.isatty()
+    part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
+                             engine=args.engine, max_regions=args.max_regions, progress=progress)
+    if args.out:
+        part.save(args.out)
+    info = _summary(part)
+    if args.out:
+        info["out"] = str(args.out)
+    if args.json:
+        print(json.dumps(info))
+    else:
+        dom = info["domain"]
+        where = "R^%d" % info["input_dim"] if dom["type"] == "whole" else (
+            "[" + ", ".join(f"[{a}, {b}]" for a, b in zip(dom["lower"], dom["upper"])) + "]")
+        print(f"{info['n_regions']} regions, {info['n_adjacencies']} adjacencies on {where} "
+              f"({info['arithmetic']}, engine {info['engine']}, {info['seconds']:.3f} s)")
+        if info["generic"]:
+            print("generic: every facet flips exactly one neuron")
+        else:
+            print(f"not generic: {info['n_non_generic_facets']} facet(s) flip more than one neuron")
+        if args.out:
+            print(f"saved to {args.out}")
+    return 0

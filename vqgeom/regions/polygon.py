@@ -251,8 +251,12 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     kind = Fraction if number_type == "fraction" else _number_type(True)
     frame = None
     if isinstance(domain, Whole):
-        from vqgeom.regions.lp import enclosing_box
-
+        try:
+            from vqgeom.regions.lp import enclosing_box
+        except ImportError as exc:
+            raise InvalidInputError(
+                f"domain 'whole' in 2-D needs vqgeom.regions.lp.enclosing_box, which cannot be "
+                f"imported ({exc}); give a Box instead") from None
         frame = enclosing_box(exact_net)
         box = frame
     elif isinstance(domain, Box):
