@@ -1,0 +1,588 @@
+"""The VQ distance and the VQ-Kernel: weighted Hamming distances between activation codes.
+
+For points x, y and layer weights w_l > 0 (default 1),
+
+    d(x, y) = sum_l w_l * d^(l)(x, y),   d^(l) = Hamming distance of the layer-l signs,
+
+and the VQ-Kernel of point sets X (m points) and Y (n points) is the m x n matrix
+``K[i, j] = d(X[i], Y[j])``.
+
+Two exact routes compute it, tile by tile (never an m x n x B intermediate):
+
+* ``"gemm"``: with S the +-1 codes, ``d^(l) = (n_l - S_l S_l^T) / 2``: one matrix product per
+  layer group on +-1 entries. The inner dimension is cut into chunks so short that every
+  partial sum is an integer the compute dtype holds exactly (bfloat16 on CPUs with native
+  bf16: chunks of <= 256 bits; float16 on CUDA: <= 2048; float32: < 2^24), whatever order or
+  precision the library accumulates in; chunks are summed in float32 (float64 past 2^24).
+* ``"popcount"``: XOR of the packed uint64 words and a population count (numpy).
+
+``method="auto"`` uses popcount for small problems (no torch start-up) and the GEMM route
+otherwise. Integer weights give integer results equal to a naive count exactly.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vqgeom.codes import Codes, activation_codes
+from vqgeom.errors import InvalidInputError
+
+__all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference"]
+
+#: Kernel routes accepted by ``method=``.
+METHODS = ("auto", "gemm", "popcount")
+
+_DEFAULT_BUDGET = 512 * 2**20
+_INT32_MAX = 2**31 - 1
+
+
+# ================================================================ weights
+def layer_weights(weights, n_layers: int):
+    """Validate layer weights; return ``(values, kind)`` with kind "int", "float" or "exact".
+
+    Parameters
+    ----------
+    weights : None or sequence of positive numbers, length ``n_layers``
+        None means every weight is 1 (kind "int"). Python / numpy integers give "int",
+        Fractions give "exact", any float gives "float".
+
+    Raises
+    ------
+    InvalidInputError
+        Wrong length, a non-number, a non-finite, zero or negative weight.
+
+    Examples
+    --------
+    >>> layer_weights(None, 2)
+    ((1, 1), 'int')
+    >>> layer_weights([1, 0.5], 2)
+    ((1.0, 0.5), 'float')
+    """
+    if weights is None:
+        return (1,) * n_layers, "int"
+    if hasattr(weights, "detach"):
+        weights = weights.detach().cpu().numpy()
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+        raise InvalidInputError(
+            f"weights must be a sequence of {n_layers} positive numbers (one per layer), got {weights!r}"
+        )
+    vals = list(np.asarray(weights, dtype=object).ravel()) if isinstance(weights, np.ndarray) else list(weights)
+    if len(vals) != n_layers:
+        raise InvalidInputError(
+            f"weights must have one entry per layer ({n_layers}), got {len(vals)}"
+        )
+    kinds = set()
+    out = []
+    for l, w in enumerate(vals):
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, (numbers.Real, np.number)):
+            raise InvalidInputError(f"weights[{l}] must be a real number, got {w!r}")
+        if isinstance(w, (numbers.Integral, np.integer)):
+            kinds.add("int")
+            w = int(w)
+        elif isinstance(w, Fraction):
+            kinds.add("exact")
+        else:
+            w = float(w)
+            if not np.isfinite(w):
+                raise InvalidInputError(f"weights[{l}] must be finite, got {w!r}")
+            kinds.add("float")
+        if not w > 0:
+            raise InvalidInputError(f"weights[{l}] must be > 0 (d is a sum of positively weighted "
+                                    f"Hamming distances), got {w!r}")
+        out.append(w)
+    if "float" in kinds:
+        return tuple(float(w) for w in out), "float"
+    if "exact" in kinds:
+        return tuple(Fraction(w) for w in out), "exact"
+    return tuple(out), "int"
+
+
+# ============================================================ references
+def hamming_reference(codes_x: Codes, codes_y: Codes | None = None, weights=None) -> np.ndarray:
+    """Naive reference: ``sum_l w_l * #(differing signs of layer l)`` pair by pair.
+
+    Plain Python integers / Fractions over unpacked bits; quadratic in everything, for
+    tests on small inputs. Returns an object array (m, n).
+
+    >>> c = Codes.from_bits([np.array([[True, False], [False, False]])])
+    >>> hamming_reference(c).tolist()
+    [[0, 1], [1, 0]]
+    """
+    codes_y = codes_x if codes_y is None else codes_y
+    w, _ = layer_weights(weights, codes_x.n_layers)
+    bx = [codes_x.layer_bits(l).tolist() for l in range(codes_x.n_layers)]
+    by = [codes_y.layer_bits(l).tolist() for l in range(codes_y.n_layers)]
+    out = np.empty((codes_x.n_points, codes_y.n_points), dtype=object)
+    for i in range(codes_x.n_points):
+        for j in range(codes_y.n_points):
+            out[i, j] = sum(w[l] * sum(a != b for a, b in zip(bx[l][i], by[l][j]))
+                            for l in range(codes_x.n_layers))
+    return out
+
+
+# ================================================================= inputs
+def _is_tensor(x) -> bool:
+    return hasattr(x, "detach") and hasattr(x, "device") and hasattr(x, "dtype")
+
+
+def _resolve_codes(net, X, Y, device):
+    """Return (codes_x, codes_y or None, torch device or None)."""
+    dev = None
+    if device is not None:
+        import torch
+
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, TypeError) as exc:
+            raise InvalidInputError(f"device must name a torch device, got {device!r} ({exc})") from None
+    if isinstance(net, Codes):
+        if Y is not None:
+            raise InvalidInputError(
+                "with precomputed codes, call vq_kernel(codes_x) or vq_kernel(codes_x, codes_y); "
+                "a third argument is not accepted"
+            )
+        if X is not None and not isinstance(X, Codes):
+            raise InvalidInputError(
+                f"the second argument must be a Codes object when the first is one, got "
+                f"{type(X).__name__}"
+            )
+        cy = X
+        if cy is not None and cy.widths != net.widths:
+            raise InvalidInputError(
+                f"codes_x and codes_y have different layer widths: {net.widths} vs {cy.widths}"
+            )
+        return net, cy, dev
+    if X is None:
+        raise InvalidInputError("X (the points) is required when the first argument is a network")
+    if dev is None and _is_tensor(X):
+        dev = X.device
+    cx = activation_codes(net, X, device=device)
+    cy = None if Y is None else activation_codes(net, Y, device=device)
+    return cx, cy, dev
+
+
+def _groups(weights, per_layer: bool, n_layers: int):
+    """Layer groups computed together: [(layer indices, weight)]."""
+    if per_layer:
+        return [([l], weights[l]) for l in range(n_layers)]
+    groups: dict = {}
+    for l, w in enumerate(weights):
+        groups.setdefault(w, []).append(l)
+    return [(ls, w) for w, ls in groups.items()]
+
+
+def _result_dtype(kind, weights, widths):
+    if kind == "float":
+        return np.dtype(np.float64)
+    if kind == "exact":
+        return np.dtype(object)
+    top = sum(w * n for w, n in zip(weights, widths))
+    return np.dtype(np.int32 if top <= _INT32_MAX else np.int64)
+
+
+# ============================================================ hamming engines
+def _group_words(codes: Codes, layers) -> np.ndarray:
+    return np.concatenate([codes.packed[l] for l in layers], axis=1)
+
+
+if hasattr(np, "bitwise_count"):
+    def _popcount(x: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(x)
+else:  # numpy < 2: byte lookup table
+    _LUT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def _popcount(x: np.ndarray) -> np.ndarray:
+        b = x.reshape(x.shape + (1,)).view(np.uint8)
+        return _LUT[b].sum(axis=-1, dtype=np.uint8)
+
+
+def _popcount_tile(ax: np.ndarray, ay: np.ndarray, out: np.ndarray) -> None:
+    """out (T, P) int32 <- Hamming distances between word rows ax (T, W) and ay (P, W)."""
+    out[...] = 0
+    for k in range(ax.shape[1]):
+        x = np.bitwise_xor(ax[:, k, None], ay[None, :, k])
+        np.add(out, _popcount(x), out=out, casting="unsafe")
+
+
+class _GemmGroup:
+    """+-1 codes of one layer group prepared for exact chunked GEMMs on a torch device."""
+
+    def __init__(self, cx: Codes, cy: Codes, layers, dev, torch):
+        self.torch = torch
+        self.layers = layers
+        self.cx, self.cy = cx, cy
+        self.n_bits = sum(cx.widths[l] for l in layers)
+        self.dev = dev
+        if dev.type == "cuda":
+            self.dtype, chunk = torch.float16, 2048
+        elif _cpu_fast_bf16(torch):
+            self.dtype, chunk = torch.bfloat16, 256
+        else:
+            self.dtype, chunk = torch.float32, 2**24 - 1
+        n_chunks = max(1, -(-self.n_bits // chunk))
+        size = -(-self.n_bits // n_chunks)  # balanced chunks
+        self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
+        self.acc_dtype = torch.float32 if self.n_bits < 2**24 else torch.float64
+
+    def pm1(self, codes: Codes, rows: slice):
+        """+-1 tensor (rows, n_bits) of the group's bits on the device."""
+        torch = self.torch
+        bits = np.concatenate([codes.layer_bits(l) if rows == slice(None) else
+                               _unpack_rows(codes, l, rows) for l in self.layers], axis=1)
+        t = torch.from_numpy(bits.view(np.uint8)).to(self.dev)
+        return t.to(self.dtype).mul_(2).sub_(1)
+
+    def prepare_columns(self, cols: slice):
+        """Transposed +-1 column panel, one contiguous (chunk, P) tensor per chunk."""
+        S = self.pm1(self.cy, cols)
+        return [S[:, a:b].T.contiguous() for a, b in self.chunks]
+
+    def tile(self, rows: slice, panel, ws):
+        """Hamming distances (T, P) of the group into the float workspace ``ws``."""
+        torch = self.torch
+        S = self.pm1(self.cx, rows)
+        for c, ((a, b), colT) in enumerate(zip(self.chunks, panel)):
+            g = torch.mm(S[:, a:b], colT)
+            if c == 0:
+                ws.copy_(g)
+            else:
+                ws.add_(g)
+        # H = (n_bits - G) / 2, exact: G is an integer of the parity of n_bits
+        ws.sub_(self.n_bits).mul_(-0.5)
+        return ws
+
+
+def _unpack_rows(codes: Codes, l: int, rows: slice) -> np.ndarray:
+    from vqgeom.codes import unpack_bits
+
+    return unpack_bits(codes.packed[l][rows], codes.widths[l])
+
+
+_BF16_CACHE: dict = {}
+
+
+def _cpu_fast_bf16(torch) -> bool:
+    """True when this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX)."""
+    if "ok" not in _BF16_CACHE:
+        ok = False
+        for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
+            fn = getattr(torch.cpu, probe, None)
+            if fn is not None:
+                try:
+                    ok = ok or bool(fn())
+                except RuntimeError:
+                    pass
+        _BF16_CACHE["ok"] = ok
+    return _BF16_CACHE["ok"]
+
+
+# ================================================================ outputs
+class _Output:
+    """Where the kernel goes: an in-memory array / tensor, or a .npy memmap written atomically."""
+
+    def __init__(self, shape, dtype, out, dev, as_tensor):
+        self.path = None
+        self.tmp = None
+        self.shape = shape
+        self.dtype = dtype
+        if out is None:
+            if as_tensor and dtype != object:
+                import torch
+
+                self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
+            else:
+                self.array = np.empty(shape, dtype=dtype)
+        elif isinstance(out, (str, os.PathLike)):
+            if dtype == object:
+                raise InvalidInputError(
+                    "out= as a file needs numeric weights; exact (Fraction) weights give an "
+                    "object array: pass weights as ints or floats"
+                )
+            self.path = Path(out)
+            if self.path.suffix != ".npy":
+                raise InvalidInputError(f"out must be a path ending in .npy, got {str(out)!r}")
+            if not self.path.parent.is_dir():
+                raise InvalidInputError(f"out: directory {str(self.path.parent)!r} does not exist")
+            self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp.npy")
+            self.array = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=dtype, shape=shape)
+        elif isinstance(out, np.ndarray):
+            if out.shape != tuple(shape):
+                raise InvalidInputError(f"out must have shape {tuple(shape)}, got {out.shape}")
+            if out.dtype != dtype:
+                raise InvalidInputError(f"out must have dtype {dtype}, got {out.dtype}")
+            self.array = out
+        else:
+            raise InvalidInputError(
+                f"out must be None, a .npy path or a numpy array, got {type(out).__name__}"
+            )
+
+    def finish(self):
+        if self.path is None:
+            return self.array
+        self.array.flush()
+        del self.array
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+        return np.load(self.path, mmap_mode="r")
+
+    def abort(self):
+        if self.tmp is not None:
+            self.array = None
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+def _torch_dtype(torch, dtype):
+    return {np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
+            np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
+
+
+# ================================================================= driver
+def _tile_sizes(m, n, n_bits, budget):
+    """Row tile T and column panel P so that the working set stays within ``budget`` bytes."""
+    P = n if n * max(n_bits, 1) * 4 <= budget // 2 else max(64, budget // 2 // (max(n_bits, 1) * 4))
+    P = max(1, min(P, n))
+    T = max(1, min(m, (budget // 2) // (P * 16)))
+    # cache-friendly: a tile of about 2 MiB of float32
+    T = max(1, min(T, max(16, 2**19 // P)))
+    return T, P
+
+
+def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, device=None,
+              out=None, memory_budget: int | None = None, method: str = "auto"):
+    """The VQ-Kernel: the matrix of weighted Hamming distances between activation codes.
+
+    ``K[i, j] = sum_l w_l * d^(l)(X[i], Y[j])`` with ``d^(l)`` the number of layer-l neurons
+    whose signs (``sign(0) = +1``) differ.
+
+    Call it as ``vq_kernel(net, X[, Y])`` with a :class:`~vqgeom.Network` or a torch module
+    and points, or on precomputed codes as ``vq_kernel(codes_x[, codes_y])`` (codes from
+    :func:`vqgeom.activation_codes`, e.g. to reuse them or to hook selected modules).
+
+    Parameters
+    ----------
+    net : Network, torch.nn.Module or Codes
+    X : array-like (m, D), torch tensor, or Codes
+        Points (or ``codes_y`` when ``net`` is a Codes).
+    Y : array-like (n, D), optional
+        Second point set; default ``X`` (the symmetric kernel).
+    weights : sequence of L positive numbers, optional
+        Layer weights ``w_l`` (default all 1). Integers give an integer kernel (int32, or
+        int64 when ``sum_l w_l n_l`` could exceed 2^31 - 1); Fractions give an exact object
+        array of Fractions; floats give float64.
+    per_layer : bool
+        Return the (L, m, n) stack ``w_l * d^(l)`` instead of its sum over layers.
+    device : str or torch.device, optional
+        Compute with torch on this device and return a torch tensor there. By default the
+        device of a torch ``X``; otherwise the CPU, returning a numpy array.
+    out : str, os.PathLike or numpy array, optional
+        A ``.npy`` path: the kernel is written tile by tile into a memory map (to a temporary
+        file renamed at the end, so nothing half-written is left) and returned as a
+        read-only memmap: for kernels too large to hold. A numpy array of the right shape and
+        dtype is filled in place.
+    memory_budget : int, optional
+        Bytes of working memory besides the output (default 512 MiB); sets the tile sizes.
+    method : {"auto", "gemm", "popcount"}
+        The route (see the module docstring); all give identical results.
+
+    Returns
+    -------
+    ndarray or torch.Tensor, shape (m, n) or (L, m, n)
+
+    Raises
+    ------
+    InvalidInputError
+        Bad points (dimension, non-finite), bad weights (wrong count, <= 0, non-finite),
+        an unknown method, a bad ``out`` or ``memory_budget``.
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0], [-1.0]], "bias": [0.0, 1.0]}])
+    >>> vq_kernel(net, [[-2.0], [0.5], [2.0]]).tolist()
+    [[0, 1, 2], [1, 0, 1], [2, 1, 0]]
+    >>> vq_kernel(net, np.zeros((0, 1))).shape
+    (0, 0)
+    """
+    if method not in METHODS:
+        raise InvalidInputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if memory_budget is None:
+        memory_budget = _DEFAULT_BUDGET
+    elif (not isinstance(memory_budget, (numbers.Integral, np.integer)) or isinstance(memory_budget, bool)
+          or memory_budget < 2**16):
+        raise InvalidInputError(f"memory_budget must be an int >= 65536 (bytes), got {memory_budget!r}")
+    cx, cy, dev = _resolve_codes(net, X, Y, device)
+    symmetric = cy is None
+    cy = cx if symmetric else cy
+    w, kind = layer_weights(weights, cx.n_layers)
+    dtype = _result_dtype(kind, w, cx.widths)
+    m, n = cx.n_points, cy.n_points
+    L = cx.n_layers
+    shape = (L, m, n) if per_layer else (m, n)
+    groups = _groups(w, per_layer, L)
+    if kind == "exact":
+        denom = 1
+        for _, wg in groups:
+            denom = denom * wg.denominator // np.gcd(denom, wg.denominator)
+        int_groups = [(ls, int(wg * denom)) for ls, wg in groups]
+        top = sum(iw * sum(cx.widths[l] for l in ls) for ls, iw in int_groups)
+        acc_dtype = np.dtype(np.int64) if top < 2**63 else np.dtype(object)
+        ints = _compute(cx, cy, int_groups, per_layer, acc_dtype, (L, m, n) if per_layer else (m, n),
+                        None, memory_budget, method, None)
+        res = np.empty(shape, dtype=object)
+        for idx, v in np.ndenumerate(ints):
+            res[idx] = Fraction(int(v), denom)
+        return res
+    return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev)
+
+
+def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev):
+    m, n = cx.n_points, cy.n_points
+    n_bits = cx.n_bits
+    if method == "auto":
+        words = sum(p.shape[1] for p in cx.packed)
+        method = "gemm" if dev is not None or m * n * max(words, 1) > 2**21 else "popcount"
+    if dtype == object:
+        # exact accumulation with Python ints (only for enormous integer weights)
+        parts = _compute(cx, cy, [(ls, 1) for ls, _ in groups], True, np.dtype(np.int64),
+                         (len(groups), m, n), None, budget, method, None)
+        res = np.empty(shape, dtype=object)
+        res[...] = 0
+        for g, (_, wg) in enumerate(groups):
+            if per_layer:
+                res[g] = parts[g].astype(object) * wg
+            else:
+                res += parts[g].astype(object) * wg
+        return res
+    as_tensor = dev is not None
+    sink = _Output(shape, dtype, out, dev, as_tensor)
+    try:
+        if m and n:
+            if method == "popcount":
+                _run_popcount(cx, cy, groups, per_layer, sink, budget)
+            else:
+                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev)
+        return sink.finish()
+    except BaseException:
+        sink.abort()
+        raise
+
+
+def _run_popcount(cx, cy, groups, per_layer, sink, budget):
+    words = [(_group_words(cx, ls), _group_words(cy, ls), wg) for ls, wg in groups]
+    n = cy.n_points
+    T = max(1, min(cx.n_points, budget // max(1, n * 16)))
+    arr = sink.array
+    host = isinstance(arr, np.ndarray)
+    for i0 in range(0, cx.n_points, T):
+        i1 = min(i0 + T, cx.n_points)
+        h = np.empty((i1 - i0, n), dtype=np.int32)
+        acc = None
+        for g, (ax, ay, wg) in enumerate(words):
+            _popcount_tile(ax[i0:i1], ay, h)
+            val = h if wg == 1 else h * (np.int64(wg) if isinstance(wg, int) else wg)
+            if per_layer:
+                _put(arr, (g, slice(i0, i1), slice(None)), val, host)
+            elif acc is None:
+                acc = val.astype(sink.dtype, copy=True)
+            else:
+                acc += val
+        if not per_layer:
+            _put(arr, (slice(i0, i1), slice(None)), acc, host)
+
+
+def _put(arr, index, value, host):
+    if host:
+        arr[index] = value
+    else:
+        import torch
+
+        arr[index] = torch.as_tensor(value).to(arr.device, arr.dtype)
+
+
+def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev):
+    import torch
+
+    if dev is None:
+        dev = torch.device("cpu")
+    m, n = cx.n_points, cy.n_points
+    prepared = [(_GemmGroup(cx, cy, ls, dev, torch), wg) for ls, wg in groups]
+    T, P = _tile_sizes(m, n, cx.n_bits, budget)
+    arr = sink.array
+    target = torch.from_numpy(arr) if isinstance(arr, np.ndarray) else arr
+    if target.device != dev:
+        host_copy = True
+    else:
+        host_copy = False
+    acc_dt = torch.float64 if sink.dtype == np.float64 else torch.int64
+    ws_dt = torch.float64 if any(grp.acc_dtype == torch.float64 for grp, _ in prepared) else torch.float32
+    for j0 in range(0, n, P):
+        j1 = min(j0 + P, n)
+        cols = slice(j0, j1)
+        panels = [grp.prepare_columns(cols) for grp, _ in prepared]
+        ws = torch.empty((T, j1 - j0), dtype=ws_dt, device=dev)
+        for i0 in range(0, m, T):
+            i1 = min(i0 + T, m)
+            rows = slice(i0, i1)
+            acc = None
+            for g, ((grp, wg), panel) in enumerate(zip(prepared, panels)):
+                h = grp.tile(rows, panel, ws[: i1 - i0])
+                if per_layer or len(prepared) == 1:
+                    dst = (g, rows, cols) if per_layer else (rows, cols)
+                    _write(target, dst, h, host_copy)
+                    if wg != 1:
+                        target[dst].mul_(wg)
+                    continue
+                if acc is None:
+                    acc = torch.zeros((i1 - i0, j1 - j0), dtype=acc_dt, device=dev)
+                acc.add_(h.to(acc_dt), alpha=wg)
+            if acc is not None:
+                _write(target, (rows, cols), acc, host_copy)
+
+
+def _write(target, index, value, host_copy):
+    if host_copy:
+        value = value.to(target.device)
+    target[index].copy_(value)
+
+
+# ================================================================ distance
+def vq_distance(net, x, y, weights=None):
+    """The VQ distance ``d(x, y) = sum_l w_l * d^(l)(x, y)`` between two points.
+
+    Parameters
+    ----------
+    net : Network or torch.nn.Module
+    x, y : array-like (D,)
+    weights : sequence of L positive numbers, optional
+
+    Returns
+    -------
+    int (integer weights), float, or Fraction (Fraction weights)
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0], [-1.0]], "bias": [0.0, 1.0]}])
+    >>> vq_distance(net, [-2.0], [2.0])
+    2
+    """
+    for name, p in (("x", x), ("y", y)):
+        shape = np.shape(p.detach().cpu() if _is_tensor(p) else np.asarray(p, dtype=object))
+        if len(shape) != 1:
+            raise InvalidInputError(f"{name} must be a single point of shape (D,), got shape {shape}")
+    X = np.stack([np.asarray(x.detach().cpu() if _is_tensor(x) else x, dtype=object),
+                  np.asarray(y.detach().cpu() if _is_tensor(y) else y, dtype=object)])
+    if not getattr(net, "exact", False):
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"x and y must hold real numbers ({exc})") from None
+    codes = activation_codes(net, X)
+    K = vq_kernel(codes, weights=weights, method="popcount")
+    v = K[0, 1]
+    return v if isinstance(v, Fraction) else (int(v) if np.issubdtype(type(v), np.integer) else float(v))
