@@ -26,8 +26,11 @@ _EXPORTS = {
     "Codes": "vqgeom.codes",
     "vq_distance": "vqgeom.kernels",
     "vq_kernel": "vqgeom.kernels",
-    "heat_kernel": "vqgeom.kernels",
-    "kernel_cosine": "vqgeom.kernels",
+    "heat_kernel": "vqgeom.heat",
+    "kernel_cosine": "vqgeom.heat",
+    "pairwise_kernel_cosine": "vqgeom.heat",
+    "median_heuristic": "vqgeom.heat",
+    "compare_partitions": "vqgeom.compare",
     "mds_embedding": "vqgeom.embedding",
     # regions
     "Box": "vqgeom.regions",
