@@ -1,0 +1,278 @@
+"""The Partition: invariances (permuting and scaling units), d_Omega as a pseudometric,
+exact region lookup, halfspaces and polygons, degenerate networks, save / load, plotting."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from vqgeom import Network, enumerate_regions
+from vqgeom.errors import DegenerateInputError, InvalidInputError
+from vqgeom.regions import Box, Partition
+from vqgeom.regions.partition import ON_BOUNDARY, OUTSIDE
+
+F = Fraction
+
+
+def rational_mlp(widths, seed, input_dim=2):
+    """A small exact MLP with quarter-integer weights (ties and degeneracies are common)."""
+    rng = np.random.default_rng(seed)
+    layers, d = [], input_dim
+    for w in widths:
+        W = [[F(int(v), 4) for v in row] for row in rng.integers(-6, 7, size=(w, d))]
+        for row in W:
+            if all(v == 0 for v in row) and not layers:
+                row[0] = F(1)
+        b = [F(int(v), 4) for v in rng.integers(-4, 5, size=w)]
+        layers.append({"weight": W, "bias": b})
+        d = w
+    return Network(layers)
+
+
+def edge_codes(part):
+    """The adjacency graph with regions named by their codes (engine-independent)."""
+    return {frozenset((part.codes[i], part.codes[j])) for i, j in part.graph.edges()}
+
+
+def permute_layer(net, l, perm):
+    layers = [dict(weight=lay.weight.copy(), bias=lay.bias.copy()) for lay in net.layers]
+    layers[l]["weight"] = layers[l]["weight"][perm]
+    layers[l]["bias"] = layers[l]["bias"][perm]
+    if l + 1 < len(layers):
+        layers[l + 1]["weight"] = layers[l + 1]["weight"][:, perm]
+    return Network(layers)
+
+
+def scale_unit(net, l, j, c):
+    """Scale unit j of layer l by c > 0 and its outgoing weights by 1/c (same function)."""
+    layers = [dict(weight=lay.weight.copy(), bias=lay.bias.copy()) for lay in net.layers]
+    layers[l]["weight"][j] = layers[l]["weight"][j] * c
+    layers[l]["bias"][j] = layers[l]["bias"][j] * c
+    if l + 1 < len(layers):
+        layers[l + 1]["weight"][:, j] = layers[l + 1]["weight"][:, j] / c
+    return Network(layers)
+
+
+# ------------------------------------------------------------------ invariance laws
+@settings(max_examples=10)
+@given(st.integers(0, 10**6), st.integers(0, 2), st.data())
+def test_permuting_hidden_units_permutes_codes(seed, layer, data):
+    net = rational_mlp((4, 3, 3), seed)
+    width = net.widths[layer]
+    perm = np.array(data.draw(st.permutations(range(width))))
+    part = enumerate_regions(net, engine="polygon")
+    other = enumerate_regions(permute_layer(net, layer, perm), engine="polygon")
+
+    def unpermute(code):
+        code = list(code)
+        code[layer] = tuple(code[layer][int(np.flatnonzero(perm == k)[0])] for k in range(width))
+        return tuple(code)
+
+    assert other.n_regions == part.n_regions and other.n_adjacencies == part.n_adjacencies
+    assert {unpermute(c) for c in other.codes} == set(part.codes)
+    assert {frozenset(map(unpermute, e)) for e in edge_codes(other)} == edge_codes(part)
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 10**6), st.integers(0, 2), st.integers(0, 2),
+       st.fractions(min_value=F(1, 10), max_value=10))
+def test_scaling_a_unit_by_a_positive_factor_changes_nothing(seed, layer, j, c):
+    net = rational_mlp((3, 3, 3), seed)
+    part = enumerate_regions(net, engine="polygon")
+    other = enumerate_regions(scale_unit(net, layer, j, c), engine="polygon")
+    assert set(other.codes) == set(part.codes)
+    assert edge_codes(other) == edge_codes(part)
+
+
+def test_scaling_a_deep_unit_without_compensation_can_change_the_partition():
+    # the negative control of the law above: the compensation is needed
+    changed = 0
+    for seed in range(6):
+        net = rational_mlp((3, 3, 3), seed)
+        layers = [dict(weight=lay.weight.copy(), bias=lay.bias.copy()) for lay in net.layers]
+        layers[0]["weight"][0] *= 3
+        layers[0]["bias"][0] *= 3          # outgoing weights left alone: layer 2 sees 3 h_0
+        a = enumerate_regions(net, engine="polygon")
+        b = enumerate_regions(Network(layers), engine="polygon")
+        changed += edge_codes(a) != edge_codes(b)
+    assert changed > 0
+
+
+# ------------------------------------------------------------------ d_Omega
+def test_d_omega_is_a_pseudometric_and_matches_point_distances():
+    net = rational_mlp((5, 4), 11)
+    part = enumerate_regions(net)
+    D = part.region_distances()
+    n = part.n_regions
+    assert D.shape == (n, n)
+    assert np.all(np.diag(D) == 0) and np.array_equal(D, D.T)
+    assert np.all(D[~np.eye(n, dtype=bool)] >= 1)                 # distinct regions
+    assert np.all(D[:, :, None] <= D[:, None, :] + D.T[None, :, :])  # D[i,k] <= D[i,j] + D[j,k]
+    # one row by BFS equals the csgraph row
+    np.testing.assert_array_equal(part.region_distances([3])[0], D[3])
+    W = np.array(part.witnesses, dtype=object)
+    np.testing.assert_array_equal(part.partition_distance(W[:7], W[2:9]), D[:7, 2:9])
+    # adjacent regions are at distance 1
+    for i, j in part.graph.edges():
+        assert D[i, j] == 1
+
+
+def test_vq_distances_with_layer_weights():
+    part = enumerate_regions(rational_mlp((4, 3), 5))
+    bits = part.code_bits().astype(int)
+    i, j = 0, part.n_regions - 1
+    manual = 1 * np.sum(bits[i, :4] != bits[j, :4]) + 0.5 * np.sum(bits[i, 4:] != bits[j, 4:])
+    assert part.vq_distances([1, 0.5])[i, j] == manual
+    with pytest.raises(InvalidInputError, match="weights"):
+        part.vq_distances([1, -1])
+    with pytest.raises(InvalidInputError, match="weights"):
+        part.vq_distances([1])
+
+
+def test_unreachable_regions_are_at_infinite_distance():
+    # two regions of a non-convex domain with no shared facet (graph without the edge)
+    net = Network([{"weight": [["1", "0"]], "bias": ["0"]}])
+    full = enumerate_regions(net)
+    cut = Partition(net.to_exact(), full.domain, full.codes, full.witnesses, [],
+                    arithmetic="exact", engine="manual")
+    assert full.region_distances()[0, 1] == 1
+    assert np.isinf(cut.region_distances()[0, 1]) and np.isinf(cut.region_distances([0])[0, 1])
+
+
+# ------------------------------------------------------------------ lookup
+def test_region_of_witnesses_boundaries_and_outside():
+    net = rational_mlp((5, 4), 2)
+    part = enumerate_regions(net)
+    assert part.region_of(part.witnesses).tolist() == list(range(part.n_regions))
+    facets = [d["facet_witness"] for _, _, d in part.graph.edges(data=True)]
+    assert set(part.region_of(facets, on_boundary="mark").tolist()) == {ON_BOUNDARY}
+    assert part.region_of([[2, 0], [0, -1.5]], on_boundary="mark").tolist() == [OUTSIDE, OUTSIDE]
+    with pytest.raises(DegenerateInputError, match=r"X\[1\].*boundary"):
+        part.region_of([part.witnesses[0], facets[0]])
+    with pytest.raises(DegenerateInputError, match="outside"):
+        part.region_of([[5, 5]])
+
+
+def test_region_of_decides_exactly():
+    # the float 0.1 is slightly above 1/10: exactly on the line x = 0.1 (float bias), but
+    # strictly right of the line x = 1/10 (decimal bias)
+    float_line = enumerate_regions(Network([{"weight": [[1.0, 0.0]], "bias": [-0.1]}]))
+    assert float_line.region_of([[0.1, 0.0]], on_boundary="mark").tolist() == [ON_BOUNDARY]
+    dec_line = enumerate_regions(Network([{"weight": [["1", "0"]], "bias": ["-1/10"]}]))
+    right = dec_line.index_of_code(((True,),))
+    assert dec_line.region_of([[0.1, 0.0]]).tolist() == [right]
+    # a point on the domain's own boundary but inside a region is that region
+    assert dec_line.region_of([[1, 1]]).tolist() == [right]
+
+
+def test_halfspaces_and_polygons_agree_with_witnesses():
+    part = enumerate_regions(rational_mlp((4, 4), 8))
+    for i in range(part.n_regions):
+        A, b = part.halfspaces(i)
+        w = np.array(part.witnesses[i], dtype=object)
+        assert np.all(A @ w < b)                                  # strictly inside
+        for v in part.polygon(i):
+            slack = b - A @ np.array(v, dtype=object)
+            assert np.all(slack >= 0) and np.sum(slack == 0) >= 2  # a vertex: two tight rows
+    # the polygon computed from the halfspaces equals the engine's (as vertex sets)
+    clipped = Partition(part.net, part.domain, part.codes, part.witnesses, [], arithmetic="exact",
+                        engine="manual")
+    for i in range(part.n_regions):
+        assert set(clipped.polygon(i)) <= set(part.polygon(i))
+
+
+# ------------------------------------------------------------------ degenerate inputs
+def test_duplicate_neurons_flip_together():
+    line = {"weight": [["1", "2"], ["-2", "-4"], ["1", "-1"]], "bias": ["1/2", "-1", "0"]}
+    part = enumerate_regions(Network([line]))
+    single = enumerate_regions(Network([{"weight": [["1", "2"], ["1", "-1"]], "bias": ["1/2", "0"]}]))
+    assert part.n_regions == single.n_regions == 4
+    assert not part.is_generic and single.is_generic
+    assert [f for _, _, f in part.non_generic_facets()] == [((0, 0), (0, 1))] * 2
+    part.verify()
+
+
+def test_dead_and_constant_neurons():
+    layer1 = {"weight": [["1", "0"], ["0", "1"]], "bias": ["0", "0"]}      # zero biases
+    # layer 2: relu(x) (>= 0: identically 0 on x < 0, never negative), relu(x) - 1/2 (splits at
+    # x = 1/2), a constant neuron with zero bias, a constant negative neuron
+    layer2 = {"weight": [["1", "0"], ["1", "0"], ["0", "0"], ["0", "0"]], "bias": ["0", "-1/2", "0", "-1"]}
+    net = Network([layer1, layer2])
+    assert net.constant_neurons == [(1, 2), (1, 3)]
+    part = enumerate_regions(net)
+    assert part.n_regions == 6
+    assert {c[1][0] for c in part.codes} == {True}
+    assert {c[1][2] for c in part.codes} == {True} and {c[1][3] for c in part.codes} == {False}
+    part.verify()
+    # a point where the dead neuron vanishes but nothing bends is not a boundary
+    assert part.region_of([[F(-1, 2), F(1, 2)]]).tolist() == [part.index_of_code(
+        ((False, True), (True, False, True, False)))]
+
+
+def test_neurons_in_two_layers_sharing_a_facet():
+    # layer 2 computes relu(x) - relu(-x) = x: its zero set is layer 1's line x = 0
+    net = Network([{"weight": [["1", "0"], ["-1", "0"], ["0", "1"]], "bias": ["0", "0", "0"]},
+                   {"weight": [["1", "-1", "0"]], "bias": ["0"]}])
+    part = enumerate_regions(net)
+    assert part.n_regions == 4
+    flips = {f for _, _, f in part.non_generic_facets()}
+    assert flips == {((0, 0), (0, 1), (1, 0))}
+    part.verify()
+
+
+@pytest.mark.parametrize("weight, bias, regions, adjacencies", [
+    (["1", "1"], "-2", 1, 0),     # touches the corner (1, 1) only
+    (["1", "-1"], "0", 2, 1),     # the diagonal through two corners
+    (["1", "0"], "-1", 1, 0),     # the box's right side
+])
+def test_lines_through_box_corners_and_sides(weight, bias, regions, adjacencies):
+    part = enumerate_regions(Network([{"weight": [weight], "bias": [bias]}]))
+    assert (part.n_regions, part.n_adjacencies) == (regions, adjacencies)
+    part.verify()
+
+
+# ------------------------------------------------------------------ save / load
+@pytest.mark.parametrize("arithmetic", ["exact", "float"])
+def test_save_load_round_trip(tmp_path, arithmetic):
+    net = rational_mlp((4, 3), 4)
+    part = enumerate_regions(net, Box(["-1", "-1/3"], ["1/2", "1"]), arithmetic=arithmetic)
+    path = tmp_path / "part.json"
+    part.save(path)
+    back = Partition.load(path)
+    assert back.arithmetic == arithmetic and back.engine == part.engine
+    assert back.codes == part.codes and back.witnesses == part.witnesses
+    assert back.domain == part.domain
+    assert {(i, j, d["flips"], d["facet_witness"]) for i, j, d in back.graph.edges(data=True)} == \
+        {(i, j, d["flips"], d["facet_witness"]) for i, j, d in part.graph.edges(data=True)}
+    assert back.polygons() == part.polygons()
+    assert list(tmp_path.iterdir()) == [path]                      # no temp file left
+    if arithmetic == "exact":
+        back.verify()
+
+
+def test_load_rejects_foreign_documents(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('{"format": "something-else"}')
+    with pytest.raises(InvalidInputError, match="partition"):
+        Partition.load(path)
+    with pytest.raises(InvalidInputError, match="cannot read"):
+        Partition.load(tmp_path / "missing.json")
+
+
+# ------------------------------------------------------------------ plotting
+def test_plot_colours_regions_by_distance():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    part = enumerate_regions(rational_mlp((4, 3), 1))
+    ax = part.plot(color_by="distance", source=2)
+    coll = ax.collections[0]
+    assert len(coll.get_paths()) == part.n_regions
+    np.testing.assert_array_equal(np.asarray(coll.get_array()), part.region_distances([2])[0])
+    plt.close(ax.figure)
+    with pytest.raises(InvalidInputError, match="color_by"):
+        part.plot(color_by="rainbow")
