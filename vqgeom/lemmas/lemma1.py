@@ -1,0 +1,273 @@
+"""Lemma 1 (one hidden layer, a hyperplane arrangement): d_H = d_Omega on every pair of regions.
+
+Holds for distinct hyperplanes, a convex open domain and facet adjacency, in any dimension and
+without general position (proof: ``proofs/lemma1.md``). :func:`check_lemma1` checks it
+exhaustively over all pairs of regions and explains every failure when a hypothesis is dropped:
+a hyperplane listed twice (also as (a, b) and (-a, -b)), adjacency read as "touching", or a
+non-convex domain (:class:`~vqgeom.lemmas.union.BoxUnion`).
+
+Run ``python -m vqgeom.lemmas.lemma1 --check`` for the exact check that ``proofs/lemma1.md`` cites.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from fractions import Fraction
+
+import networkx as nx
+
+from vqgeom.errors import InvalidInputError
+from vqgeom.lemmas._pairs import MAX_WITNESSES, compare_pairs, graph_distances
+from vqgeom.lemmas.union import BoxUnion, enumerate_union
+from vqgeom.lemmas.verdict import Verdict
+
+__all__ = ["check_lemma1", "duplicate_hyperplanes", "touching_graph", "partition_of", "ADJACENCIES"]
+
+ADJACENCIES = ("facet", "touching")
+
+
+def partition_of(net, domain=None, *, engine: str = "auto", max_regions: int | None = None):
+    """Exact partition of ``net`` on ``domain`` (a Box, "whole", None or a BoxUnion)."""
+    from vqgeom.regions import enumerate_regions
+
+    if isinstance(domain, BoxUnion):
+        return enumerate_union(net, domain, engine=engine, max_regions=max_regions)
+    return enumerate_regions(net, domain, arithmetic="exact", engine=engine, max_regions=max_regions)
+
+
+def duplicate_hyperplanes(net, layer: int = 0) -> list:
+    """Pairs of neurons of one layer whose rows (a, b) are proportional: the same hyperplane.
+
+    Returns
+    -------
+    list of (i, j, c) with row_j = c * row_i, c a nonzero Fraction (c < 0: opposite orientation).
+
+    Examples
+    --------
+    >>> from vqgeom.network import Network
+    >>> net = Network([{"weight": [[1, 2], [-2, -4], [0, 1]], "bias": [1, -2, 0]}])
+    >>> duplicate_hyperplanes(net)
+    [(0, 1, Fraction(-2, 1))]
+    """
+    net = net.to_exact()
+    lay = net.layers[layer]
+    groups = {}
+    for k in range(lay.n_neurons):
+        row = list(lay.weight[k]) + [lay.bias[k]]
+        p = next((v for v in row if v != 0), None)
+        if p is None:
+            continue
+        key = tuple(v / p for v in row)
+        groups.setdefault(key, []).append((k, p))
+    out = []
+    for members in groups.values():
+        for (i, pi), (j, pj) in itertools.combinations(members, 2):
+            out.append((i, j, Fraction(pj) / pi))
+    return sorted(out)
+
+
+def touching_graph(part) -> nx.Graph:
+    """The graph in which two regions are joined when their closures share at least a point.
+
+    Only for one-hidden-layer networks in D = 2 on a box: every nonempty intersection of two
+    closed regions contains a vertex of the arrangement together with the box's edges, so it
+    suffices to test those vertices (exactly).
+
+    Raises
+    ------
+    InvalidInputError
+        For a deep network, D != 2 (D = 1: touching is facet adjacency) or a non-box domain.
+    """
+    from vqgeom.regions.domain import Box
+
+    net = part.net.to_exact()
+    if net.depth != 1:
+        raise InvalidInputError("touching_graph handles one-hidden-layer networks only (an arrangement)")
+    if net.input_dim == 1:
+        return nx.Graph(part.graph)
+    if net.input_dim != 2:
+        raise InvalidInputError(f"touching_graph handles D = 2 (and D = 1), got D = {net.input_dim}")
+    if not isinstance(part.domain, Box):
+        raise InvalidInputError("touching_graph needs a Box domain")
+    lay = net.layers[0]
+    lines = [(lay.weight[k][0], lay.weight[k][1], lay.bias[k]) for k in range(lay.n_neurons)]
+    box = part.domain
+    one, zero = Fraction(1), Fraction(0)
+    walls = [(one, zero, -box.lower[0]), (one, zero, -box.upper[0]),
+             (zero, one, -box.lower[1]), (zero, one, -box.upper[1])]
+    cands = lines + walls
+    vertices = set()
+    for (a1, b1, c1), (a2, b2, c2) in itertools.combinations(cands, 2):
+        det = a1 * b2 - a2 * b1
+        if det == 0:
+            continue
+        x = (-c1 * b2 + c2 * b1) / det
+        y = (-a1 * c2 + a2 * c1) / det
+        if box.contains((x, y)):
+            vertices.add((Fraction(x), Fraction(y)))
+    g = nx.Graph(part.graph)
+    codes = [code[0] for code in part.codes]
+    for v in vertices:
+        pre = [a * v[0] + b * v[1] + c for a, b, c in lines]
+        members = [r for r, code in enumerate(codes)
+                   if all(p == 0 or (p > 0) == s for p, s in zip(pre, code))]
+        for i, j in itertools.combinations(members, 2):
+            if not g.has_edge(i, j):
+                g.add_edge(i, j, flips=tuple((0, k) for k in range(len(pre)) if codes[i][k] != codes[j][k]),
+                           facet_witness=None, touching_at=v)
+    return g
+
+
+def _path_flips(graph, path):
+    counts = {}
+    multi = []
+    for a, b in zip(path, path[1:]):
+        data = graph.edges[a, b]
+        flips = data.get("flips", ())
+        for f in flips:
+            counts[f] = counts.get(f, 0) + 1
+        if len(flips) != 1 or data.get("touching_at") is not None:
+            multi.append((a, b, flips, data.get("touching_at")))
+    return counts, multi
+
+
+def _neuron(f):
+    return f"neuron {f[1]}" if f[0] == 0 else f"neuron ({f[0]}, {f[1]})"
+
+
+def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "auto",
+                 max_witnesses: int = MAX_WITNESSES, partition=None, name: str | None = None) -> Verdict:
+    """Check Lemma 1, d_H(x, y) = d_Omega(x, y), on every pair of regions, exactly.
+
+    Parameters
+    ----------
+    net : Network
+        A one-hidden-layer network (its first layer's rows are the hyperplanes).
+    domain : Box, "whole", None or BoxUnion
+        None is [-1, 1]^D. A :class:`BoxUnion` that is not a box drops the convexity hypothesis.
+    adjacency : {"facet", "touching"}
+        How d_Omega's graph joins regions: sharing a (D-1)-dimensional facet (the lemma's), or
+        closures sharing any point (drops a hypothesis; D <= 2 only).
+    engine : str
+        Region engine (see :func:`vqgeom.regions.enumerate_regions`).
+    max_witnesses : int
+        Violations stored with witnesses (all are counted).
+    partition : Partition, optional
+        A partition already computed for ``net`` and ``domain``.
+    name : str, optional
+        How to name the input in the verdict.
+
+    Returns
+    -------
+    Verdict
+        ``holds`` is True when d = d_Omega on every pair; the hypotheses are
+        ``one_layer``, ``distinct_hyperplanes``, ``convex_domain``, ``facet_adjacency``.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown ``adjacency`` or a touching graph outside D <= 2 on a box.
+
+    Examples
+    --------
+    >>> from vqgeom.network import Network
+    >>> net = Network([{"weight": [[1], [1]], "bias": [0, "-1/2"]}])
+    >>> v = check_lemma1(net)
+    >>> v.holds, v.n_regions, v.pairs_checked, v.n_equal
+    (True, 3, 3, 3)
+    >>> twice = Network([{"weight": [[1], [-1]], "bias": [0, 0]}])   # x = 0 listed twice
+    >>> v = check_lemma1(twice)
+    >>> v.holds, v.hypotheses["distinct_hyperplanes"], v.violations[0].d, v.violations[0].d_omega
+    (False, False, Fraction(2, 1), 1)
+    """
+    from vqgeom.network import load_network
+
+    start = time.perf_counter()
+    if adjacency not in ADJACENCIES:
+        raise InvalidInputError(f"adjacency must be one of {', '.join(map(repr, ADJACENCIES))}, got {adjacency!r}")
+    net = load_network(net).to_exact()
+    part = partition if partition is not None else partition_of(net, domain, engine=engine)
+    dups = duplicate_hyperplanes(net)
+    convex = not (isinstance(part.domain, BoxUnion) and not part.domain.is_convex())
+    hyp = {
+        "one_layer": net.depth == 1,
+        "distinct_hyperplanes": not dups,
+        "convex_domain": convex,
+        "facet_adjacency": adjacency == "facet",
+    }
+    notes = []
+    if not hyp["one_layer"]:
+        notes.append(f"the network has {net.depth} layers; Lemma 1 is about one hidden layer (see Lemma 2)")
+    for i, j, c in dups:
+        notes.append(f"neurons {i} and {j} are one hyperplane (row {j} = {c} * row {i}"
+                     f"{', opposite orientation' if c < 0 else ''}): every facet on it flips both")
+    if not convex:
+        notes.append(f"the domain {part.domain!r} is not convex: a cell can be cut into pieces that "
+                     f"a region path must walk around")
+    graph = touching_graph(part) if adjacency == "touching" else part.graph
+    if adjacency == "touching":
+        extra = graph.number_of_edges() - part.graph.number_of_edges()
+        notes.append(f"adjacency read as touching: {extra} pairs of regions that meet only at a point "
+                     f"are joined")
+    n = part.n_regions
+    D = graph_distances(graph, n)
+
+    def path_of(i, j):
+        return nx.shortest_path(graph, i, j)
+
+    def explain(i, j, d, dom):
+        if dom < 0:
+            return "the two regions lie in different connected components of the domain"
+        path = path_of(i, j)
+        counts, multi = _path_flips(graph, path)
+        parts = []
+        for a, b, flips, at in multi:
+            if at is not None:
+                parts.append(f"regions {a} and {b} only touch at the point ({at[0]}, {at[1]}) yet "
+                             f"are separated by {len(flips)} hyperplanes")
+            else:
+                parts.append(f"the facet between regions {a} and {b} flips "
+                             f"{', '.join(_neuron(f) for f in flips)} at once")
+        again = [f for f, c in counts.items() if c > 1]
+        if again and d < dom:
+            parts.append("every shortest region path crosses "
+                         + ", ".join(f"{_neuron(f)} {counts[f]} times" for f in again)
+                         + ", which d counts by parity only")
+        return "; ".join(parts)
+
+    res = compare_pairs(part.codes, part.witnesses, net.widths, [Fraction(1)] * net.depth, D, path_of,
+                        relation="equal", max_witnesses=max_witnesses, explain=explain)
+    subject = name or f"{net!r} on {part.domain!r}"
+    return Verdict("lemma1", subject, holds=res["n_violations"] == 0, hypotheses=hyp, n_regions=n,
+                   pairs_checked=res["pairs_checked"], n_less=res["n_less"], n_equal=res["n_equal"],
+                   n_greater=res["n_greater"], n_violations=res["n_violations"],
+                   violations=res["violations"], notes=notes,
+                   details={"adjacency": adjacency, "engine": part.engine,
+                            "max_d": res["max_d"], "max_d_omega": res["max_d_omega"]},
+                   seconds=time.perf_counter() - start)
+
+
+def _check_main(argv=None) -> int:
+    """Exact check cited by proofs/lemma1.md: both directions on the built-in arrangements."""
+    from vqgeom.catalogue import CATALOGUE
+
+    ok = True
+    for entry in CATALOGUE.values():
+        if entry.claim != "lemma1":
+            continue
+        v = entry.check()
+        good = v.holds == entry.expect_holds and (v.hypotheses_met == entry.expect_holds)
+        ok &= good
+        print(f"{'ok  ' if good else 'FAIL'} {entry.name}: {'holds' if v.holds else 'violated'} "
+              f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)")
+    print("lemma1 check:", "passed" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    if sys.argv[1:] != ["--check"]:
+        print("usage: python -m vqgeom.lemmas.lemma1 --check", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(_check_main())
