@@ -220,3 +220,24 @@ def test_budget_is_reported():
     with pytest.raises(RegionBudgetExceeded) as info:
         enumerate_regions(net, Box(-5, 5), engine="polygon", max_regions=4)
     assert info.value.n_found > 4
+
+
+# ------------------------------------------------------------------ all of R^2
+@settings(max_examples=10)
+@given(st.lists(line, min_size=1, max_size=6))
+def test_whole_plane_counts_match_the_arrangement_oracle(lines):
+    regions, edges, _, distinct = arrangement_oracle(lines)
+    part = enumerate_regions(one_layer(lines), "whole", engine="polygon")
+    assert (part.n_regions, part.n_adjacencies) == (regions, edges)
+    assert part.frame is not None
+    part.verify()
+
+
+def test_zaslavsky_on_the_whole_plane():
+    for n in (3, 7):
+        ts = [F(2 * k + 1, 3) for k in range(n)]
+        part = enumerate_regions(one_layer([(2 * t, -1, -t * t) for t in ts]), "whole", engine="polygon")
+        assert part.n_regions == 1 + n + comb(n, 2)
+        # Euler's relation for the complex drawn in the frame box
+        V, E, Fc = _subdivision_counts(part.polygons())
+        assert V - E + Fc == 1

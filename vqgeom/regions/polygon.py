@@ -257,7 +257,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
             raise InvalidInputError(
                 f"domain 'whole' in 2-D needs vqgeom.regions.lp.enclosing_box, which cannot be "
                 f"imported ({exc}); give a Box instead") from None
-        frame = enclosing_box(exact_net)
+        frame = enclosing_box(exact_net, max_regions=max_regions)
         box = frame
     elif isinstance(domain, Box):
         box = domain
