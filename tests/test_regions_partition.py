@@ -276,3 +276,19 @@ def test_plot_colours_regions_by_distance():
     plt.close(ax.figure)
     with pytest.raises(InvalidInputError, match="color_by"):
         part.plot(color_by="rainbow")
+
+
+def test_a_cell_split_by_a_non_convex_domain_gives_two_regions_with_one_code(tmp_path):
+    from vqgeom.lemmas.union import BoxUnion, enumerate_union
+
+    net = Network([{"weight": [["1", "0"]], "bias": ["5"]}])           # no line in the domain
+    union = BoxUnion([Box([0, 0], [3, 1]), Box([0, 2], [3, 3])])       # two separate strips
+    part = enumerate_union(net, union)
+    assert part.n_regions == 2 and part.regions_of_code(part.codes[0]) == [0, 1]
+    assert np.isinf(part.region_distances()[0, 1])
+    with pytest.raises(DegenerateInputError, match="shared by regions"):
+        part.region_of([[1, F(1, 2)]])
+    assert part.region_of([[1, F(3, 2)]], on_boundary="mark").tolist() == [OUTSIDE]
+    part.save(tmp_path / "u.json")
+    back = Partition.load(tmp_path / "u.json")
+    assert back.codes == part.codes and back.domain.contains([1, F(5, 2)])

@@ -85,10 +85,15 @@ class Partition:
         for i, j, flips, facet in edges:
             g.add_edge(int(i), int(j), flips=tuple((int(l), int(k)) for l, k in flips), facet_witness=facet)
         self.graph = g
-        self._index = {code: i for i, code in enumerate(self.codes)}
-        if len(self._index) != len(self.codes):
-            raise ValueError("Partition: two regions have the same code (a code's cell is convex, "
-                             "so it is one region)")
+        # a code's cell is convex, so on a convex domain a code names one region; on a
+        # non-convex domain (a union of boxes) one cell may fall into several regions
+        self._index = {}
+        self._shared = {}
+        for i, code in enumerate(self.codes):
+            if code in self._index:
+                self._shared.setdefault(code, [self._index[code]]).append(i)
+            else:
+                self._index[code] = i
 
     # ------------------------------------------------------------------ basics
     @property
@@ -108,9 +113,19 @@ class Partition:
         return self.arithmetic == "exact"
 
     def index_of_code(self, code) -> int | None:
-        """The region index of a code (tuple per layer of bools), or None if no region has it."""
+        """The region index of a code (tuple per layer of bools), or None if no region has it.
+
+        On a non-convex domain several regions may share a code; the first is returned
+        (see :meth:`regions_of_code`)."""
         key = tuple(tuple(bool(s) for s in layer) for layer in code)
         return self._index.get(key)
+
+    def regions_of_code(self, code) -> list[int]:
+        """All regions with this code (more than one only on a non-convex domain)."""
+        key = tuple(tuple(bool(s) for s in layer) for layer in code)
+        if key in self._shared:
+            return list(self._shared[key])
+        return [self._index[key]] if key in self._index else []
 
     def code_bits(self) -> np.ndarray:
         """Codes as a bool array (n_regions, n_neurons), layers concatenated."""
@@ -280,7 +295,7 @@ class Partition:
         if on_boundary not in ("raise", "mark"):
             raise InvalidInputError(f"on_boundary must be 'raise' or 'mark', got {on_boundary!r}")
         from vqgeom.network import as_points
-        from vqgeom.regions.domain import Box
+        from vqgeom.regions.domain import Box, Whole
 
         P = as_points(X, self.input_dim, name="X", exact=self.exact)
         out = np.empty(P.shape[0], dtype=np.int64)
@@ -293,8 +308,10 @@ class Partition:
             lo = np.array(self.domain.lower, dtype=object if self.exact else np.float64)
             hi = np.array(self.domain.upper, dtype=object if self.exact else np.float64)
             inside = np.all((P >= lo) & (P <= hi), axis=1)
-        else:
+        elif isinstance(self.domain, Whole):
             inside = np.ones(P.shape[0], dtype=bool)
+        else:  # other domains (unions of boxes) answer contains(x)
+            inside = np.array([bool(self.domain.contains(list(p))) for p in P], dtype=bool)
         for n in range(P.shape[0]):
             if not inside[n]:
                 out[n] = OUTSIDE
@@ -305,6 +322,11 @@ class Partition:
                 if np.any(np.any(A[zero[n]] != 0, axis=1)):
                     out[n] = ON_BOUNDARY
                     continue
+            if code in self._shared:
+                raise DegenerateInputError(
+                    f"point X[{n}] = {_fmt_point(P[n])} has a code shared by regions "
+                    f"{self._shared[code]} (pieces of one cell in a non-convex domain); "
+                    f"region_of cannot tell them apart")
             idx = self._index.get(code)
             if idx is None:
                 if self.exact:
@@ -582,8 +604,12 @@ def _fmt_point(p) -> str:
 def _domain_from_dict(d):
     from vqgeom.regions.domain import Box, Whole
 
-    if not isinstance(d, dict) or d.get("type") not in ("box", "whole"):
+    if not isinstance(d, dict) or d.get("type") not in ("box", "whole", "union"):
         raise InvalidInputError(f"bad domain description {d!r}")
     if d["type"] == "whole":
         return Whole()
+    if d["type"] == "union":
+        from vqgeom.lemmas.union import BoxUnion
+
+        return BoxUnion([_domain_from_dict(b) for b in d["boxes"]])
     return Box(d["lower"], d["upper"])
