@@ -255,6 +255,9 @@ def _build_catalogue() -> dict:
           lambda: (sawtooth(5), _box(0, 1, 1))),
         E("sawtooth-printed-5-lemma2", "lemma2", "the printed sawtooth of depth 5 on [0, 1]",
           lambda: (sawtooth(5, "as_printed"), _box(0, 1, 1))),
+        E("deep-2d-generic-nonconvex", "lemma2",
+          "the generic 2-4-3 network on a U-shaped union of boxes (Lemma 2 needs no convexity)",
+          lambda: (_generic_2d(), _u_shape())),
         # ----------------------------------------------------------- Lemma 2, hypothesis dropped
         E("deep-shared-facet", "lemma2",
           "neurons of layers 1 and 2 vanish on one facet {x = 0, y < 0} (not generic)",

@@ -1,9 +1,133 @@
-"""`vqgeom verify` (placeholder: its owner replaces this module)."""
+"""``vqgeom verify``: run every claim on the built-in catalogue and print a table.
+
+Exit code 0 when every claim holds where its hypotheses hold and every case with a dropped
+hypothesis shows its violation; 1 otherwise; 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["add_parser", "run", "run_catalogue", "outcome"]
 
 
 def add_parser(sub):
-    return sub.add_parser("verify", help="(not yet implemented)")
+    p = sub.add_parser(
+        "verify", help="check Lemma 1, Lemma 2 and the sawtooth on the built-in catalogue (exact)",
+        description="Check every claim exhaustively and exactly on the built-in catalogue: "
+                    "arrangements (D = 1, 2, 3, general position or not), generic deep networks, "
+                    "the sawtooth variants, and the cases where a hypothesis is dropped (which must "
+                    "show their violation). Exit 0 when all behave as the corrected statements say.")
+    p.add_argument("names", nargs="*", metavar="NAME", help="run only these catalogue entries")
+    p.add_argument("--claim", choices=("lemma1", "lemma2", "sawtooth"), help="run only this claim")
+    p.add_argument("--list", action="store_true", help="list the catalogue and exit")
+    p.add_argument("--json", metavar="FILE", help="write the report as JSON ('-' for stdout)")
+    p.add_argument("--markdown", metavar="FILE", help="write the report as a Markdown table")
+    p.add_argument("--witnesses", action="store_true", help="print the first witness of each violation")
+    return p
 
 
-def run(args):
-    raise NotImplementedError("vqgeom verify is not implemented yet")
+def outcome(entry, verdict) -> str:
+    """``"holds"``, ``"violated as expected"`` or ``"FAILED"`` for a catalogue entry's verdict."""
+    if entry.expect_holds:
+        return "holds" if verdict.holds and verdict.hypotheses_met else "FAILED"
+    if verdict.holds:
+        return "FAILED"
+    if entry.relaxed is not None and verdict.hypotheses.get(entry.relaxed, True):
+        return "FAILED"  # violated, but the checker did not see the dropped hypothesis
+    return "violated as expected"
+
+
+def _hyp_text(v) -> str:
+    bad = v.failed_hypotheses
+    return "all" if not bad else "no: " + ", ".join(bad)
+
+
+def run_catalogue(names=None, claim=None, progress=None) -> list:
+    """Run the selected catalogue entries; a list of (entry, verdict, outcome, seconds)."""
+    from vqgeom.catalogue import CATALOGUE, get_entry
+
+    entries = [get_entry(n) for n in names] if names else list(CATALOGUE.values())
+    if claim:
+        entries = [e for e in entries if e.claim == claim]
+    rows = []
+    for e in entries:
+        t = time.perf_counter()
+        v = e.check()
+        dt = time.perf_counter() - t
+        rows.append((e, v, outcome(e, v), dt))
+        if progress is not None:
+            progress(rows[-1])
+    return rows
+
+
+def _atomic_write(path: str, text: str) -> None:
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _markdown(rows, total) -> str:
+    lines = ["# vqgeom verify", "",
+             "| claim | network | hypotheses met | pairs checked | d<dΩ | d=dΩ | d>dΩ | result | time (s) |",
+             "|---|---|---|---:|---:|---:|---:|---|---:|"]
+    for e, v, res, dt in rows:
+        lines.append(f"| {e.claim} | {e.name} | {_hyp_text(v)} | {v.pairs_checked} | {v.n_less} | "
+                     f"{v.n_equal} | {v.n_greater} | {res} | {dt:.2f} |")
+    failed = sum(r[2] == "FAILED" for r in rows)
+    lines += ["", f"{len(rows)} cases, {failed} failed, {total:.1f} s."]
+    for e, v, res, dt in rows:
+        if v.violations:
+            lines.append(f"- **{e.name}**: {v.violations[0].describe()}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args) -> int:
+    from vqgeom.catalogue import CATALOGUE
+
+    if args.list:
+        for e in CATALOGUE.values():
+            tag = "holds" if e.expect_holds else f"drops {e.relaxed}"
+            print(f"{e.name:34} {e.claim:9} {tag:30} {e.description}")
+        return 0
+    widths = (9, 34, 28, 8, 22, 7)
+    head = ("claim", "network", "hypotheses met", "pairs", "result", "time")
+    print("  ".join(f"{h:<{w}}" for h, w in zip(head, widths)))
+
+    def show(row):
+        e, v, res, dt = row
+        cells = (e.claim, e.name, _hyp_text(v), str(v.pairs_checked), res, f"{dt:.2f}s")
+        print("  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)), flush=True)
+        if args.witnesses and v.violations:
+            print(f"    {v.violations[0].describe()}")
+
+    start = time.perf_counter()
+    rows = run_catalogue(args.names or None, args.claim, progress=show)
+    total = time.perf_counter() - start
+    failed = [r for r in rows if r[2] == "FAILED"]
+    print(f"\n{len(rows)} cases in {total:.1f} s: "
+          f"{sum(r[2] == 'holds' for r in rows)} hold, "
+          f"{sum(r[2] == 'violated as expected' for r in rows)} violated as expected, {len(failed)} FAILED")
+    for e, v, res, dt in failed:
+        print(f"FAILED {e.name}:\n{v.summary()}", file=sys.stderr)
+    if args.json:
+        doc = {"cases": [dict(name=e.name, description=e.description, expect_holds=e.expect_holds,
+                              relaxed=e.relaxed, result=res, seconds=round(dt, 4), verdict=v.to_dict())
+                         for e, v, res, dt in rows],
+               "n_failed": len(failed), "seconds": round(total, 3), "ok": not failed}
+        text = json.dumps(doc, indent=1)
+        if args.json == "-":
+            print(text)
+        else:
+            _atomic_write(args.json, text + "\n")
+    if args.markdown:
+        _atomic_write(args.markdown, _markdown(rows, total))
+    return 1 if failed else 0

@@ -1,7 +1,7 @@
 """The paper's claims as exhaustive, exact checks: one module per claim, each returning a
 :class:`Verdict` with exact witnesses for every violation it stores."""
 
-# from vqgeom.lemmas.counterexample import find_counterexample, CounterexampleResult
+from vqgeom.lemmas.counterexample import find_counterexample, CounterexampleResult
 from vqgeom.lemmas.lemma1 import check_lemma1, duplicate_hyperplanes, touching_graph
 from vqgeom.lemmas.lemma2 import check_lemma2, genericity, Genericity, affine_pieces, output_map
 from vqgeom.lemmas.sawtooth import check_sawtooth, sawtooth_table

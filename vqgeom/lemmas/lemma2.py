@@ -24,7 +24,6 @@ import numpy as np
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas._pairs import MAX_WITNESSES, as_layer_weights, compare_pairs, graph_distances
 from vqgeom.lemmas.lemma1 import partition_of
-from vqgeom.lemmas.union import BoxUnion
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma2", "genericity", "Genericity", "output_map", "affine_pieces", "OMEGAS"]
@@ -201,8 +200,9 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
     Returns
     -------
     Verdict
-        Hypotheses ``generic``, ``weights_le_1``, ``activation_partition``, ``convex_domain``;
-        ``holds`` is True when no pair has d > d_Omega.
+        Hypotheses ``generic``, ``weights_le_1``, ``activation_partition`` (no convexity: the
+        proof only uses the triangle inequality along a region path, so Lemma 2 holds on a
+        union of boxes too); ``holds`` is True when no pair has d > d_Omega.
 
     Raises
     ------
@@ -228,12 +228,10 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
     w = as_layer_weights(weights, net.depth)
     part = partition if partition is not None else partition_of(net, domain, engine=engine)
     gen = genericity(part)
-    convex = not (isinstance(part.domain, BoxUnion) and not part.domain.is_convex())
     hyp = {
         "generic": gen.generic,
         "weights_le_1": all(v <= 1 for v in w),
         "activation_partition": omega == "activation",
-        "convex_domain": convex,
     }
     notes = gen.reasons()
     heavy = [l for l, v in enumerate(w) if v > 1]
