@@ -1,9 +1,111 @@
-"""`vqgeom kernel` (placeholder: its owner replaces this module)."""
+"""``vqgeom kernel``: the VQ-Kernel of a set of points, written to a ``.npy`` file.
+
+Examples::
+
+    vqgeom kernel net.json --points X.npy --out K.npy
+    vqgeom kernel net.json --points X.npy --weights 1,2,1 --per-layer --out K.npy
+
+The file is written tile by tile into a temporary memory map and renamed at the end, so a
+failed or interrupted run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+
+__all__ = ["add_parser", "run", "parse_weights"]
 
 
 def add_parser(sub):
-    return sub.add_parser("kernel", help="(not yet implemented)")
+    p = sub.add_parser(
+        "kernel",
+        help="compute the VQ-Kernel (weighted Hamming distances of activation codes) of points",
+        description="Compute K[i, j] = sum_l w_l * (number of layer-l neurons whose signs differ "
+                    "at points i and j) and save it as a .npy file (int32/int64 for integer "
+                    "weights, float64 otherwise).",
+    )
+    p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
+    p.add_argument("--points", required=True, metavar="X.npy", help="points, an (N, D) .npy array")
+    p.add_argument("--points-y", metavar="Y.npy", help="second point set (default: the same points)")
+    p.add_argument("--weights", metavar="W1,W2,...",
+                   help="positive layer weights, one per layer (integers give an integer kernel)")
+    p.add_argument("--per-layer", action="store_true",
+                   help="save the (L, N, M) stack of weighted per-layer distances")
+    p.add_argument("--device", default=None, help="torch device to compute on (e.g. cuda)")
+    p.add_argument("--memory-budget", type=int, default=None, metavar="BYTES",
+                   help="working memory for the tiles (default 512 MiB)")
+    p.add_argument("--out", required=True, metavar="K.npy", help="output file (.npy)")
+    return p
 
 
-def run(args):
-    raise NotImplementedError("vqgeom kernel is not implemented yet")
+def parse_weights(text: str):
+    """``"1,2,3"`` -> [1, 2, 3]; decimals give floats (``"1,0.5"`` -> [1.0, 0.5]).
+
+    >>> parse_weights("1, 2"), parse_weights("1,0.5"), parse_weights("1/2,1")
+    ([1, 2], [1.0, 0.5], [0.5, 1.0])
+    """
+    from vqgeom.errors import InvalidInputError
+
+    items = [t.strip() for t in text.split(",")]
+    if not items or any(not t for t in items):
+        raise InvalidInputError(f"--weights must be a comma-separated list of numbers, got {text!r}")
+    vals = []
+    for t in items:
+        try:
+            vals.append(Fraction(t))
+        except (ValueError, ZeroDivisionError):
+            raise InvalidInputError(f"--weights: {t!r} is not a number") from None
+    if all(v.denominator == 1 for v in vals):
+        return [int(v) for v in vals]
+    return [float(v) for v in vals]
+
+
+def _load_points(path, name):
+    import numpy as np
+
+    from vqgeom.errors import InvalidInputError
+
+    try:
+        X = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError(f"{name}: cannot read {path!r} as a .npy array ({exc})") from None
+    if X.dtype.kind not in "iuf":
+        raise InvalidInputError(f"{name}: {path!r} must hold numbers, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise InvalidInputError(f"{name}: {path!r} must be an (N, D) array, got shape {X.shape}")
+    return X
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from vqgeom.kernels import vq_kernel
+    from vqgeom.network import load_network
+
+    net = load_network(args.network)
+    X = _load_points(args.points, "--points")
+    Y = None if args.points_y is None else _load_points(args.points_y, "--points-y")
+    weights = None if args.weights is None else parse_weights(args.weights)
+    if not str(args.out).endswith(".npy"):
+        from vqgeom.errors import InvalidInputError
+
+        raise InvalidInputError(f"--out must end in .npy, got {args.out!r}")
+    K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
+                  memory_budget=args.memory_budget, out=args.out if args.device is None else None)
+    if args.device is not None:
+        from vqgeom.kernels import _Output
+
+        host = K.cpu().numpy()
+        sink = _Output(host.shape, host.dtype, args.out, None, False)
+        try:
+            sink.array[...] = host
+            sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
+        shape, dtype = host.shape, host.dtype
+    else:
+        shape, dtype = K.shape, K.dtype
+    print(f"wrote {args.out}: {'x'.join(map(str, shape))} {dtype} kernel", file=sys.stderr)
+    return 0
