@@ -292,3 +292,24 @@ def test_a_cell_split_by_a_non_convex_domain_gives_two_regions_with_one_code(tmp
     part.save(tmp_path / "u.json")
     back = Partition.load(tmp_path / "u.json")
     assert back.codes == part.codes and back.domain.contains([1, F(5, 2)])
+
+
+def test_cpa_layers_with_skips_leaky_and_abs():
+    rng = np.random.default_rng(21)
+    q = lambda *shape: [[F(int(v), 4) for v in row] for row in rng.integers(-5, 6, size=shape)]
+    net = Network([
+        {"weight": q(3, 2), "bias": [F(1, 3), F(-1, 2), 0], "activation": "leaky_relu",
+         "negative_slope": "1/10", "skip": q(3, 2)},
+        {"weight": q(4, 3), "bias": [0, F(1, 4), F(-1, 4), F(1, 2)], "activation": "abs",
+         "out": q(2, 4), "skip": q(2, 3), "out_bias": [F(1, 5), 0]},
+        {"weight": q(3, 2), "bias": [F(1, 7), 0, F(-1, 3)]},
+    ])
+    part = enumerate_regions(net)
+    part.verify()
+    # the witnesses' codes, computed independently with Fraction arrays
+    for code, w in zip(part.codes, part.witnesses):
+        assert tuple(tuple(bool(v) for v in s[0]) for s in net.signs([w])) == code
+    # the flint route of region_of agrees with Fraction arithmetic on random points
+    X = rng.uniform(-1, 1, size=(40, 2))
+    codes = [tuple(tuple(bool(v) for v in s[n]) for s in net.signs(X)) for n in range(40)]
+    assert part.region_of(X).tolist() == [part.index_of_code(c) for c in codes]
