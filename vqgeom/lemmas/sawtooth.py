@@ -52,16 +52,17 @@ def predicted_codes(depth: int, variant: str = "tent") -> list:
     return [tuple((l >= depth - p,) for l in range(depth)) for p in range(depth + 1)]
 
 
-def check_sawtooth(depth: int, variant: str = "tent", *, shallow: bool = True) -> Verdict:
+def check_sawtooth(depth: int, variant: str = "tent", *, shallow="auto") -> Verdict:
     """Compute the sawtooth's partition on [0, 1] exactly and compare it with the corrected claim.
 
     Parameters
     ----------
     depth : int >= 1
     variant : {"tent", "as_printed"}
-    shallow : bool
-        Also build :func:`~vqgeom.catalogue.shallow_equivalent` and check that it has the same
-        breakpoints and satisfies Lemma 1 (d = d_Omega on every pair).
+    shallow : bool or "auto"
+        The shallow equivalent (:func:`~vqgeom.catalogue.shallow_equivalent`) is always built
+        and its breakpoints compared; with True its own partition is also enumerated and
+        checked against Lemma 1 (d = d_Omega on every pair). "auto": when it has <= 255 neurons.
 
     Returns
     -------
@@ -115,23 +116,24 @@ def check_sawtooth(depth: int, variant: str = "tent", *, shallow: bool = True) -
     if (v2.n_less > 0) != strict_expected:
         mismatches.append(f"{v2.n_less} pairs with d < d_Omega; predicted "
                           f"{'some' if strict_expected else 'none'}")
-    shallow_neurons = None
+    sh = shallow_equivalent(net, box)
+    shallow_neurons = sh.n_neurons
+    if sorted(-b for b in sh.layers[0].bias) != breaks:
+        mismatches.append("the shallow equivalent's breakpoints differ")
+    if shallow == "auto":
+        shallow = shallow_neurons <= 255
     if shallow:
-        sh = shallow_equivalent(net, box)
-        shallow_neurons = sh.n_neurons
         v1 = check_lemma1(sh, box)
-        sh_breaks = sorted(-b for b in sh.layers[0].bias)
-        if sh_breaks != breaks:
-            mismatches.append("the shallow equivalent's breakpoints differ")
         if v1.n_regions != part.n_regions or not v1.holds:
             mismatches.append("the shallow equivalent does not satisfy d = d_Omega")
-        if shallow_neurons != n_pred - 1:
-            mismatches.append(f"the shallow equivalent has {shallow_neurons} neurons, predicted {n_pred - 1}")
+    if shallow_neurons != n_pred - 1:
+        mismatches.append(f"the shallow equivalent has {shallow_neurons} neurons, predicted {n_pred - 1}")
     details = {
         "depth": L, "variant": variant, "n_regions": part.n_regions, "breakpoints": breaks,
         "max_d": int(max_d), "max_d_omega": int(max_o), "pairs_less": v2.n_less,
         "pairs_equal": v2.n_equal, "pairs_greater": v2.n_greater,
         "shallow_neurons": shallow_neurons, "deep_neurons": net.n_neurons,
+        "shallow_lemma1_checked": bool(shallow),
         "paper_2L_intervals": part.n_regions == 2 ** L, "mismatches": mismatches,
     }
     notes = list(mismatches)
