@@ -1,0 +1,299 @@
+"""The float planar-subdivision engine behind :mod:`vqgeom.regions.planar` (private).
+
+The subdivision of a box is kept as arrays: vertex coordinates, the values at every vertex
+of the current layer's input ``z`` and pre-activations (both are continuous functions of
+x, affine along every edge), faces as vertex cycles (counter-clockwise, in CSR form, with
+the id of the edge leaving every cycle position) and an edge table. Neurons are processed
+one at a time, vectorised over all faces: every edge whose end values have strictly
+opposite signs is split at the interpolated zero, then every face with a strictly positive
+and a strictly negative vertex is cut along the chord between its two zero vertices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vqgeom.errors import RegionBudgetExceeded
+
+__all__ = ["Subdivision", "Inconsistent", "subdivide", "SNAP"]
+
+#: A vertex value with ``|value| <= SNAP * scale`` (scale: ``|w| . |z| + |b|`` at the vertex)
+#: is taken as 0 in the float engine, so that lines meeting at a common point (integer
+#: weights, concurrent lines, lines through box corners) meet at one vertex instead of
+#: leaving slivers of rounding size. Exact mode certifies the outcome either way.
+SNAP = 2.0 ** -40
+
+
+class Inconsistent(ArithmeticError):
+    """The float subdivision became combinatorially inconsistent (a face cut more than once by
+    one line, a cut not at a zero vertex): rounding defeated the float engine."""
+
+
+class _Grow:
+    """A growable 2-D array (rows appended in blocks)."""
+
+    def __init__(self, arr):
+        self.a = np.ascontiguousarray(arr)
+        self.n = len(arr)
+
+    def extend(self, rows):
+        k = len(rows)
+        if self.n + k > len(self.a):
+            cap = max(2 * len(self.a), self.n + k, 16)
+            new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
+            new[: self.n] = self.a[: self.n]
+            self.a = new
+        self.a[self.n: self.n + k] = rows
+        self.n += k
+
+    @property
+    def v(self):
+        return self.a[: self.n]
+
+
+class Subdivision:
+    """The finished float subdivision (all arrays are plain numpy arrays).
+
+    Attributes
+    ----------
+    X : float array (n_vertices, 2)
+    vlines : int array (n_vertices, 2)
+        The two lines a vertex was created on: a neuron's global index, or
+        ``n_neurons + side`` for a box side (0: x = lo0, 1: y = lo1, 2: x = hi0, 3: y = hi1).
+    fptr : int array (n_faces + 1,)
+    fv, fe : int arrays (total cycle length,)
+        ``fv[fptr[f]:fptr[f+1]]`` is face f's counter-clockwise vertex cycle; ``fe[i]`` is the
+        edge from ``fv[i]`` to the next vertex of the cycle.
+    ev : int array (n_edges, 2)
+    eline : int array (n_edges,)
+        The line each edge lies on (same encoding as ``vlines``).
+    codes : bool array (n_faces, n_neurons)
+    """
+
+    def __init__(self, X, vlines, fptr, fv, fe, ev, eline, codes, n_neurons):
+        self.X, self.vlines = X, vlines
+        self.fptr, self.fv, self.fe = fptr, fv, fe
+        self.ev, self.eline, self.codes = ev, eline, codes
+        self.n_neurons = n_neurons
+
+    @property
+    def n_faces(self) -> int:
+        return len(self.fptr) - 1
+
+    def face_of_position(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_faces), np.diff(self.fptr))
+
+    def next_position(self) -> np.ndarray:
+        return _next_positions(self.fptr)
+
+    def adjacency(self):
+        """``(pairs, edge)``: face pairs (i < j) sharing an edge, and one shared edge id each."""
+        fe, fof = self.fe, self.face_of_position()
+        order = np.argsort(fe, kind="stable")
+        se = fe[order]
+        same = se[1:] == se[:-1]
+        a = fof[order[:-1][same]]
+        b = fof[order[1:][same]]
+        e = se[1:][same]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        key = lo.astype(np.int64) * (self.n_faces + 1) + hi
+        _, first = np.unique(key, return_index=True)
+        return np.stack([lo[first], hi[first]], axis=1), e[first]
+
+
+def _next_positions(fptr):
+    n = int(fptr[-1])
+    nxt = np.arange(1, n + 1)
+    ends = fptr[1:] - 1
+    nxt[ends] = fptr[:-1]
+    return nxt
+
+
+def _layer_arrays(lay):
+    W = np.asarray(lay.weight, dtype=np.float64)
+    b = np.asarray(lay.bias, dtype=np.float64)
+    return W, b
+
+
+def _combine(lay, Z, P):
+    """The float layer output at vertices from its input Z and pre-activations P."""
+    minus = float(lay.minus_slope)
+    post = np.where(P >= 0, P, minus * P) if minus else np.maximum(P, 0.0)
+    res = post if lay.out is None else post @ np.asarray(lay.out, dtype=np.float64).T
+    if lay.skip is not None:
+        res = res + Z @ np.asarray(lay.skip, dtype=np.float64).T
+    if lay.out_bias is not None:
+        res = res + np.asarray(lay.out_bias, dtype=np.float64)
+    return res
+
+
+def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivision:
+    """Build the float subdivision of the box ``[lower, upper]`` (2 floats each) by ``net``.
+
+    Raises
+    ------
+    Inconsistent
+        When rounding makes the subdivision inconsistent (callers fall back to exact code).
+    RegionBudgetExceeded
+        As soon as more than ``max_regions`` faces exist.
+    """
+    N = net.n_neurons
+    x0, y0 = float(lower[0]), float(lower[1])
+    x1, y1 = float(upper[0]), float(upper[1])
+    X = _Grow(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64))
+    L, B, R, T = N, N + 1, N + 2, N + 3
+    vlines = _Grow(np.array([[L, B], [B, R], [R, T], [T, L]], dtype=np.int64))
+    ev = _Grow(np.array([[0, 1], [1, 2], [2, 3], [3, 0]], dtype=np.int64))
+    eline = _Grow(np.array([B, R, T, L], dtype=np.int64))
+    fptr = np.array([0, 4], dtype=np.int64)
+    fv = np.array([0, 1, 2, 3], dtype=np.int64)
+    fe = np.array([0, 1, 2, 3], dtype=np.int64)
+    codes = _Grow(np.zeros((1, N), dtype=bool))
+    Z = X.v.copy()
+    offset = 0
+    depth = len(net.layers)
+    for l, lay in enumerate(net.layers):
+        W, b = _layer_arrays(lay)
+        nl = W.shape[0]
+        P = _Grow(Z @ W.T + b)
+        S = _Grow(np.abs(Z) @ np.abs(W).T + np.abs(b))
+        Zg = _Grow(Z)
+        for j in range(nl):
+            g = offset + j
+            fptr, fv, fe = _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe)
+            if max_regions is not None and len(fptr) - 1 > max_regions:
+                raise RegionBudgetExceeded(len(fptr) - 1, max_regions)
+        if progress is not None:
+            progress(len(fptr) - 1, f"layer {l + 1}/{depth}")
+        Z = _combine(lay, Zg.v, P.v)
+        offset += nl
+    return Subdivision(X.v.copy(), vlines.v.copy(), fptr, fv, fe, ev.v.copy(), eline.v.copy(),
+                       codes.v.copy(), N)
+
+
+def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe):
+    """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
+    vals = P.v[:, j]
+    small = np.abs(vals) <= SNAP * S.v[:, j]
+    if small.any():
+        P.a[: P.n, j][small] = 0.0
+        vals = P.v[:, j]
+    s = (vals > 0).astype(np.int8) - (vals < 0)
+    nf = len(fptr) - 1
+    starts = fptr[:-1]
+    sp = s[fv]
+    has_pos = np.maximum.reduceat(sp, starts) > 0
+    has_neg = np.minimum.reduceat(sp, starts) < 0
+    crossed = has_pos & has_neg
+    cv = codes.v
+    cv[:, g] = has_pos | ~has_neg
+    if not crossed.any():
+        return fptr, fv, fe
+    # 1. split every edge whose ends have strictly opposite signs
+    nxt = _next_positions(fptr)
+    ins = (sp * sp[nxt]) < 0
+    ne = ev.n
+    mark = np.zeros(ne, dtype=bool)
+    mark[fe[ins]] = True
+    cedges = np.flatnonzero(mark)
+    k = len(cedges)
+    nv = X.n
+    newv = np.full(ne, -1, dtype=np.int64)
+    newv[cedges] = nv + np.arange(k)
+    other = np.full(ne, -1, dtype=np.int64)
+    other[cedges] = ne + np.arange(k)
+    a, c = ev.v[cedges, 0], ev.v[cedges, 1]
+    va, vc = vals[a], vals[c]
+    t = (va / (va - vc))[:, None]
+    Pa, Pc = P.v[a], P.v[c]
+    Pn = Pa + t * (Pc - Pa)
+    Pn[:, j] = 0.0
+    Sa = S.v[a]
+    S.extend(Sa + t * (S.v[c] - Sa))
+    P.extend(Pn)
+    Za = Zg.v[a]
+    Zg.extend(Za + t * (Zg.v[c] - Za))
+    Xa = X.v[a]
+    X.extend(Xa + t * (X.v[c] - Xa))
+    lines = eline.v[cedges]
+    vlines.extend(np.stack([lines, np.full(k, g, dtype=np.int64)], axis=1))
+    ev.extend(np.stack([newv[cedges], c], axis=1))
+    eline.extend(lines)
+    ev.a[cedges, 1] = newv[cedges]
+    s = np.concatenate([s, np.zeros(k, dtype=np.int8)])
+    # rebuild the cycles with the new vertices inserted
+    if k:
+        cnt = 1 + ins.astype(np.int64)
+        out_start = np.cumsum(cnt) - cnt
+        total = int(out_start[-1] + cnt[-1])
+        nfv = np.empty(total, dtype=np.int64)
+        nfe = np.empty(total, dtype=np.int64)
+        nfv[out_start] = fv
+        nfe[out_start] = fe
+        pi = np.flatnonzero(ins)
+        e = fe[pi]
+        u = fv[pi]
+        forward = u == a[np.searchsorted(cedges, e)]
+        half_u = np.where(forward, e, other[e])
+        half_w = np.where(forward, other[e], e)
+        nfe[out_start[pi]] = half_u
+        nfv[out_start[pi] + 1] = newv[e]
+        nfe[out_start[pi] + 1] = half_w
+        per_face = np.add.reduceat(cnt, starts)
+        fptr = np.concatenate([[0], np.cumsum(per_face)])
+        fv, fe = nfv, nfe
+        nxt = _next_positions(fptr)
+    # 2. cut every crossed face along the chord between its two zero vertices
+    sp = s[fv]
+    fof = np.repeat(np.arange(nf), np.diff(fptr))
+    nzp = np.flatnonzero((sp != 0) & crossed[fof])
+    nzf = fof[nzp]
+    run_start = np.flatnonzero(np.concatenate([[True], nzf[1:] != nzf[:-1]]))
+    run_len = np.diff(np.concatenate([run_start, [len(nzp)]]))
+    nidx = np.arange(1, len(nzp) + 1)
+    last = run_start + run_len - 1
+    nidx[last] = run_start
+    trans = sp[nzp] != sp[nzp[nidx]]
+    pos_down = nzp[trans & (sp[nzp] > 0)]
+    pos_up = nzp[trans & (sp[nzp] < 0)]
+    cf = np.flatnonzero(crossed)
+    if (len(pos_down) != len(cf) or len(pos_up) != len(cf)
+            or np.any(fof[pos_down] != cf) or np.any(fof[pos_up] != cf)):
+        raise Inconsistent(f"neuron {g}: a face is crossed more than once by its zero line")
+    c1 = nxt[pos_down]   # first zero after the + run: the + face ends here
+    c2 = nxt[pos_up]     # first zero after the - run: the - face ends here
+    if np.any(sp[c1] != 0) or np.any(sp[c2] != 0):
+        raise Inconsistent(f"neuron {g}: a cut does not pass through a zero vertex")
+    st = fptr[cf]
+    n = fptr[cf + 1] - st
+    o1, o2 = c1 - st, c2 - st
+    Lp = (o1 - o2) % n + 1
+    Lm = (o2 - o1) % n + 1
+    # output faces: every old face (crossed ones replaced by their + part), then the - parts
+    lens = np.diff(fptr).copy()
+    offs = np.zeros(nf, dtype=np.int64)
+    lens[cf] = Lp
+    offs[cf] = o2
+    src_start = np.concatenate([fptr[:-1], st])
+    src_len = np.concatenate([np.diff(fptr), n])
+    out_len = np.concatenate([lens, Lm])
+    out_off = np.concatenate([offs, o1])
+    new_ptr = np.concatenate([[0], np.cumsum(out_len)])
+    tot = int(new_ptr[-1])
+    rep = np.repeat(np.arange(len(out_len)), out_len)
+    r = np.arange(tot) - new_ptr[:-1][rep]
+    src = src_start[rep] + (out_off[rep] + r) % src_len[rep]
+    nfv = fv[src]
+    nfe = fe[src]
+    m = len(cf)
+    chord = ev.n + np.arange(m)
+    va_, vb_ = fv[c1], fv[c2]
+    ev.extend(np.stack([va_, vb_], axis=1))
+    eline.extend(np.full(m, g, dtype=np.int64))
+    nfe[new_ptr[cf + 1] - 1] = chord
+    nfe[new_ptr[nf + 1: nf + m + 1] - 1] = chord
+    cv[cf, g] = True
+    minus_codes = cv[cf].copy()
+    minus_codes[:, g] = False
+    codes.extend(minus_codes)
+    return new_ptr, nfv, nfe

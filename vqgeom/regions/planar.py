@@ -1,0 +1,461 @@
+"""The fast 2-D engine: a float planar subdivision, certified exactly in exact mode.
+
+Float engine
+------------
+The box is kept as a planar subdivision in arrays (vertices, edges, faces as vertex
+cycles with their codes). Every layer's input and pre-activations are continuous
+functions of x, affine on every face, so they are stored at the vertices and interpolated
+along edges. Neurons are processed one at a time, vectorised over all faces: edges whose
+end values have strictly opposite signs are split at the interpolated zero, then every face
+with a strictly positive and a strictly negative vertex is cut along the chord between its
+two zero vertices (this is the idea behind Regioncam / SplineCam; the code is our own).
+Vertex values within ``2^-40`` of zero relative to their scale are taken as zero, so that
+concurrent lines meet at one vertex.
+
+Exact mode: what is certified
+-----------------------------
+The float subdivision is not recomputed in rationals; it is *checked* (:func:`certify`):
+
+1. every vertex gets exact rational coordinates: the intersection of the two lines it was
+   created on, each line the exact affine map of its neuron under the code prefix of a face
+   containing the vertex (computed in integers with python-flint);
+2. at every vertex, the sign of every other neuron's exact pre-activation is decided (by a
+   floating-point filter with a rigorous error bound, else in exact arithmetic) and must be
+   consistent with the code of every face around the vertex (a zero is consistent with both
+   signs): so the vertex lies in every incident face's closed cell ``C_f``;
+3. every face cycle, with exact vertices, is a convex polygon, counter-clockwise, turning
+   once (left turns or straight angles only, total turning 2 pi);
+4. every interior edge is used by exactly two faces, in opposite directions; every other
+   edge lies on the box boundary, traversed counter-clockwise, and these edges cover each
+   side of the box exactly once (exact lengths);
+5. every face has a rational witness strictly inside the box whose exact code is the face's
+   code with every pre-activation non-zero (or identically zero on the face); codes differ.
+
+Then the face polygons tile the box (by 3 and 4, the sum of the face boundaries is the box
+boundary, so every point off the edges has total winding number 1 and lies in exactly one
+face); each polygon lies in its cell (2, convexity), and by 5 the cell is the closure of a
+non-empty open region of that code: hence the faces are *exactly* the activation regions
+(a missed region would overlap some face), each polygon is its region's closure, and two
+regions share a facet exactly when their polygons share an edge of positive length. Each
+adjacency's facet witness is the exact midpoint of a shared edge (a point in the relative
+interior of the common facet), checked to have every non-flipping neuron strictly non-zero
+with the two regions' common signs. A failed check raises :class:`CertificateError`
+internally and the engine falls back to the exact polygon engine (reported by the
+partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from vqgeom.errors import CertificateError, InvalidInputError
+from vqgeom.regions.domain import Box, Whole
+
+__all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
+
+
+def supports(net, domain, arithmetic) -> bool:
+    """The planar engine handles 2-D networks on a box or on the whole plane."""
+    return net.input_dim == 2 and isinstance(domain, (Box, Whole))
+
+
+def _box_of(net, domain):
+    if isinstance(domain, Whole):
+        from vqgeom.regions.lp import enclosing_box
+
+        frame = enclosing_box(net.to_exact())
+        return frame, frame
+    if isinstance(domain, Box):
+        return domain, None
+    raise InvalidInputError(f"the planar engine needs a Box or Whole domain, got {domain!r}")
+
+
+def float_subdivision(net, box, *, max_regions=None, progress=None):
+    """The float planar subdivision of ``box`` by ``net`` (a :class:`_planar_float.Subdivision`).
+
+    Raises
+    ------
+    vqgeom.regions._planar_float.Inconsistent
+        When rounding made the subdivision inconsistent.
+    """
+    from vqgeom.regions._planar_float import subdivide
+
+    lo = [float(v) for v in box.lower]
+    hi = [float(v) for v in box.upper]
+    if any(Fraction(a) != b for a, b in zip(lo + hi, list(box.lower) + list(box.upper))):
+        raise InvalidInputError("the float planar engine needs box bounds that are floats exactly")
+    return subdivide(net.to_float(), lo, hi, max_regions=max_regions, progress=progress)
+
+
+def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
+    """Enumerate the activation regions of a 2-D network (float engine, certified when exact).
+
+    Parameters
+    ----------
+    net : Network
+        Input dimension 2.
+    domain : Box or Whole
+        For Whole, :func:`vqgeom.regions.lp.enclosing_box` gives the frame.
+    arithmetic : {"exact", "float"}
+        ``"exact"`` certifies the float result (see the module docstring) and returns exact
+        witnesses, facet witnesses and polygons; ``"float"`` returns float ones.
+    max_regions : int, optional
+    progress : callable, optional
+        Called as ``progress(n_faces, stage)`` after each layer.
+
+    Returns
+    -------
+    Partition
+        ``engine="planar"``; or ``engine="polygon"`` where the float subdivision could not be
+        certified (or became inconsistent) and the exact polygon engine was used instead.
+
+    Raises
+    ------
+    RegionBudgetExceeded
+        When more than ``max_regions`` regions exist.
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], "bias": [0.0, 0.0, 0.0]}])
+    >>> part = enumerate_partition(net, Box(-1, 1, dim=2))
+    >>> part.n_regions, part.n_adjacencies, part.engine, part.is_generic
+    (6, 6, 'planar', True)
+    """
+    from vqgeom.regions._planar_float import Inconsistent
+
+    if net.input_dim != 2:
+        raise InvalidInputError(f"the planar engine needs input_dim=2, got {net.input_dim}")
+    if arithmetic not in ("exact", "float"):
+        raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+    start = time.perf_counter()
+    box, frame = _box_of(net, domain)
+    try:
+        sub = float_subdivision(net, box, max_regions=max_regions, progress=progress)
+        if arithmetic == "exact":
+            witnesses, edges, polygons = certify(net, box, sub)
+        else:
+            witnesses, edges, polygons = _float_output(sub, net.widths)
+    except (Inconsistent, CertificateError, InvalidInputError):
+        from vqgeom.regions import polygon
+
+        part = polygon.enumerate_partition(net, domain, arithmetic=arithmetic,
+                                           max_regions=max_regions, progress=progress)
+        part.seconds = time.perf_counter() - start
+        return part
+    from vqgeom.regions.partition import Partition
+
+    codes = _split_codes(sub.codes, net.widths)
+    net = net.to_exact() if arithmetic == "exact" else net.to_float()
+    return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
+                     seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
+
+
+def _split_codes(bits, widths):
+    cuts = np.cumsum((0,) + tuple(widths))
+    rows = bits.tolist()
+    return [tuple(tuple(r[cuts[l]:cuts[l + 1]]) for l in range(len(widths))) for r in rows]
+
+
+def _flips(bits, pairs, index):
+    diff = bits[pairs[:, 0]] ^ bits[pairs[:, 1]]
+    out = []
+    for row in diff:
+        out.append(tuple(index[k] for k in np.flatnonzero(row)))
+    return out
+
+
+def _float_output(sub, widths):
+    X, fptr, fv = sub.X, sub.fptr, sub.fv
+    lens = np.diff(fptr)
+    cent = np.stack([np.add.reduceat(X[fv, 0], fptr[:-1]), np.add.reduceat(X[fv, 1], fptr[:-1])],
+                    axis=1) / lens[:, None]
+    witnesses = [tuple(map(float, p)) for p in cent]
+    pairs, e = sub.adjacency()
+    mids = (X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2
+    index = _neuron_list(widths)
+    flips = _flips(sub.codes, pairs, index) if len(pairs) else []
+    edges = [(int(i), int(j), f, tuple(map(float, m))) for (i, j), f, m in zip(pairs, flips, mids)]
+    polys = [[tuple(map(float, X[v])) for v in fv[fptr[f]:fptr[f + 1]]] for f in range(len(lens))]
+    return witnesses, edges, polys
+
+
+def _neuron_list(widths):
+    return [(l, k) for l, w in enumerate(widths) for k in range(w)]
+
+
+# ----------------------------------------------------------------------------- certification
+def certify(net, box, sub):
+    """Check a float subdivision exactly; return exact witnesses, adjacencies and polygons.
+
+    Parameters
+    ----------
+    net : Network
+        The network (exact or float; float weights are taken at their exact values).
+    box : Box
+        The box the subdivision covers.
+    sub : Subdivision
+        From :func:`float_subdivision`; it is not modified.
+
+    Returns
+    -------
+    witnesses : list of tuple of Fraction
+        One point strictly inside every face's region.
+    edges : list of (i, j, flips, facet_witness)
+    polygons : list of list of (Fraction, Fraction)
+
+    Raises
+    ------
+    CertificateError
+        If any check of the module docstring fails (the message says which).
+    """
+    from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations
+
+    exact_net = net.to_exact()
+    float_net = net.to_float()
+    N = exact_net.n_neurons
+    widths = exact_net.widths
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    layer_of = np.repeat(np.arange(len(widths)), widths)
+    index = _neuron_list(widths)
+    codes = sub.codes
+    nf = sub.n_faces
+    X, vlines, fptr, fv, fe = sub.X, sub.vlines, sub.fptr, sub.fv, sub.fe
+    nv = len(X)
+    fof = sub.face_of_position()
+    nxt = sub.next_position()
+    prv = np.empty_like(nxt)
+    prv[nxt] = np.arange(len(nxt))
+    if len(np.unique(codes, axis=0)) != nf:
+        raise CertificateError("planar certificate: two faces have the same code")
+    lo = [Fraction(v) for v in box.lower]
+    hi = [Fraction(v) for v in box.upper]
+
+    # --- 1. exact vertices --------------------------------------------------------------
+    face_at = np.full(nv, -1, dtype=np.int64)
+    face_at[fv] = fof
+    if np.any(face_at < 0):
+        raise CertificateError("planar certificate: a vertex belongs to no face")
+    inet = IntNet(exact_net)
+    G = np.empty((nv, 2, 2), dtype=object)
+    C = np.empty((nv, 2), dtype=object)
+    for slot in range(2):
+        ln = vlines[:, slot]
+        side = ln >= N
+        for sd in range(4):
+            sel = np.flatnonzero(ln == N + sd)
+            if not len(sel):
+                continue
+            val = (lo, lo, hi, hi)[sd][sd % 2]
+            g = [0, 0]
+            g[sd % 2] = val.denominator
+            for v in sel:
+                G[v, slot, 0], G[v, slot, 1] = g
+                C[v, slot] = -val.numerator
+        neur = np.flatnonzero(~side)
+        for l in range(len(widths)):
+            sel = neur[layer_of[ln[neur]] == l]
+            if not len(sel):
+                continue
+            js = ln[sel] - offsets[l]
+            pref = codes[face_at[sel], : offsets[l]]
+            key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
+                                  np.packbits(pref, axis=1)], axis=1)
+            _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+            inverse = np.asarray(inverse).ravel()
+            Gr, cr, _ = inet.rows(l, js[first], pref[first])
+            G[sel, slot, 0] = Gr[inverse, 0]
+            G[sel, slot, 1] = Gr[inverse, 1]
+            C[sel, slot] = cr[inverse]
+    det = G[:, 0, 0] * G[:, 1, 1] - G[:, 0, 1] * G[:, 1, 0]
+    xn = -C[:, 0] * G[:, 1, 1] + C[:, 1] * G[:, 0, 1]
+    yn = -G[:, 0, 0] * C[:, 1] + G[:, 1, 0] * C[:, 0]
+    if any(d == 0 for d in det):
+        raise CertificateError("planar certificate: a vertex's two lines are parallel")
+    neg = np.array([d < 0 for d in det])
+    det[neg], xn[neg], yn[neg] = -det[neg], -xn[neg], -yn[neg]
+    Vh = np.array([[x / d, y / d] for x, y, d in zip(xn, yn, det)], dtype=np.float64)
+    Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -1070
+
+    # --- 2. signs at the vertices ---------------------------------------------------------
+    filt = Filter(float_net, exact_net)
+    pre, bnd = filt.run(Vh, Rv)
+    amb = ~(np.abs(pre) > bnd)
+    expected = np.zeros((nv, N), dtype=bool)
+    for slot in range(2):
+        ln = vlines[:, slot]
+        ok = ln < N
+        expected[np.flatnonzero(ok), ln[ok]] = True
+    vpos = pre > 0
+    vzero = expected.copy()
+    bad = np.flatnonzero((amb & ~expected).any(axis=1) | (expected & ~amb).any(axis=1))
+    if len(bad):
+        pts = [(Fraction(int(xn[v]), int(det[v])), Fraction(int(yn[v]), int(det[v]))) for v in bad]
+        ex = exact_preactivations(exact_net, pts)
+        vzero[bad] = ex == 0
+        vpos[bad] = ex > 0
+    # vertex in the box (exactly)
+    for i in range(2):
+        cx = xn if i == 0 else yn
+        low = Vh[:, i] - Rv[:, i] > float(lo[i]) if Fraction(float(lo[i])) == lo[i] else np.zeros(nv, bool)
+        up = Vh[:, i] + Rv[:, i] < float(hi[i]) if Fraction(float(hi[i])) == hi[i] else np.zeros(nv, bool)
+        for v in np.flatnonzero(~(low & up)):
+            p = Fraction(int(cx[v]), int(det[v]))
+            if not lo[i] <= p <= hi[i]:
+                raise CertificateError(f"planar certificate: vertex {v} lies outside the box")
+    # consistency with every incident face's code
+    cp = codes[fof]
+    vp = vpos[fv]
+    vz = vzero[fv]
+    mismatch = ~vz & (vp != cp)
+    if mismatch.any():
+        p = int(np.flatnonzero(mismatch.any(axis=1))[0])
+        raise CertificateError(
+            f"planar certificate: vertex {int(fv[p])} is not in the closed cell of face {int(fof[p])}")
+
+    # --- 3. convex counter-clockwise faces turning once ----------------------------------
+    u, w, x = fv[prv], fv, fv[nxt]
+    d1 = Vh[w] - Vh[u]
+    d2 = Vh[x] - Vh[w]
+    e1 = Rv[w] + Rv[u] + 2.0 ** -52 * np.abs(d1)
+    e2 = Rv[x] + Rv[w] + 2.0 ** -52 * np.abs(d2)
+    cross = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    dot = d1[:, 0] * d2[:, 0] + d1[:, 1] * d2[:, 1]
+    a1, a2 = np.abs(d1) + e1, np.abs(d2) + e2
+    cb = (a1[:, 0] * e2[:, 1] + a2[:, 1] * e1[:, 0] + a1[:, 1] * e2[:, 0] + a2[:, 0] * e1[:, 1]
+          + 2.0 ** -50 * (np.abs(d1[:, 0] * d2[:, 1]) + np.abs(d1[:, 1] * d2[:, 0])))
+    cb = cb * (1 + 2.0 ** -40) + 2.0 ** -1000
+    good = cross > cb    # the rest (straight angles, near-degenerate turns) are decided exactly
+    for p in np.flatnonzero(~good):
+        P = [(Fraction(int(xn[v]), int(det[v])), Fraction(int(yn[v]), int(det[v]))) for v in (u[p], w[p], x[p])]
+        f1 = (P[1][0] - P[0][0], P[1][1] - P[0][1])
+        f2 = (P[2][0] - P[1][0], P[2][1] - P[1][1])
+        cr = f1[0] * f2[1] - f1[1] * f2[0]
+        dt = f1[0] * f2[0] + f1[1] * f2[1]
+        if cr < 0 or (cr == 0 and dt <= 0):
+            raise CertificateError(f"planar certificate: face {int(fof[p])} is not convex counter-clockwise")
+    # total turning: each turn is in [0, pi); the float sum is within `err` of the exact sum
+    ang = np.arctan2(cross, dot)
+    len1 = np.hypot(d1[:, 0], d1[:, 1])
+    len2 = np.hypot(d2[:, 0], d2[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aerr = 2 * (np.hypot(e1[:, 0], e1[:, 1]) / len1 + np.hypot(e2[:, 0], e2[:, 1]) / len2) + 1e-14
+    aerr = np.where(np.isfinite(aerr), aerr, np.inf)
+    tot = np.add.reduceat(ang, fptr[:-1])
+    terr = np.add.reduceat(aerr, fptr[:-1]) + 1e-12
+    if np.any(terr >= 1.0) or np.any(np.abs(tot - 2 * np.pi) + terr >= np.pi):
+        raise CertificateError("planar certificate: a face does not turn exactly once")
+
+    # --- 4. the edge chain --------------------------------------------------------------
+    ne = len(sub.ev)
+    order = np.argsort(fe, kind="stable")
+    cnt = np.bincount(fe, minlength=ne)
+    if np.any(cnt > 2):
+        raise CertificateError("planar certificate: an edge is used by more than two faces")
+    se = fe[order]
+    same = np.flatnonzero(se[1:] == se[:-1])
+    p, q = order[same], order[same + 1]
+    if np.any(fv[p] != fv[nxt[q]]) or np.any(fv[q] != fv[nxt[p]]):
+        raise CertificateError("planar certificate: a shared edge is not traversed in opposite directions")
+    single = np.flatnonzero(cnt[fe] == 1)
+    sides = sub.eline[fe[single]] - N
+    if np.any(sides < 0):
+        raise CertificateError("planar certificate: an inner edge borders only one face")
+    total = [Fraction(0)] * 4
+    for pos, sd in zip(single, sides):
+        a, b = int(fv[pos]), int(fv[nxt[pos]])
+        for v in (a, b):
+            if N + sd not in vlines[v]:
+                raise CertificateError("planar certificate: a boundary edge is not on the box boundary")
+        coord = 0 if sd % 2 == 1 else 1
+        num = xn if coord == 0 else yn
+        step = Fraction(int(num[b]), int(det[b])) - Fraction(int(num[a]), int(det[a]))
+        sign = 1 if sd in (1, 2) else -1   # bottom: +x, right: +y, top: -x, left: -y
+        if sign * step <= 0:
+            raise CertificateError("planar certificate: a boundary edge runs clockwise")
+        total[sd] += sign * step
+    for sd in range(4):
+        coord = 0 if sd % 2 == 1 else 1
+        if total[sd] != hi[coord] - lo[coord]:
+            raise CertificateError("planar certificate: the boundary edges do not cover the box once")
+
+    # --- 5. region witnesses ----------------------------------------------------------------
+    lens = np.diff(fptr)
+    cent = np.stack([np.add.reduceat(Vh[fv, 0], fptr[:-1]), np.add.reduceat(Vh[fv, 1], fptr[:-1])],
+                    axis=1) / lens[:, None]
+    wpre, wbnd = filt.run(cent)
+    inside = np.ones(nf, dtype=bool)
+    for i in range(2):
+        inside &= np.array([lo[i] < Fraction(c) < hi[i] for c in cent[:, i]])
+    wok = inside & np.all(np.abs(wpre) > wbnd, axis=1) & np.all((wpre > 0) == codes, axis=1)
+    witnesses = [(Fraction(c[0]), Fraction(c[1])) for c in cent]
+    for f in np.flatnonzero(~wok):
+        witnesses[f] = _exact_witness(exact_net, inet, codes[f], offsets, widths, lo, hi,
+                                      [witnesses[f]] + [_vertex_average(fv[fptr[f]:fptr[f + 1]], xn, yn, det)])
+
+    # --- adjacencies and their facet witnesses -----------------------------------------------
+    pairs, eids = sub.adjacency()
+    ea, eb = sub.ev[eids, 0], sub.ev[eids, 1]
+    mids = [(Fraction(int(xn[a]) * int(det[b]) + int(xn[b]) * int(det[a]), 2 * int(det[a]) * int(det[b])),
+             Fraction(int(yn[a]) * int(det[b]) + int(yn[b]) * int(det[a]), 2 * int(det[a]) * int(det[b])))
+            for a, b in zip(ea, eb)]
+    edges = []
+    if len(pairs):
+        Mh = (Vh[ea] + Vh[eb]) / 2
+        Mr = (Rv[ea] + Rv[eb]) / 2 + np.abs(Mh) * 2.0 ** -52 + 2.0 ** -1070
+        mpre, mbnd = filt.run(Mh, Mr)
+        ci, cj = codes[pairs[:, 0]], codes[pairs[:, 1]]
+        flipmask = ci ^ cj
+        mok = np.all(flipmask | ((np.abs(mpre) > mbnd) & ((mpre > 0) == ci)), axis=1)
+        for k in np.flatnonzero(~mok):
+            a, b = int(ea[k]), int(eb[k])
+            pa = (Fraction(int(xn[a]), int(det[a])), Fraction(int(yn[a]), int(det[a])))
+            pb = (Fraction(int(xn[b]), int(det[b])), Fraction(int(yn[b]), int(det[b])))
+            for t in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
+                pt = (pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1]))
+                ex = exact_preactivations(exact_net, [pt])[0]
+                if all(fl or (v != 0 and (v > 0) == s) for v, s, fl in zip(ex, ci[k], flipmask[k])):
+                    mids[k] = pt
+                    break
+            else:
+                raise CertificateError(
+                    f"planar certificate: no facet witness for regions {tuple(map(int, pairs[k]))}")
+        flips = [tuple(index[n] for n in np.flatnonzero(row)) for row in flipmask]
+        edges = [(int(i), int(j), fl, m) for (i, j), fl, m in zip(pairs, flips, mids)]
+    verts = [(Fraction(int(a), int(d)), Fraction(int(b), int(d))) for a, b, d in zip(xn, yn, det)]
+    polygons = [[verts[v] for v in fv[fptr[f]:fptr[f + 1]]] for f in range(nf)]
+    return witnesses, edges, polygons
+
+
+def _vertex_average(vs, xn, yn, det):
+    sx = sum(Fraction(int(xn[v]), int(det[v])) for v in vs)
+    sy = sum(Fraction(int(yn[v]), int(det[v])) for v in vs)
+    return (sx / len(vs), sy / len(vs))
+
+
+def _exact_witness(exact_net, inet, code, offsets, widths, lo, hi, candidates):
+    """A candidate point whose exact code is ``code`` strictly inside the box, with every
+    pre-activation non-zero or identically zero on the region; else CertificateError."""
+    from vqgeom.regions._planar_exact import exact_preactivations
+
+    for pt in candidates:
+        if not all(lo[i] < pt[i] < hi[i] for i in range(2)):
+            continue
+        ex = exact_preactivations(exact_net, [pt])[0]
+        if any((v >= 0) != bool(s) for v, s in zip(ex, code)):
+            continue
+        zeros = [k for k, v in enumerate(ex) if v == 0]
+        ok = True
+        for k in zeros:
+            l = int(np.searchsorted(offsets, k, side="right") - 1)
+            G, c, _ = inet.rows(l, np.array([k - offsets[l]]), code[None, : offsets[l]])
+            if any(v != 0 for v in G[0]) or c[0] != 0:
+                ok = False
+                break
+        if ok:
+            return pt
+    raise CertificateError("planar certificate: no exact interior witness for a face")
