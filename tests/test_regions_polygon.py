@@ -21,7 +21,10 @@ from hypothesis import given, settings, strategies as st
 from vqgeom import Network, enumerate_regions
 from vqgeom.errors import RegionBudgetExceeded
 from vqgeom.regions import Box
+from vqgeom.regions.engines import available_engines
 from vqgeom.regions.polygon import shared_edges, split_polygon
+
+ENGINES_2D = available_engines(2)
 
 F = Fraction
 
@@ -149,11 +152,12 @@ def _mlp(widths, rng, scale=1.0):
     return Network(layers)
 
 
+@pytest.mark.parametrize("engine", ENGINES_2D)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_euler_relation_and_exact_area(seed):
+def test_euler_relation_and_exact_area(seed, engine):
     net = _mlp((5, 4, 3), np.random.default_rng(seed))
     box = Box(["-1", "-1/2"], ["3/2", "1"])
-    part = enumerate_regions(net, box)
+    part = enumerate_regions(net, box, engine=engine)
     polys = part.polygons()
     V, E, Fc = _subdivision_counts(polys)
     assert V - E + Fc == 1
@@ -173,11 +177,12 @@ def _inradius(A, b):
     return -res.fun
 
 
+@pytest.mark.parametrize("engine", ENGINES_2D)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_region_count_against_dense_grid(seed):
+def test_region_count_against_dense_grid(seed, engine):
     rng = np.random.default_rng(seed)
     net = _mlp((6, 6), rng)
-    part = enumerate_regions(net)
+    part = enumerate_regions(net, engine=engine)
     m = 301
     h = 2 / (m - 1)
     xs = np.linspace(-1, 1, m)
@@ -233,10 +238,11 @@ def test_whole_plane_counts_match_the_arrangement_oracle(lines):
     part.verify()
 
 
-def test_zaslavsky_on_the_whole_plane():
+@pytest.mark.parametrize("engine", ENGINES_2D)
+def test_zaslavsky_on_the_whole_plane(engine):
     for n in (3, 7):
         ts = [F(2 * k + 1, 3) for k in range(n)]
-        part = enumerate_regions(one_layer([(2 * t, -1, -t * t) for t in ts]), "whole", engine="polygon")
+        part = enumerate_regions(one_layer([(2 * t, -1, -t * t) for t in ts]), "whole", engine=engine)
         assert part.n_regions == 1 + n + comb(n, 2)
         # Euler's relation for the complex drawn in the frame box
         V, E, Fc = _subdivision_counts(part.polygons())

@@ -235,12 +235,17 @@ class Partition:
             raise InvalidInputError(f"polygon() needs input_dim=2, this partition has input_dim={self.input_dim}")
         if self._polygons is not None:
             return list(self._polygons[i])
-        from vqgeom.regions.domain import Box
-        from vqgeom.regions.polygon import clip_polygon, box_polygon
+        from vqgeom.regions.domain import Box, Whole
+        from vqgeom.regions.polygon import box_polygon, clip_polygon
 
+        if isinstance(self.domain, Whole) and self.frame is None:
+            from vqgeom.regions.lp import enclosing_box
+
+            self.frame = enclosing_box(self.net)
         box = self.domain if isinstance(self.domain, Box) else self.frame
         if box is None:
-            raise InvalidInputError("polygon(): the domain is unbounded and this partition has no frame box")
+            raise InvalidInputError(f"polygon(): the domain {self.domain!r} is not a box and this "
+                                    f"partition has no frame box")
         poly = box_polygon(box, exact=self.exact)
         A, b = self.halfspaces(i, domain=False)
         for row, rhs in zip(A, b):
