@@ -60,7 +60,7 @@ def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
     """
     words = np.ascontiguousarray(words, dtype="<u8")
     N = words.shape[0]
-    as_bytes = words.view(np.uint8).reshape(N, -1)
+    as_bytes = words.view(np.uint8).reshape(N, words.shape[1] * 8)
     return np.unpackbits(as_bytes, axis=1, count=n, bitorder="little").astype(bool)
 
 
