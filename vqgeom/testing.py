@@ -100,6 +100,8 @@ def arrangements(draw, dim: int = 2, min_size: int = 1, max_size: int = 5, kind:
 
     if kind not in ARRANGEMENT_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ARRANGEMENT_KINDS)}, got {kind!r}")
+    if kind == "degenerate" and dim < 2:
+        raise ValueError("kind='degenerate' needs dim >= 2 (distinct points on a line are in general position)")
     n = draw(st.integers(min_size, max_size))
     normal = st.lists(st.integers(-3, 3), min_size=dim, max_size=dim).filter(any)
     A = [[Fraction(v) for v in draw(normal)] for _ in range(n)]
