@@ -1,0 +1,96 @@
+"""Shared helpers of the figure scripts: output files, seeds, summaries, embeddings."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vqgeom.errors import InvalidInputError
+
+__all__ = ["prepare_out", "write_json", "save_figure", "mean_std", "top_eigen", "to_network", "note"]
+
+
+def prepare_out(out) -> Path:
+    """The output folder, created if missing."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError(f"output path {str(path)!r} exists and is not a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def write_json(path: Path, doc) -> Path:
+    """Write ``doc`` as JSON atomically (a temporary file renamed into place)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(_jsonable(doc), indent=1) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def save_figure(fig, path: Path, dpi: int = 110) -> Path:
+    """Save a matplotlib figure atomically as PNG and close it."""
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+    return path
+
+
+def mean_std(values) -> dict:
+    """``{"mean", "std", "min", "max", "n"}`` of a list of numbers (std with ddof=0)."""
+    v = np.asarray(values, dtype=np.float64)
+    return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()),
+            "max": float(v.max()), "n": int(v.size)}
+
+
+def to_network(model):
+    """The vqgeom Network (float64) of a trained torch MLP."""
+    from vqgeom.network import Network
+
+    return Network.from_torch(model)
+
+
+def top_eigen(net, X, k: int):
+    """Top-k classical-MDS eigenpairs of the VQ-Kernel on X (low-rank route).
+
+    Returns ``(coords (N, k), eigenvalues (k,), total)`` from :func:`vqgeom.mds_embedding`.
+    """
+    from vqgeom.embedding import mds_embedding
+
+    emb = mds_embedding(net, X, k=k)
+    return emb.coords, emb.eigenvalues, emb.total
+
+
+def note(progress, message: str) -> None:
+    """Report a step when the caller asked for progress (the CLI does)."""
+    if progress is not None:
+        progress(message)
