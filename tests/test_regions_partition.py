@@ -313,3 +313,27 @@ def test_cpa_layers_with_skips_leaky_and_abs():
     X = rng.uniform(-1, 1, size=(40, 2))
     codes = [tuple(tuple(bool(v) for v in s[n]) for s in net.signs(X)) for n in range(40)]
     assert part.region_of(X).tolist() == [part.index_of_code(c) for c in codes]
+
+
+def test_certified_float_filter_agrees_with_exact_arithmetic_near_boundaries():
+    # float points rounded from facet witnesses sit within an ulp of a boundary: the float
+    # filter must hand them to exact arithmetic, never decide them wrongly
+    rng = np.random.default_rng(5)
+    net = Network([{"weight": rng.normal(size=(6, 2)), "bias": rng.normal(size=6) * 0.5},
+                   {"weight": rng.normal(size=(5, 6)), "bias": rng.normal(size=5) * 0.5,
+                    "activation": "leaky_relu", "negative_slope": 0.1},
+                   {"weight": rng.normal(size=(4, 5)), "bias": rng.normal(size=4) * 0.5}])
+    part = enumerate_regions(net, engine="polygon")
+    facets = [d["facet_witness"] for _, _, d in part.graph.edges(data=True)]
+    X = np.array([[float(v) for v in f] for f in facets])
+    X = np.concatenate([X, np.nextafter(X, np.inf), np.nextafter(X, -np.inf)])
+    got_float_path = part.region_of(X, on_boundary="mark")
+    got_exact_path = part.region_of([[F(v) for v in row] for row in X], on_boundary="mark")
+    np.testing.assert_array_equal(got_float_path, got_exact_path)
+    # an independent oracle: Fraction arithmetic of the network itself
+    exact = net.to_exact()
+    for n in range(0, X.shape[0], 7):
+        codes = tuple(tuple(bool(v) for v in s[0]) for s in exact.signs([X[n]]))
+        zero = any(np.any(p[0] == 0) for p in exact.preactivations([X[n]]))
+        expected = ON_BOUNDARY if zero else part.index_of_code(codes)
+        assert got_float_path[n] == expected

@@ -302,12 +302,15 @@ class Partition:
         from vqgeom.network import as_points
         from vqgeom.regions.domain import Box, Whole
 
-        P = as_points(X, self.input_dim, name="X", exact=self.exact)
+        floats_given = self.exact and _is_float_array(X)
+        # exact mode: float input is exact as it stands (its binary64 values); other input
+        # (Fractions, strings) is converted to rationals
+        P = as_points(X, self.input_dim, name="X", exact=self.exact and not floats_given)
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
         if self.exact:
-            sz = _exact_signs(self.net, P)
+            sz = _certified_signs(self.net, P, exact_floats=floats_given)
             signs = [a for a, _ in sz]
             zero = np.concatenate([z for _, z in sz], axis=1)
         else:
@@ -315,9 +318,7 @@ class Partition:
             signs = [pre >= 0 for pre in pres]
             zero = np.concatenate([pre == 0 for pre in pres], axis=1)
         if isinstance(self.domain, Box):
-            lo = np.array(self.domain.lower, dtype=object if self.exact else np.float64)
-            hi = np.array(self.domain.upper, dtype=object if self.exact else np.float64)
-            inside = np.all((P >= lo) & (P <= hi), axis=1)
+            inside = _inside_box(P, self.domain, exact=self.exact)
         elif isinstance(self.domain, Whole):
             inside = np.ones(P.shape[0], dtype=bool)
         else:  # other domains (unions of boxes) answer contains(x)
@@ -326,14 +327,17 @@ class Partition:
         keys = np.packbits(bits, axis=1)
         lookup = self._packed_index()
         any_zero = zero.any(axis=1)
+        moving = {}  # code -> which neurons have a non-constant map on its cell
         for n in range(P.shape[0]):
             if not inside[n]:
                 out[n] = OUTSIDE
                 continue
             if any_zero[n]:
                 code = tuple(tuple(bool(v) for v in s[n]) for s in signs)
-                A = np.concatenate([a for a, _ in self.net.preactivation_maps(code)], axis=0)
-                if np.any(np.any(A[zero[n]] != 0, axis=1)):
+                if code not in moving:
+                    A = np.concatenate([a for a, _ in self.net.preactivation_maps(code)], axis=0)
+                    moving[code] = np.any(A != 0, axis=1)
+                if np.any(moving[code][zero[n]]):
                     out[n] = ON_BOUNDARY
                     continue
             idx = lookup.get(keys[n].tobytes())
@@ -663,6 +667,119 @@ def _exact_signs(net, P):
         if lay.out_bias is not None:
             res = res + ones * _fmpq_mat(lay.out_bias[None, :])
         Z = res
+    return out
+
+
+_U = 2.0 ** -53          # unit roundoff of binary64
+_ETA = 2.0 ** -1000      # generous absolute slack for underflow (subnormal products)
+
+
+def _affine_bound(Af, af, zf, ez):
+    """Float y = Af z + af and a bound on |y - y*| where y* = A* z* + a*, given |z - z*| <= ez,
+    |A* - Af| <= 2u|Af|, |a* - af| <= 2u|af| (entries rounded to nearest from exact values).
+
+    Rounding of a length-(k+1) dot product is at most gamma_{k+1} (|Af||z| + |af|) in any
+    summation order; the bound itself is computed in floats and then inflated by 1 + 1e-6,
+    which covers its own rounding (relative error below 3 (k + 3) u) for k < 10^9.
+    """
+    k = Af.shape[1]
+    y = zf @ Af.T + af
+    absA = np.abs(Af)
+    mag = np.abs(zf) @ absA.T + np.abs(af)
+    gamma = 1.01 * (k + 1) * _U
+    bound = (gamma + 2 * _U) * mag + (1 + 2 * _U) * (ez @ absA.T)
+    nonzero = mag > 0
+    bound = (bound + (k + 1) * _ETA * nonzero) * (1 + 1e-6)
+    return y, bound
+
+
+def _inside_box(P, box, *, exact: bool) -> np.ndarray:
+    """Rows of P (floats or Fractions) inside the closed box; exact when ``exact``."""
+    lo = np.array([float(v) for v in box.lower])
+    hi = np.array([float(v) for v in box.upper])
+    if P.dtype != object:
+        # a float x compares with a rational r exactly as with r's nearest float, except
+        # when x equals that float: recheck those entries exactly
+        inside = np.all((P >= lo) & (P <= hi), axis=1)
+        if exact:
+            tie = np.flatnonzero(np.any((P == lo) | (P == hi), axis=1))
+            for n in tie:
+                inside[n] = box.contains([Fraction(float(v)) for v in P[n]])
+        return inside
+    if not exact:
+        Pf = P.astype(np.float64)
+        return np.all((Pf >= lo) & (Pf <= hi), axis=1)
+    lo_x = np.array(box.lower, dtype=object)
+    hi_x = np.array(box.upper, dtype=object)
+    return np.all((P >= lo_x) & (P <= hi_x), axis=1)
+
+
+def _is_float_array(X) -> bool:
+    if hasattr(X, "detach"):
+        return True
+    if isinstance(X, np.ndarray):
+        return X.dtype.kind in "fiu"
+    return False
+
+
+def _certified_signs(net, P, *, exact_floats: bool = False):
+    """Exact ``(pre >= 0, pre == 0)`` per layer at the points P (N, D) of an exact network.
+
+    P holds Fractions, or floats taken at their exact values when ``exact_floats``. A float
+    pass with a rigorous forward error bound decides every point whose pre-activations
+    all exceed their bound in absolute value (or have a zero bound, where the float value
+    is exact); the other points are recomputed in exact rationals.
+    """
+    from vqgeom.exact import fraction_array
+
+    N = P.shape[0]
+    if exact_floats:
+        Z = np.asarray(P, dtype=np.float64)
+        E = np.zeros_like(Z)
+    else:
+        Z = np.array([[float(v) for v in row] for row in P], dtype=np.float64).reshape(N, -1)
+        E = 2 * _U * np.abs(Z) + _ETA * (Z != 0)
+    unsure = np.zeros(N, dtype=bool)
+    out = []
+    for lay in net.layers:
+        W = np.asarray(lay.weight, dtype=np.float64)
+        b = np.asarray(lay.bias, dtype=np.float64)
+        pre, ep = _affine_bound(W, b, Z, E)
+        certain = (np.abs(pre) > ep) | (ep == 0)
+        unsure |= ~np.all(certain, axis=1)
+        nonneg = pre >= 0
+        out.append((nonneg, pre == 0))
+        slope = Fraction(lay.minus_slope)
+        tf = float(slope)
+        dt = 0.0 if Fraction(tf) == slope else 2 * _U * abs(tf) + _ETA
+        t = np.where(nonneg, 1.0, tf)
+        post = t * pre
+        epost = np.abs(t) * ep + np.where(nonneg, 0.0, _U * np.abs(post) + dt * np.abs(pre)
+                                          + (_ETA if tf != 0 else 0.0))
+        parts, vals, errs = [], [], []
+        if lay.out is not None:
+            parts.append(np.asarray(lay.out, dtype=np.float64))
+        else:
+            parts.append(np.eye(lay.n_neurons))
+        vals.append(post)
+        errs.append(epost)
+        if lay.skip is not None:
+            parts[0] = np.concatenate([parts[0], np.asarray(lay.skip, dtype=np.float64)], axis=1)
+            vals.append(Z)
+            errs.append(E)
+        A = parts[0]
+        c = (np.asarray(lay.out_bias, dtype=np.float64) if lay.out_bias is not None
+             else np.zeros(A.shape[0]))
+        if lay.out is None and lay.skip is None and lay.out_bias is None:
+            Z, E = post, epost
+        else:
+            Z, E = _affine_bound(A, c, np.concatenate(vals, axis=1), np.concatenate(errs, axis=1))
+    idx = np.flatnonzero(unsure)
+    if idx.size:
+        exact = _exact_signs(net, fraction_array(P[idx]) if exact_floats else P[idx])
+        for (nonneg, zero), (en, ez) in zip(out, exact):
+            nonneg[idx] = en
+            zero[idx] = ez
     return out
 
 
