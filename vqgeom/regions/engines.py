@@ -188,7 +188,8 @@ class _StderrCounter:
             return
         self.last = now
         self.shown = True
-        self.stream.write(f"\r  {stage + ': ' if stage else ''}{n_regions} regions ")
+        msg = f"  {stage + ': ' if stage else ''}{n_regions} regions"
+        self.stream.write(f"\r{msg:<48}")
         self.stream.flush()
 
     def close(self) -> None:

@@ -718,7 +718,7 @@ def _is_float_array(X) -> bool:
     if hasattr(X, "detach"):
         return True
     if isinstance(X, np.ndarray):
-        return X.dtype.kind in "fiu"
+        return X.dtype.kind == "f"
     return False
 
 
