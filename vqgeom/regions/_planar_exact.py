@@ -19,9 +19,27 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["IntNet", "Filter", "exact_preactivations", "UNIT"]
+__all__ = ["IntNet", "Filter", "exact_preactivations", "frac", "UNIT"]
 
 UNIT = 2.0 ** -53
+
+
+def frac(n, d) -> Fraction:
+    """``Fraction(n, d)`` for Python ints ``n``, ``d > 0`` (one gcd, no type dispatch)."""
+    g = math.gcd(n, d)
+    if g != 1:
+        n, d = n // g, d // g
+    return _from_coprime(n, d)
+
+
+if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
+    _from_coprime = Fraction._from_coprime_ints
+else:  # pragma: no cover - Python 3.10 / 3.11 (Fraction keeps its value in these two slots)
+    def _from_coprime(n, d):
+        f = object.__new__(Fraction)
+        f._numerator = n
+        f._denominator = d
+        return f
 
 
 def _scale(arr):
@@ -47,12 +65,12 @@ def _matmul(A, B):
     """Exact product of integer object arrays (python-flint for large ones)."""
     if A.shape[0] == 0 or A.shape[1] == 0 or B.shape[1] == 0:
         return np.zeros((A.shape[0], B.shape[1]), dtype=object) + 0
-    if A.shape[0] * A.shape[1] * B.shape[1] < 20000:
+    if B.shape[1] < 8 or A.shape[0] * A.shape[1] * B.shape[1] < 20000:
         return A.dot(B)
     import flint
 
-    C = flint.fmpz_mat(A.shape[0], A.shape[1], [int(v) for v in A.ravel()]) * \
-        flint.fmpz_mat(B.shape[0], B.shape[1], [int(v) for v in B.ravel()])
+    C = flint.fmpz_mat(A.shape[0], A.shape[1], A.ravel().tolist()) * \
+        flint.fmpz_mat(B.shape[0], B.shape[1], B.ravel().tolist())
     return np.array([int(v) for v in C.entries()], dtype=object).reshape(A.shape[0], B.shape[1])
 
 
@@ -193,23 +211,23 @@ class Filter:
             b, ab, db, _ = d["bias"]
             pre = Z @ W.T + b
             aZ = np.abs(Z)
-            mag = aZ @ aW.T + ab
-            bnd = E @ aW.T + self._gamma(W.shape[1] + 1) * mag
+            g = self._gamma(W.shape[1] + 1) * infl
+            bnd = (E * infl + g * aZ) @ aW.T + (g * ab + tiny)
             if dW.any():
-                bnd = bnd + (aZ + E) @ dW.T
+                bnd = bnd + ((aZ + E) * infl) @ dW.T
             if db.any():
-                bnd = bnd + db
-            bnd = bnd * infl + tiny
+                bnd = bnd + db * infl
             pres.append(pre)
             bounds.append(bnd)
             minus = d["minus"]
-            post = np.where(pre >= 0, pre, minus * pre)
-            epost = d["lip"] * bnd
+            post = np.maximum(pre, 0.0) if minus == 0 else np.where(pre >= 0, pre, minus * pre)
+            epost = bnd if d["lip"] == 1 else d["lip"] * bnd
             if not d["minus_exact"]:
                 epost = epost + abs(float(minus)) * 2.0 ** -50 * np.abs(pre)
             if minus not in (0.0, 1.0, -1.0):
                 epost = epost + UNIT * np.abs(post)
-            epost = epost * infl + tiny
+            if d["lip"] != 1 or minus not in (0.0, 1.0, -1.0) or not d["minus_exact"]:
+                epost = epost * infl + tiny
             if d["out"] is None and d["skip"] is None and d["out_bias"] is None:
                 Z, E = post, epost
                 continue

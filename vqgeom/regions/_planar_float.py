@@ -127,6 +127,39 @@ def _combine(lay, Z, P):
     return res
 
 
+class _Faces:
+    """Face cycles in a growable buffer: face f is ``FV[start[f]:start[f]+length[f]]`` (edges in
+    ``FE``); rewritten faces are appended and their old storage left as garbage until the
+    next compaction. ``ef[e] = (face traversing e forwards, face traversing it backwards)``."""
+
+    def __init__(self):
+        self.FV = _Grow(np.array([0, 1, 2, 3], dtype=np.int64))
+        self.FE = _Grow(np.array([0, 1, 2, 3], dtype=np.int64))
+        self.start = _Grow(np.array([0], dtype=np.int64))
+        self.length = _Grow(np.array([4], dtype=np.int64))
+        self.ef = _Grow(np.array([[0, -1]] * 4, dtype=np.int64))
+
+    def positions(self, faces):
+        """Buffer positions of the cycles of ``faces`` (concatenated) and their segment starts."""
+        st = self.start.v[faces]
+        ln = self.length.v[faces]
+        seg = np.concatenate([[0], np.cumsum(ln)])
+        rep = np.repeat(np.arange(len(faces)), ln)
+        pos = st[rep] + (np.arange(int(seg[-1])) - seg[:-1][rep])
+        return pos, seg, rep
+
+    def compact(self):
+        nf = self.start.n
+        pos, seg, _ = self.positions(np.arange(nf))
+        self.FV = _Grow(self.FV.v[pos])
+        self.FE = _Grow(self.FE.v[pos])
+        self.start = _Grow(seg[:-1].copy())
+
+    def csr(self):
+        pos, seg, _ = self.positions(np.arange(self.start.n))
+        return seg, self.FV.v[pos].copy(), self.FE.v[pos].copy()
+
+
 def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivision:
     """Build the float subdivision of the box ``[lower, upper]`` (2 floats each) by ``net``.
 
@@ -145,9 +178,7 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
     vlines = _Grow(np.array([[L, B], [B, R], [R, T], [T, L]], dtype=np.int64))
     ev = _Grow(np.array([[0, 1], [1, 2], [2, 3], [3, 0]], dtype=np.int64))
     eline = _Grow(np.array([B, R, T, L], dtype=np.int64))
-    fptr = np.array([0, 4], dtype=np.int64)
-    fv = np.array([0, 1, 2, 3], dtype=np.int64)
-    fe = np.array([0, 1, 2, 3], dtype=np.int64)
+    faces = _Faces()
     codes = _Grow(np.zeros((1, N), dtype=bool))
     Z = X.v.copy()
     offset = 0
@@ -159,19 +190,22 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
         S = _Grow(np.abs(Z) @ np.abs(W).T + np.abs(b))
         Zg = _Grow(Z)
         for j in range(nl):
-            g = offset + j
-            fptr, fv, fe = _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe)
-            if max_regions is not None and len(fptr) - 1 > max_regions:
-                raise RegionBudgetExceeded(len(fptr) - 1, max_regions)
+            _cut(offset + j, j, P, S, Zg, X, vlines, ev, eline, codes, faces)
+            nf = faces.start.n
+            if max_regions is not None and nf > max_regions:
+                raise RegionBudgetExceeded(nf, max_regions)
+            if faces.FV.n > 3 * int(faces.length.v.sum()) + 64:
+                faces.compact()
         if progress is not None:
-            progress(len(fptr) - 1, f"layer {l + 1}/{depth}")
+            progress(faces.start.n, f"layer {l + 1}/{depth}")
         Z = _combine(lay, Zg.v, P.v)
         offset += nl
+    fptr, fv, fe = faces.csr()
     return Subdivision(X.v.copy(), vlines.v.copy(), fptr, fv, fe, ev.v.copy(), eline.v.copy(),
                        codes.v.copy(), N)
 
 
-def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe):
+def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
     vals = P.v[:, j]
     small = np.abs(vals) <= SNAP * S.v[:, j]
@@ -179,50 +213,67 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe):
         P.a[: P.n, j][small] = 0.0
         vals = P.v[:, j]
     s = (vals > 0).astype(np.int8) - (vals < 0)
-    nf = len(fptr) - 1
-    starts = fptr[:-1]
-    sp = s[fv]
-    has_pos = np.maximum.reduceat(sp, starts) > 0
-    has_neg = np.minimum.reduceat(sp, starts) < 0
-    crossed = has_pos & has_neg
+    FV, FE = faces.FV, faces.FE
     cv = codes.v
-    cv[:, g] = has_pos | ~has_neg
+    nf = faces.start.n
+    # faces whose vertices all have one strict sign: the sign of their first vertex
+    cv[:, g] = s[FV.a[faces.start.v]] >= 0
+    E = ev.v
+    s0, s1 = s[E[:, 0]], s[E[:, 1]]
+    prod = s0 * s1
+    cross_e = prod < 0
+    touch = cross_e | (prod == 0)
+    if not touch.any():
+        return
+    cand = np.unique(faces.ef.v[touch].ravel())
+    cand = cand[cand >= 0]
+    pos, seg, rep = faces.positions(cand)
+    sp = s[FV.a[pos]]
+    has_pos = np.maximum.reduceat(sp, seg[:-1]) > 0
+    has_neg = np.minimum.reduceat(sp, seg[:-1]) < 0
+    cv[cand, g] = has_pos | ~has_neg
+    crossed = has_pos & has_neg
     if not crossed.any():
-        return fptr, fv, fe
+        return
+    cf = cand[crossed]
+    pos, seg, rep = faces.positions(cf)
+    m = len(cf)
+    fv = FV.a[pos]
+    fe = FE.a[pos]
+    sp = s[fv]
+    nxt = np.arange(1, len(pos) + 1)
+    nxt[seg[1:] - 1] = seg[:-1]
     # 1. split every edge whose ends have strictly opposite signs
-    nxt = _next_positions(fptr)
-    ins = (sp * sp[nxt]) < 0
-    ne = ev.n
-    mark = np.zeros(ne, dtype=bool)
-    mark[fe[ins]] = True
-    cedges = np.flatnonzero(mark)
+    cedges = np.flatnonzero(cross_e)
     k = len(cedges)
+    ne = ev.n
     nv = X.n
-    newv = np.full(ne, -1, dtype=np.int64)
-    newv[cedges] = nv + np.arange(k)
-    other = np.full(ne, -1, dtype=np.int64)
-    other[cedges] = ne + np.arange(k)
-    a, c = ev.v[cedges, 0], ev.v[cedges, 1]
-    va, vc = vals[a], vals[c]
-    t = (va / (va - vc))[:, None]
-    Pa, Pc = P.v[a], P.v[c]
-    Pn = Pa + t * (Pc - Pa)
-    Pn[:, j] = 0.0
-    Sa = S.v[a]
-    S.extend(Sa + t * (S.v[c] - Sa))
-    P.extend(Pn)
-    Za = Zg.v[a]
-    Zg.extend(Za + t * (Zg.v[c] - Za))
-    Xa = X.v[a]
-    X.extend(Xa + t * (X.v[c] - Xa))
-    lines = eline.v[cedges]
-    vlines.extend(np.stack([lines, np.full(k, g, dtype=np.int64)], axis=1))
-    ev.extend(np.stack([newv[cedges], c], axis=1))
-    eline.extend(lines)
-    ev.a[cedges, 1] = newv[cedges]
-    s = np.concatenate([s, np.zeros(k, dtype=np.int8)])
-    # rebuild the cycles with the new vertices inserted
     if k:
+        a, c = E[cedges, 0], E[cedges, 1]
+        newv = np.full(ne, -1, dtype=np.int64)
+        newv[cedges] = nv + np.arange(k)
+        other = np.full(ne, -1, dtype=np.int64)
+        other[cedges] = ne + np.arange(k)
+        va, vc = vals[a], vals[c]
+        t = (va / (va - vc))[:, None]
+        Pa = P.v[a]
+        Pn = Pa + t * (P.v[c] - Pa)
+        Pn[:, j] = 0.0
+        Sa = S.v[a]
+        S.extend(Sa + t * (S.v[c] - Sa))
+        P.extend(Pn)
+        Za = Zg.v[a]
+        Zg.extend(Za + t * (Zg.v[c] - Za))
+        Xa = X.v[a]
+        X.extend(Xa + t * (X.v[c] - Xa))
+        lines = eline.v[cedges]
+        vlines.extend(np.stack([lines, np.full(k, g, dtype=np.int64)], axis=1))
+        ev.extend(np.stack([newv[cedges], c], axis=1))
+        eline.extend(lines)
+        faces.ef.extend(faces.ef.v[cedges])
+        ev.a[cedges, 1] = newv[cedges]
+        s = np.concatenate([s, np.zeros(k, dtype=np.int8)])
+        ins = (sp * sp[nxt]) < 0
         cnt = 1 + ins.astype(np.int64)
         out_start = np.cumsum(cnt) - cnt
         total = int(out_start[-1] + cnt[-1])
@@ -232,68 +283,69 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, fptr, fv, fe):
         nfe[out_start] = fe
         pi = np.flatnonzero(ins)
         e = fe[pi]
-        u = fv[pi]
-        forward = u == a[np.searchsorted(cedges, e)]
-        half_u = np.where(forward, e, other[e])
-        half_w = np.where(forward, other[e], e)
-        nfe[out_start[pi]] = half_u
+        forward = fv[pi] == a[np.searchsorted(cedges, e)]
+        nfe[out_start[pi]] = np.where(forward, e, other[e])
         nfv[out_start[pi] + 1] = newv[e]
-        nfe[out_start[pi] + 1] = half_w
-        per_face = np.add.reduceat(cnt, starts)
-        fptr = np.concatenate([[0], np.cumsum(per_face)])
+        nfe[out_start[pi] + 1] = np.where(forward, other[e], e)
+        seg = np.concatenate([[0], np.cumsum(np.add.reduceat(cnt, seg[:-1]))])
         fv, fe = nfv, nfe
-        nxt = _next_positions(fptr)
+        sp = s[fv]
+        nxt = np.arange(1, len(fv) + 1)
+        nxt[seg[1:] - 1] = seg[:-1]
     # 2. cut every crossed face along the chord between its two zero vertices
-    sp = s[fv]
-    fof = np.repeat(np.arange(nf), np.diff(fptr))
-    nzp = np.flatnonzero((sp != 0) & crossed[fof])
+    fof = np.repeat(np.arange(m), np.diff(seg))
+    nzp = np.flatnonzero(sp != 0)
     nzf = fof[nzp]
     run_start = np.flatnonzero(np.concatenate([[True], nzf[1:] != nzf[:-1]]))
-    run_len = np.diff(np.concatenate([run_start, [len(nzp)]]))
     nidx = np.arange(1, len(nzp) + 1)
-    last = run_start + run_len - 1
-    nidx[last] = run_start
+    nidx[np.concatenate([run_start[1:], [len(nzp)]]) - 1] = run_start
     trans = sp[nzp] != sp[nzp[nidx]]
     pos_down = nzp[trans & (sp[nzp] > 0)]
     pos_up = nzp[trans & (sp[nzp] < 0)]
-    cf = np.flatnonzero(crossed)
-    if (len(pos_down) != len(cf) or len(pos_up) != len(cf)
-            or np.any(fof[pos_down] != cf) or np.any(fof[pos_up] != cf)):
+    if (len(pos_down) != m or len(pos_up) != m
+            or np.any(fof[pos_down] != np.arange(m)) or np.any(fof[pos_up] != np.arange(m))):
         raise Inconsistent(f"neuron {g}: a face is crossed more than once by its zero line")
     c1 = nxt[pos_down]   # first zero after the + run: the + face ends here
     c2 = nxt[pos_up]     # first zero after the - run: the - face ends here
     if np.any(sp[c1] != 0) or np.any(sp[c2] != 0):
         raise Inconsistent(f"neuron {g}: a cut does not pass through a zero vertex")
-    st = fptr[cf]
-    n = fptr[cf + 1] - st
+    st = seg[:-1]
+    n = np.diff(seg)
     o1, o2 = c1 - st, c2 - st
     Lp = (o1 - o2) % n + 1
     Lm = (o2 - o1) % n + 1
-    # output faces: every old face (crossed ones replaced by their + part), then the - parts
-    lens = np.diff(fptr).copy()
-    offs = np.zeros(nf, dtype=np.int64)
-    lens[cf] = Lp
-    offs[cf] = o2
-    src_start = np.concatenate([fptr[:-1], st])
-    src_len = np.concatenate([np.diff(fptr), n])
-    out_len = np.concatenate([lens, Lm])
-    out_off = np.concatenate([offs, o1])
+    out_len = np.concatenate([Lp, Lm])
+    out_off = np.concatenate([o2, o1])
+    src_start = np.concatenate([st, st])
+    src_len = np.concatenate([n, n])
     new_ptr = np.concatenate([[0], np.cumsum(out_len)])
     tot = int(new_ptr[-1])
-    rep = np.repeat(np.arange(len(out_len)), out_len)
-    r = np.arange(tot) - new_ptr[:-1][rep]
-    src = src_start[rep] + (out_off[rep] + r) % src_len[rep]
+    orep = np.repeat(np.arange(2 * m), out_len)
+    r = np.arange(tot) - new_ptr[:-1][orep]
+    src = src_start[orep] + (out_off[orep] + r) % src_len[orep]
     nfv = fv[src]
     nfe = fe[src]
-    m = len(cf)
     chord = ev.n + np.arange(m)
-    va_, vb_ = fv[c1], fv[c2]
-    ev.extend(np.stack([va_, vb_], axis=1))
+    minus_ids = nf + np.arange(m)
+    ev.extend(np.stack([fv[c1], fv[c2]], axis=1))
     eline.extend(np.full(m, g, dtype=np.int64))
-    nfe[new_ptr[cf + 1] - 1] = chord
-    nfe[new_ptr[nf + 1: nf + m + 1] - 1] = chord
+    faces.ef.extend(np.stack([cf, minus_ids], axis=1))
+    nfe[new_ptr[1: m + 1] - 1] = chord
+    nfe[new_ptr[m + 1:] - 1] = chord
+    # the - parts are new faces: relabel their (non-chord) edges in ef
+    mpos = np.arange(new_ptr[m], tot)
+    mpos = mpos[np.isin(mpos, new_ptr[m + 1:] - 1, invert=True)]
+    me = nfe[mpos]
+    back = (nfv[mpos] != ev.a[me, 0]).astype(np.int64)
+    faces.ef.a[me, back] = minus_ids[orep[mpos] - m]
+    base = faces.FV.n
+    faces.FV.extend(nfv)
+    faces.FE.extend(nfe)
+    faces.start.a[cf] = base + new_ptr[:m]
+    faces.length.a[cf] = Lp
+    faces.start.extend(base + new_ptr[m:-1])
+    faces.length.extend(Lm)
     cv[cf, g] = True
     minus_codes = cv[cf].copy()
     minus_codes[:, g] = False
     codes.extend(minus_codes)
-    return new_ptr, nfv, nfe

@@ -213,7 +213,7 @@ def certify(net, box, sub):
     CertificateError
         If any check of the module docstring fails (the message says which).
     """
-    from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations
+    from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations, frac
 
     exact_net = net.to_exact()
     float_net = net.to_float()
@@ -230,7 +230,8 @@ def certify(net, box, sub):
     nxt = sub.next_position()
     prv = np.empty_like(nxt)
     prv[nxt] = np.arange(len(nxt))
-    if len(np.unique(codes, axis=0)) != nf:
+    packed = np.packbits(codes, axis=1)
+    if len(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())) != nf:
         raise CertificateError("planar certificate: two faces have the same code")
     lo = [Fraction(v) for v in box.lower]
     hi = [Fraction(v) for v in box.upper]
@@ -245,7 +246,6 @@ def certify(net, box, sub):
     C = np.empty((nv, 2), dtype=object)
     for slot in range(2):
         ln = vlines[:, slot]
-        side = ln >= N
         for sd in range(4):
             sel = np.flatnonzero(ln == N + sd)
             if not len(sel):
@@ -256,29 +256,35 @@ def certify(net, box, sub):
             for v in sel:
                 G[v, slot, 0], G[v, slot, 1] = g
                 C[v, slot] = -val.numerator
-        neur = np.flatnonzero(~side)
-        for l in range(len(widths)):
-            sel = neur[layer_of[ln[neur]] == l]
-            if not len(sel):
-                continue
-            js = ln[sel] - offsets[l]
-            pref = codes[face_at[sel], : offsets[l]]
-            key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
-                                  np.packbits(pref, axis=1)], axis=1)
-            _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-            inverse = np.asarray(inverse).ravel()
-            Gr, cr, _ = inet.rows(l, js[first], pref[first])
-            G[sel, slot, 0] = Gr[inverse, 0]
-            G[sel, slot, 1] = Gr[inverse, 1]
-            C[sel, slot] = cr[inverse]
+    # neuron lines: one exact row per distinct (neuron, code prefix), all slots together
+    slot_of = np.repeat([[0, 1]], nv, axis=0).ravel()
+    vert_of = np.repeat(np.arange(nv), 2)
+    lines = vlines.ravel()
+    for l in range(len(widths)):
+        sel = np.flatnonzero((lines < N) & (layer_of[np.minimum(lines, N - 1)] == l))
+        if not len(sel):
+            continue
+        js = lines[sel] - offsets[l]
+        pref = codes[face_at[vert_of[sel]], : offsets[l]]
+        key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
+                              np.packbits(pref, axis=1)], axis=1)
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+        Gr, cr, _ = inet.rows(l, js[first], pref[first])
+        vs, ss = vert_of[sel], slot_of[sel]
+        G[vs, ss, 0] = Gr[inverse, 0]
+        G[vs, ss, 1] = Gr[inverse, 1]
+        C[vs, ss] = cr[inverse]
     det = G[:, 0, 0] * G[:, 1, 1] - G[:, 0, 1] * G[:, 1, 0]
     xn = -C[:, 0] * G[:, 1, 1] + C[:, 1] * G[:, 0, 1]
     yn = -G[:, 0, 0] * C[:, 1] + G[:, 1, 0] * C[:, 0]
     if any(d == 0 for d in det):
         raise CertificateError("planar certificate: a vertex's two lines are parallel")
-    neg = np.array([d < 0 for d in det])
+    neg = np.array([d < 0 for d in det], dtype=bool)
     det[neg], xn[neg], yn[neg] = -det[neg], -xn[neg], -yn[neg]
+    xn, yn, det = xn.tolist(), yn.tolist(), det.tolist()
     Vh = np.array([[x / d, y / d] for x, y, d in zip(xn, yn, det)], dtype=np.float64)
+    verts = [(frac(x, d), frac(y, d)) for x, y, d in zip(xn, yn, det)]
     Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -1070
 
     # --- 2. signs at the vertices ---------------------------------------------------------
@@ -294,17 +300,16 @@ def certify(net, box, sub):
     vzero = expected.copy()
     bad = np.flatnonzero((amb & ~expected).any(axis=1) | (expected & ~amb).any(axis=1))
     if len(bad):
-        pts = [(Fraction(int(xn[v]), int(det[v])), Fraction(int(yn[v]), int(det[v]))) for v in bad]
+        pts = [verts[v] for v in bad]
         ex = exact_preactivations(exact_net, pts)
         vzero[bad] = ex == 0
         vpos[bad] = ex > 0
     # vertex in the box (exactly)
     for i in range(2):
-        cx = xn if i == 0 else yn
         low = Vh[:, i] - Rv[:, i] > float(lo[i]) if Fraction(float(lo[i])) == lo[i] else np.zeros(nv, bool)
         up = Vh[:, i] + Rv[:, i] < float(hi[i]) if Fraction(float(hi[i])) == hi[i] else np.zeros(nv, bool)
         for v in np.flatnonzero(~(low & up)):
-            p = Fraction(int(cx[v]), int(det[v]))
+            p = verts[v][i]
             if not lo[i] <= p <= hi[i]:
                 raise CertificateError(f"planar certificate: vertex {v} lies outside the box")
     # consistency with every incident face's code
@@ -331,7 +336,7 @@ def certify(net, box, sub):
     cb = cb * (1 + 2.0 ** -40) + 2.0 ** -1000
     good = cross > cb    # the rest (straight angles, near-degenerate turns) are decided exactly
     for p in np.flatnonzero(~good):
-        P = [(Fraction(int(xn[v]), int(det[v])), Fraction(int(yn[v]), int(det[v]))) for v in (u[p], w[p], x[p])]
+        P = [verts[v] for v in (u[p], w[p], x[p])]
         f1 = (P[1][0] - P[0][0], P[1][1] - P[0][1])
         f2 = (P[2][0] - P[1][0], P[2][1] - P[1][1])
         cr = f1[0] * f2[1] - f1[1] * f2[0]
@@ -372,8 +377,7 @@ def certify(net, box, sub):
             if N + sd not in vlines[v]:
                 raise CertificateError("planar certificate: a boundary edge is not on the box boundary")
         coord = 0 if sd % 2 == 1 else 1
-        num = xn if coord == 0 else yn
-        step = Fraction(int(num[b]), int(det[b])) - Fraction(int(num[a]), int(det[a]))
+        step = verts[b][coord] - verts[a][coord]
         sign = 1 if sd in (1, 2) else -1   # bottom: +x, right: +y, top: -x, left: -y
         if sign * step <= 0:
             raise CertificateError("planar certificate: a boundary edge runs clockwise")
@@ -390,19 +394,23 @@ def certify(net, box, sub):
     wpre, wbnd = filt.run(cent)
     inside = np.ones(nf, dtype=bool)
     for i in range(2):
-        inside &= np.array([lo[i] < Fraction(c) < hi[i] for c in cent[:, i]])
+        flo, fhi = float(lo[i]), float(hi[i])
+        if Fraction(flo) == lo[i] and Fraction(fhi) == hi[i]:
+            inside &= (cent[:, i] > flo) & (cent[:, i] < fhi)
+        else:
+            inside &= np.array([lo[i] < Fraction(c) < hi[i] for c in cent[:, i]])
     wok = inside & np.all(np.abs(wpre) > wbnd, axis=1) & np.all((wpre > 0) == codes, axis=1)
-    witnesses = [(Fraction(c[0]), Fraction(c[1])) for c in cent]
+    witnesses = [(frac(*a.as_integer_ratio()), frac(*b.as_integer_ratio())) for a, b in cent.tolist()]
     for f in np.flatnonzero(~wok):
         witnesses[f] = _exact_witness(exact_net, inet, codes[f], offsets, widths, lo, hi,
-                                      [witnesses[f]] + [_vertex_average(fv[fptr[f]:fptr[f + 1]], xn, yn, det)])
+                                      [witnesses[f], _vertex_average(fv[fptr[f]:fptr[f + 1]], verts)])
 
     # --- adjacencies and their facet witnesses -----------------------------------------------
     pairs, eids = sub.adjacency()
     ea, eb = sub.ev[eids, 0], sub.ev[eids, 1]
-    mids = [(Fraction(int(xn[a]) * int(det[b]) + int(xn[b]) * int(det[a]), 2 * int(det[a]) * int(det[b])),
-             Fraction(int(yn[a]) * int(det[b]) + int(yn[b]) * int(det[a]), 2 * int(det[a]) * int(det[b])))
-            for a, b in zip(ea, eb)]
+    mids = [(frac(xn[a] * det[b] + xn[b] * det[a], 2 * det[a] * det[b]),
+             frac(yn[a] * det[b] + yn[b] * det[a], 2 * det[a] * det[b]))
+            for a, b in zip(ea.tolist(), eb.tolist())]
     edges = []
     if len(pairs):
         Mh = (Vh[ea] + Vh[eb]) / 2
@@ -413,8 +421,7 @@ def certify(net, box, sub):
         mok = np.all(flipmask | ((np.abs(mpre) > mbnd) & ((mpre > 0) == ci)), axis=1)
         for k in np.flatnonzero(~mok):
             a, b = int(ea[k]), int(eb[k])
-            pa = (Fraction(int(xn[a]), int(det[a])), Fraction(int(yn[a]), int(det[a])))
-            pb = (Fraction(int(xn[b]), int(det[b])), Fraction(int(yn[b]), int(det[b])))
+            pa, pb = verts[a], verts[b]
             for t in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
                 pt = (pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1]))
                 ex = exact_preactivations(exact_net, [pt])[0]
@@ -426,14 +433,13 @@ def certify(net, box, sub):
                     f"planar certificate: no facet witness for regions {tuple(map(int, pairs[k]))}")
         flips = [tuple(index[n] for n in np.flatnonzero(row)) for row in flipmask]
         edges = [(int(i), int(j), fl, m) for (i, j), fl, m in zip(pairs, flips, mids)]
-    verts = [(Fraction(int(a), int(d)), Fraction(int(b), int(d))) for a, b, d in zip(xn, yn, det)]
     polygons = [[verts[v] for v in fv[fptr[f]:fptr[f + 1]]] for f in range(nf)]
     return witnesses, edges, polygons
 
 
-def _vertex_average(vs, xn, yn, det):
-    sx = sum(Fraction(int(xn[v]), int(det[v])) for v in vs)
-    sy = sum(Fraction(int(yn[v]), int(det[v])) for v in vs)
+def _vertex_average(vs, verts):
+    sx = sum(verts[v][0] for v in vs)
+    sy = sum(verts[v][1] for v in vs)
     return (sx / len(vs), sy / len(vs))
 
 
