@@ -1,9 +1,64 @@
-"""`vqgeom figures` (placeholder: its owner replaces this module)."""
+"""``vqgeom figures``: reproduce the paper's figures (PNGs and a JSON of numbers per figure).
+
+Examples::
+
+    vqgeom figures --out figs                 # all five, 3 seeds each
+    vqgeom figures --out figs --only fig3 --seeds 5
+    vqgeom figures --out figs --only fig3 --only fig4 --mnist-dir ~/data/mnist
+    vqgeom figures --out tmp --fast --only fig5
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
-    return sub.add_parser("figures", help="(not yet implemented)")
+    from vqgeom.figures import FIGURES
+
+    p = sub.add_parser(
+        "figures",
+        help="reproduce the paper's figures (PNG + JSON of numbers each)",
+        description="Run the figure scripts of examples/ from the installed package. Figures: "
+                    + "; ".join(f"{k}: {v[1]}" for k, v in FIGURES.items())
+                    + ". Needs matplotlib and scikit-learn (pip install 'vqgeom[apps]').",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--only", action="append", choices=list(FIGURES), metavar="FIG",
+                   help=f"run only this figure (repeatable; one of {', '.join(FIGURES)})")
+    p.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds to average over (default 3)")
+    p.add_argument("--fast", action="store_true", help="small sizes and few training steps (a smoke test)")
+    p.add_argument("--mnist-dir", metavar="DIR", default=None,
+                   help="folder with MNIST IDX files (train-images-idx3-ubyte[.gz], ...); figs 3-4 then "
+                        "use MNIST 8000/2000 instead of scikit-learn's digits")
+    p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    return p
 
 
-def run(args):
-    raise NotImplementedError("vqgeom figures is not implemented yet")
+def run(args) -> int:
+    from vqgeom.errors import InvalidInputError
+    from vqgeom.figures import run_figures
+
+    if args.seeds < 1:
+        raise InvalidInputError(f"--seeds must be >= 1, got {args.seeds}")
+    for mod in ("matplotlib", "sklearn"):
+        try:
+            __import__(mod)
+        except ImportError:
+            raise InvalidInputError(
+                f"vqgeom figures needs {mod}; install it with: pip install 'vqgeom[apps]'") from None
+    start = time.perf_counter()
+
+    def progress(msg):
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    results = run_figures(args.out, only=args.only, seeds=args.seeds, fast=args.fast,
+                          mnist_dir=args.mnist_dir, progress=progress)
+    for name, doc in results.items():
+        files = ", ".join(doc.get("files", [])) + f", {name}.json"
+        print(f"{name}: {args.out}/ {files}")
+    return 0
