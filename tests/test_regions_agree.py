@@ -53,3 +53,15 @@ def test_engines_agree_on_random_2d_networks_in_a_box_and_the_plane(seed):
         # float mode of each engine finds the same regions here (no near-degeneracies)
         for e in parts:
             assert signature(enumerate_regions(net, domain, engine=e, arithmetic="float")) == sigs[e]
+
+
+def test_engines_agree_in_one_dimension_on_the_whole_line():
+    from vqgeom.catalogue import CATALOGUE
+
+    net, _ = CATALOGUE["deep-1d-generic"].build()
+    parts = {e: enumerate_regions(net, "whole", engine=e) for e in available_engines(1)}
+    assert len(parts) >= 2
+    sigs = {e: signature(p) for e, p in parts.items()}
+    assert len({(frozenset(c), frozenset(ed)) for c, ed in sigs.values()}) == 1
+    for p in parts.values():
+        p.verify()

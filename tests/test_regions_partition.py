@@ -337,3 +337,28 @@ def test_certified_float_filter_agrees_with_exact_arithmetic_near_boundaries():
         zero = any(np.any(p[0] == 0) for p in exact.preactivations([X[n]]))
         expected = ON_BOUNDARY if zero else part.index_of_code(codes)
         assert got_float_path[n] == expected
+
+
+def test_graphml_export_reads_back_as_the_same_graph(tmp_path):
+    import networkx as nx
+
+    part = enumerate_regions(rational_mlp((3, 3), 6))
+    part.export_graphml(tmp_path / "g.graphml")
+    g = nx.read_graphml(tmp_path / "g.graphml", node_type=int)
+    assert sorted(g.edges()) == sorted(tuple(sorted(e)) for e in part.graph.edges())
+    i, j = next(iter(part.graph.edges()))
+    assert g.edges[i, j]["flips"] == " ".join(f"{l}:{k}" for l, k in part.graph.edges[i, j]["flips"])
+    assert [F(v) for v in g.nodes[0]["witness"].split()] == list(part.witnesses[0])
+    assert list(tmp_path.iterdir()) == [tmp_path / "g.graphml"]
+
+
+def test_progress_only_when_asked(capsys):
+    net = rational_mlp((4, 3), 3)
+    enumerate_regions(net)
+    assert capsys.readouterr() == ("", "")
+    seen = []
+    enumerate_regions(net, progress=lambda n, stage: seen.append(n))
+    assert seen and all(int(n) >= 0 for n in seen)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(InvalidInputError, match="progress"):
+        enumerate_regions(net, progress="yes")

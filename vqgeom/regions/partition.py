@@ -566,6 +566,34 @@ class Partition:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def export_graphml(self, path) -> None:
+        """Write the adjacency graph as GraphML (for graph tools; :meth:`save` keeps more).
+
+        Node attributes: ``code`` (a 0/1 string, layers joined by ``|``) and ``witness``;
+        edge attributes: ``flips`` (``"layer:neuron"`` joined by spaces) and
+        ``facet_witness``; points as space-separated ``p/q`` (exact) or floats. Written
+        atomically.
+        """
+        from vqgeom.exact import format_fraction
+
+        enc = format_fraction if self.exact else repr
+        def point(p):
+            return "" if p is None else " ".join(enc(v) for v in p)
+        g = nx.Graph()
+        for i, code in enumerate(self.codes):
+            g.add_node(i, code="|".join("".join("1" if b else "0" for b in layer) for layer in code),
+                       witness=point(self.witnesses[i]))
+        for i, j, d in self.graph.edges(data=True):
+            g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
+                       facet_witness=point(d["facet_witness"]))
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            nx.write_graphml(g, tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
     @classmethod
     def from_dict(cls, doc: dict) -> "Partition":
         """Rebuild a partition from :meth:`to_dict`'s form."""
