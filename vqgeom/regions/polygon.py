@@ -264,18 +264,17 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     else:
         raise InvalidInputError(f"the polygon engine needs a Box or Whole domain, got {domain!r}")
 
-    layers = [_convert_layer(lay, kind) for lay in exact_net.layers]
-    zero, one = _to_number(0, kind), _to_number(1, kind)
-    # cell: (polygon, code, M (rows = current input coords, each [mx, my]), m)
+    alg = _FlintAlgebra() if kind is not Fraction else _ListAlgebra()
+    layers = [alg.layer(lay) for lay in exact_net.layers]
+    # cell: (polygon, code, map of the current layer input z = Mm @ (x, y, 1))
     poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
-    cells = [(poly0, (), [[one, zero], [zero, one]], [zero, zero])]
+    cells = [(poly0, (), alg.identity())]
     depth = len(layers)
     for l, lay in enumerate(layers):
-        W, bias = lay["weight"], lay["bias"]
         new_cells = []
-        for poly, code, M, m in cells:
+        for poly, code, Mm in cells:
             # pre-activation maps of this layer on the cell: a_j . x + c_j
-            maps = _affine(W, bias, M, m, zero)
+            maps = alg.maps(lay, Mm)
             pieces = [(poly, [])]
             for ax, ay, c in maps:
                 nxt = []
@@ -290,7 +289,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                         nxt.append((minus, signs + [False]))
                 pieces = nxt
             for pc, signs in pieces:
-                new_cells.append((pc, code + (tuple(signs),)) + _next_map(lay, maps, M, m, signs, zero, one))
+                new_cells.append((pc, code + (tuple(signs),), alg.next_map(lay, Mm, maps, signs)))
             if progress is not None:
                 progress(len(new_cells), f"layer {l + 1}/{depth}")
         cells = new_cells
@@ -311,48 +310,93 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                      seconds=time.perf_counter() - start, polygons=polys, frame=frame)
 
 
-def _convert_layer(lay, kind) -> dict:
-    def conv(a):
-        return None if a is None else [[_to_number(v, kind) for v in row] for row in a.tolist()]
-    return {"weight": conv(lay.weight), "bias": [_to_number(v, kind) for v in lay.bias.tolist()],
-            "minus": _to_number(lay.minus_slope, kind), "out": conv(lay.out), "skip": conv(lay.skip),
-            "out_bias": None if lay.out_bias is None else [_to_number(v, kind) for v in lay.out_bias.tolist()]}
+class _ListAlgebra:
+    """Affine maps as lists of rows ``[ax, ay, c]`` of Fractions (the reference route)."""
+
+    def identity(self):
+        one, zero = Fraction(1), Fraction(0)
+        return [[one, zero, zero], [zero, one, zero]]
+
+    def layer(self, lay) -> dict:
+        def conv(a):
+            return None if a is None else [[Fraction(v) for v in row] for row in a.tolist()]
+        return {"weight": conv(lay.weight), "bias": [Fraction(v) for v in lay.bias.tolist()],
+                "minus": Fraction(lay.minus_slope), "out": conv(lay.out), "skip": conv(lay.skip),
+                "out_bias": None if lay.out_bias is None else [Fraction(v) for v in lay.out_bias.tolist()]}
+
+    @staticmethod
+    def _apply(W, Mm, bias=None):
+        zero = Fraction(0)
+        out = []
+        for j, row in enumerate(W):
+            ax = ay = zero
+            c = bias[j] if bias is not None else zero
+            for w, (mx, my, mc) in zip(row, Mm):
+                if w:
+                    ax += w * mx
+                    ay += w * my
+                    c += w * mc
+            out.append([ax, ay, c])
+        return out
+
+    def maps(self, lay, Mm):
+        return [tuple(r) for r in self._apply(lay["weight"], Mm, lay["bias"])]
+
+    def next_map(self, lay, Mm, maps, signs):
+        t = lay["minus"]
+        post = [list(r) if s else [r[0] * t, r[1] * t, r[2] * t] for r, s in zip(maps, signs)]
+        if lay["out"] is not None:
+            post = self._apply(lay["out"], post)
+        if lay["skip"] is not None:
+            post = [[p + q for p, q in zip(pr, qr)] for pr, qr in zip(post, self._apply(lay["skip"], Mm))]
+        if lay["out_bias"] is not None:
+            post = [[pr[0], pr[1], pr[2] + ob] for pr, ob in zip(post, lay["out_bias"])]
+        return post
 
 
-def _affine(W, bias, M, m, zero):
-    """Rows ``(ax, ay, c)`` of ``W @ (M x + m) + bias`` for x in R^2."""
-    out = []
-    for row, bj in zip(W, bias):
-        ax = ay = zero
-        c = bj
-        for w, Mi, mi in zip(row, M, m):
-            if w:
-                ax += w * Mi[0]
-                ay += w * Mi[1]
-                c += w * mi
-        out.append((ax, ay, c))
-    return out
+class _FlintAlgebra:
+    """Affine maps as python-flint rational matrices ``[M | m]`` (k x 3)."""
 
+    def __init__(self):
+        import flint
 
-def _next_map(lay, maps, M, m, signs, zero, one):
-    """The affine map (M2, m2) of the layer's output on a cell with these signs."""
-    minus = lay["minus"]
-    post_M, post_m = [], []
-    for (ax, ay, c), s in zip(maps, signs):
-        if s:
-            post_M.append([ax, ay])
-            post_m.append(c)
-        else:
-            post_M.append([ax * minus, ay * minus])
-            post_m.append(c * minus)
-    if lay["out"] is not None:
-        rows = _affine(lay["out"], [zero] * len(lay["out"]), post_M, post_m, zero)
-        post_M = [[ax, ay] for ax, ay, _ in rows]
-        post_m = [c for _, _, c in rows]
-    if lay["skip"] is not None:
-        rows = _affine(lay["skip"], [zero] * len(lay["skip"]), M, m, zero)
-        post_M = [[p[0] + ax, p[1] + ay] for p, (ax, ay, _) in zip(post_M, rows)]
-        post_m = [pm + c for pm, (_, _, c) in zip(post_m, rows)]
-    if lay["out_bias"] is not None:
-        post_m = [pm + o for pm, o in zip(post_m, lay["out_bias"])]
-    return post_M, post_m
+        self.flint = flint
+
+    def _q(self, v):
+        f = Fraction(v)
+        return self.flint.fmpq(f.numerator, f.denominator)
+
+    def _mat(self, rows):
+        rows = [list(r) for r in rows]
+        return self.flint.fmpq_mat(len(rows), len(rows[0]), [self._q(v) for r in rows for v in r])
+
+    def identity(self):
+        return self.flint.fmpq_mat(2, 3, [1, 0, 0, 0, 1, 0])
+
+    def _bias3(self, b):
+        return self._mat([[0, 0, v] for v in b])
+
+    def layer(self, lay) -> dict:
+        return {"weight": self._mat(lay.weight.tolist()), "bias": self._bias3(lay.bias.tolist()),
+                "n": lay.n_neurons, "minus": self._q(lay.minus_slope),
+                "out": None if lay.out is None else self._mat(lay.out.tolist()),
+                "skip": None if lay.skip is None else self._mat(lay.skip.tolist()),
+                "out_bias": None if lay.out_bias is None else self._bias3(lay.out_bias.tolist())}
+
+    def maps(self, lay, Mm):
+        e = (lay["weight"] * Mm + lay["bias"]).entries()
+        return [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
+
+    def next_map(self, lay, Mm, maps, signs):
+        t = lay["minus"]
+        vals = []
+        for r, s in zip(maps, signs):
+            vals.extend(r if s else (r[0] * t, r[1] * t, r[2] * t))
+        post = self.flint.fmpq_mat(lay["n"], 3, vals)
+        if lay["out"] is not None:
+            post = lay["out"] * post
+        if lay["skip"] is not None:
+            post = post + lay["skip"] * Mm
+        if lay["out_bias"] is not None:
+            post = post + lay["out_bias"]
+        return post
