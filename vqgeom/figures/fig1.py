@@ -53,7 +53,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     from vqgeom.kernels import vq_kernel
 
     out = prepare_out(out)
-    width, epochs, n_grid = (16, 20, 20) if fast else (96, 1500, 96)
+    width, epochs, n_grid = (16, 20, 20) if fast else (96, 600, 96)
     G = grid(n_grid)
     disc = G[np.sum(G * G, axis=1) <= 1.0]
     per_seed = []

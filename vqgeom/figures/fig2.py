@@ -56,7 +56,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     from vqgeom.training import mlp, train
 
     out = prepare_out(out)
-    width, epochs = (16, 20) if fast else (64, 1000)
+    width, epochs = (16, 20) if fast else (64, 500)
     per_seed, keep = [], None
     for s in range(seeds):
         X, y = high_dim_two_moons(150, 100, rng=s)
