@@ -38,8 +38,10 @@ non-empty open region of that code: hence the faces are *exactly* the activation
 (a missed region would overlap some face), each polygon is its region's closure, and two
 regions share a facet exactly when their polygons share an edge of positive length. Each
 adjacency's facet witness is the exact midpoint of a shared edge (a point in the relative
-interior of the common facet), checked to have every non-flipping neuron strictly non-zero
-with the two regions' common signs. A failed check raises :class:`CertificateError`
+interior of the common facet); it is also checked to have every non-flipping neuron strictly
+non-zero with the two regions' common signs, or the 1/3 or 2/3 point of the edge is taken
+instead (where a non-flipping neuron vanishes on the whole facet, touching zero without
+changing sign, none of them can be, and the midpoint is kept). A failed check raises :class:`CertificateError`
 internally and the engine falls back to the exact polygon engine (reported by the
 partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
 """
@@ -157,16 +159,23 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
 
 def _split_codes(bits, widths):
     cuts = np.cumsum((0,) + tuple(widths))
-    rows = bits.tolist()
-    return [tuple(tuple(r[cuts[l]:cuts[l + 1]]) for l in range(len(widths))) for r in rows]
+    per_layer = [map(tuple, bits[:, cuts[l]:cuts[l + 1]].tolist()) for l in range(len(widths))]
+    return list(zip(*per_layer))
 
 
-def _flips(bits, pairs, index):
-    diff = bits[pairs[:, 0]] ^ bits[pairs[:, 1]]
-    out = []
-    for row in diff:
-        out.append(tuple(index[k] for k in np.flatnonzero(row)))
-    return out
+def _flips(flipmask, index):
+    """Per row of a bool matrix, the tuple of ``index[k]`` for its True columns."""
+    rows, cols = np.nonzero(flipmask)
+    counts = np.bincount(rows, minlength=len(flipmask)).tolist()
+    labels = iter([index[c] for c in cols.tolist()])
+    return [tuple(next(labels) for _ in range(n)) for n in counts]
+
+
+def _polygons(fptr, fv, points):
+    pts = [tuple(p) for p in points] if isinstance(points, np.ndarray) else points
+    fvl = fv.tolist()
+    bounds = fptr.tolist()
+    return [[pts[v] for v in fvl[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _float_output(sub, widths):
@@ -174,14 +183,12 @@ def _float_output(sub, widths):
     lens = np.diff(fptr)
     cent = np.stack([np.add.reduceat(X[fv, 0], fptr[:-1]), np.add.reduceat(X[fv, 1], fptr[:-1])],
                     axis=1) / lens[:, None]
-    witnesses = [tuple(map(float, p)) for p in cent]
+    witnesses = [tuple(p) for p in cent.tolist()]
     pairs, e = sub.adjacency()
-    mids = (X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2
-    index = _neuron_list(widths)
-    flips = _flips(sub.codes, pairs, index) if len(pairs) else []
-    edges = [(int(i), int(j), f, tuple(map(float, m))) for (i, j), f, m in zip(pairs, flips, mids)]
-    polys = [[tuple(map(float, X[v])) for v in fv[fptr[f]:fptr[f + 1]]] for f in range(len(lens))]
-    return witnesses, edges, polys
+    mids = ((X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2).tolist()
+    flips = _flips(sub.codes[pairs[:, 0]] ^ sub.codes[pairs[:, 1]], _neuron_list(widths))
+    edges = [(i, j, f, tuple(m)) for (i, j), f, m in zip(pairs.tolist(), flips, mids)]
+    return witnesses, edges, _polygons(fptr, fv, X.tolist())
 
 
 def _neuron_list(widths):
@@ -428,13 +435,12 @@ def certify(net, box, sub):
                 if all(fl or (v != 0 and (v > 0) == s) for v, s, fl in zip(ex, ci[k], flipmask[k])):
                     mids[k] = pt
                     break
-            else:
-                raise CertificateError(
-                    f"planar certificate: no facet witness for regions {tuple(map(int, pairs[k]))}")
-        flips = [tuple(index[n] for n in np.flatnonzero(row)) for row in flipmask]
-        edges = [(int(i), int(j), fl, m) for (i, j), fl, m in zip(pairs, flips, mids)]
-    polygons = [[verts[v] for v in fv[fptr[f]:fptr[f + 1]]] for f in range(nf)]
-    return witnesses, edges, polygons
+            # else: some non-flipping neuron vanishes along the whole facet (it touches zero
+            # there without changing sign, or is identically zero on both regions); the
+            # midpoint stays: it is in the facet's relative interior by the tiling argument
+        flips = _flips(flipmask, index)
+        edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
+    return witnesses, edges, _polygons(fptr, fv, verts)
 
 
 def _vertex_average(vs, verts):

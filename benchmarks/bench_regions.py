@@ -1,0 +1,107 @@
+"""Benchmark: region enumeration of a 2-96-96-96 MLP on [-1, 1]^2 against Regioncam.
+
+For seeds 0, 1, 2 (PyTorch's default initialisation) it enumerates the activation regions
+with vqgeom's planar engine, in float and in exact (certified) mode, and with Regioncam
+(``pip install regioncam``, a benchmark-only dependency) in the same run, and prints the
+region counts of both (a mismatch is reported loudly and makes the script exit with
+status 1), the times, and the ratios vqgeom/Regioncam and exact/float. Each timing is the
+best of ``--repeat`` runs.
+
+Optionally (``--lp``) it also prints regions per second for a 3-32-32 network on [-1, 1]^3
+with the any-D LP engine.
+
+Run:  python benchmarks/bench_regions.py [--repeat 3] [--seeds 0 1 2] [--lp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _best(fn, repeat):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def _mlp(seed, widths):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(seed)
+    mods = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        mods += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*mods)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--lp", action="store_true", help="also time the LP engine on 3-32-32")
+    args = parser.parse_args(argv)
+
+    import vqgeom
+    from vqgeom.regions.engines import enumerate_regions
+
+    try:
+        import regioncam
+    except ImportError:
+        regioncam = None
+        print("regioncam is not installed (pip install regioncam): no baseline")
+
+    mismatches = 0
+    rows = []
+    print("2-96-96-96 MLP on [-1, 1]^2, torch default init")
+    print(f"{'seed':>4} {'regions':>8} {'regioncam':>9} {'rc s':>7} {'float s':>8} {'exact s':>8} "
+          f"{'float/rc':>8} {'exact/rc':>8} {'exact/float':>11} engine")
+    for seed in args.seeds:
+        module = _mlp(seed, [2, 96, 96, 96])
+        net = vqgeom.Network.from_torch(module)
+        t_rc, n_rc = float("nan"), None
+        if regioncam is not None:
+            def run_rc():
+                rc = regioncam.Regioncam(size=1.0)   # the square [-1, 1]^2
+                rc.add(regioncam.nn.convert(module))
+                return rc.num_faces
+            t_rc, n_rc = _best(run_rc, args.repeat)
+        t_f, part_f = _best(lambda: enumerate_regions(net, arithmetic="float", engine="planar"),
+                            args.repeat)
+        t_e, part_e = _best(lambda: enumerate_regions(net, arithmetic="exact", engine="planar"),
+                            max(1, args.repeat - 1))
+        n = part_f.n_regions
+        if part_e.n_regions != n:
+            print(f"MISMATCH seed {seed}: float engine {n} regions, exact mode {part_e.n_regions}")
+            mismatches += 1
+        if n_rc is not None and n_rc != n:
+            print(f"MISMATCH seed {seed}: vqgeom {n} regions, Regioncam {n_rc}")
+            mismatches += 1
+        rows.append((t_rc, t_f, t_e))
+        print(f"{seed:>4} {n:>8} {n_rc if n_rc is not None else '-':>9} {t_rc:>7.3f} {t_f:>8.3f} "
+              f"{t_e:>8.3f} {t_f / t_rc:>8.2f} {t_e / t_rc:>8.2f} {t_e / t_f:>11.2f} {part_e.engine}")
+    if rows:
+        tot = [sum(r[i] for r in rows) for i in range(3)]
+        print(f"total: Regioncam {tot[0]:.3f} s, vqgeom float {tot[1]:.3f} s "
+              f"({tot[1] / tot[0]:.2f}x Regioncam; target <= 3x), exact {tot[2]:.3f} s "
+              f"({tot[2] / tot[1]:.2f}x float; target <= 10x)")
+
+    if args.lp:
+        module = _mlp(0, [3, 32, 32])
+        net3 = vqgeom.Network.from_torch(module)
+        t3, part3 = _best(lambda: enumerate_regions(net3, engine="lp"), 1)
+        print(f"3-32-32 on [-1, 1]^3, LP engine (exact): {part3.n_regions} regions in {t3:.2f} s, "
+              f"{part3.n_regions / t3:.1f} regions/s")
+    if mismatches:
+        print(f"{mismatches} MISMATCH(ES) — see above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
