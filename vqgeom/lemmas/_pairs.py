@@ -16,7 +16,7 @@ import numpy as np
 
 from vqgeom.lemmas.verdict import Violation
 
-__all__ = ["layer_hamming", "graph_distances", "compare_pairs", "as_layer_weights"]
+__all__ = ["layer_hamming", "graph_distances", "compare_pairs", "as_layer_weights", "witness_simplifier"]
 
 #: how many violation witnesses a verdict stores by default (all are counted)
 MAX_WITNESSES = 10
@@ -37,6 +37,43 @@ def as_layer_weights(weights, depth: int) -> list:
         if v <= 0:
             raise InvalidInputError(f"weights[{i}] must be > 0 (d is a weighted Hamming distance), got {v}")
     return out
+
+
+def witness_simplifier(part):
+    """A function ``i -> point``: a short rational point of region ``i`` (its witness if none is found).
+
+    Tries ``limit_denominator(q)`` for q = 1, 2, 4, ..., 2**20 and keeps the first point that lies
+    strictly inside the domain, on no hyperplane, with exactly the region's code. Only regions
+    whose code is unique are simplified (on a union of boxes one code can have several regions).
+    """
+    from collections import Counter
+
+    net = part.net.to_exact()
+    counts = Counter(part.codes)
+    cache = {}
+
+    def nice(i):
+        if i in cache:
+            return cache[i]
+        w = tuple(Fraction(v) for v in part.witnesses[i])
+        best = w
+        if counts[part.codes[i]] == 1:
+            for e in range(21):
+                cand = tuple(v.limit_denominator(2 ** e) for v in w)
+                if cand == w:
+                    break
+                if not part.domain.contains(cand, strict=True):
+                    continue
+                pres = net.preactivations([list(cand)])
+                if any(v == 0 for p in pres for v in p[0]):
+                    continue
+                if tuple(tuple(bool(v > 0) for v in p[0]) for p in pres) == part.codes[i]:
+                    best = cand
+                    break
+        cache[i] = best
+        return best
+
+    return nice
 
 
 def layer_hamming(codes, widths) -> list:
@@ -82,7 +119,7 @@ def graph_distances(graph: nx.Graph, n: int) -> np.ndarray:
 
 
 def compare_pairs(codes, witnesses, widths, weights, d_omega: np.ndarray, path_of, *,
-                  relation: str, max_witnesses: int = MAX_WITNESSES, explain=None) -> dict:
+                  relation: str, max_witnesses: int = MAX_WITNESSES, explain=None, point_of=None) -> dict:
     """Compare d and d_Omega on every unordered pair of distinct regions.
 
     Parameters
@@ -95,6 +132,8 @@ def compare_pairs(codes, witnesses, widths, weights, d_omega: np.ndarray, path_o
     relation : {"equal", "le"}
         The claim: d = d_Omega on every pair (Lemma 1) or d <= d_Omega (Lemma 2).
     explain : callable (i, j, d, d_omega) -> str, optional
+    point_of : callable i -> point, optional
+        The witness point reported for region ``i`` (default ``witnesses[i]``).
 
     Returns
     -------
@@ -126,8 +165,9 @@ def compare_pairs(codes, witnesses, widths, weights, d_omega: np.ndarray, path_o
         dom = int(ov[k])
         path = tuple(path_of(i, j)) if dom >= 0 else ()
         text = explain(i, j, d, dom) if explain is not None else ""
-        violations.append(Violation((i, j), tuple(witnesses[i]), tuple(witnesses[j]), codes[i], codes[j],
-                                    d, dom, path, text))
+        xi = point_of(i) if point_of is not None else witnesses[i]
+        xj = point_of(j) if point_of is not None else witnesses[j]
+        violations.append(Violation((i, j), tuple(xi), tuple(xj), codes[i], codes[j], d, dom, path, text))
     return {
         "pairs_checked": int(len(iu)),
         "n_less": int(less.sum()), "n_equal": int(equal.sum()), "n_greater": int(greater.sum()),

@@ -19,7 +19,7 @@ from fractions import Fraction
 import networkx as nx
 
 from vqgeom.errors import InvalidInputError
-from vqgeom.lemmas._pairs import MAX_WITNESSES, compare_pairs, graph_distances
+from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
 from vqgeom.lemmas.union import BoxUnion, enumerate_union
 from vqgeom.lemmas.verdict import Verdict
 
@@ -238,7 +238,8 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
         return "; ".join(parts)
 
     res = compare_pairs(part.codes, part.witnesses, net.widths, [Fraction(1)] * net.depth, D, path_of,
-                        relation="equal", max_witnesses=max_witnesses, explain=explain)
+                        relation="equal", max_witnesses=max_witnesses, explain=explain,
+                        point_of=witness_simplifier(part))
     subject = name or f"{net!r} on {part.domain!r}"
     return Verdict("lemma1", subject, holds=res["n_violations"] == 0, hypotheses=hyp, n_regions=n,
                    pairs_checked=res["pairs_checked"], n_less=res["n_less"], n_equal=res["n_equal"],

@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
-from vqgeom.lemmas._pairs import MAX_WITNESSES, as_layer_weights, compare_pairs, graph_distances
+from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
 from vqgeom.lemmas.lemma1 import partition_of
 from vqgeom.lemmas.verdict import Verdict
 
@@ -278,7 +278,8 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
         return "; ".join(parts[:4])
 
     res = compare_pairs(part.codes, part.witnesses, net.widths, w, D, path_of, relation="le",
-                        max_witnesses=max_witnesses, explain=explain)
+                        max_witnesses=max_witnesses, explain=explain,
+                        point_of=witness_simplifier(part))
     subject = name or f"{net!r} on {part.domain!r}"
     details = {"engine": part.engine, "max_d": res["max_d"], "max_d_omega": res["max_d_omega"],
                "weights": w, "omega": omega}
