@@ -143,6 +143,9 @@ class CatalogueEntry:
         the checker must find the violation.
     relaxed : str or None
         The hypothesis dropped on purpose.
+    expect_hypotheses_met : bool or None
+        None: the same as ``expect_holds``. False with ``expect_holds=True``: a hypothesis
+        fails but the claim still holds (the hypotheses are sufficient, not necessary).
     """
 
     name: str
@@ -152,6 +155,12 @@ class CatalogueEntry:
     options: dict = field(default_factory=dict)
     expect_holds: bool = True
     relaxed: str | None = None
+    expect_hypotheses_met: bool | None = None
+
+    @property
+    def hypotheses_expected(self) -> bool:
+        """Whether every hypothesis should hold (default: exactly when the claim should)."""
+        return self.expect_holds if self.expect_hypotheses_met is None else self.expect_hypotheses_met
 
     def check(self):
         """Run the claim's checker on this entry and return its Verdict."""
@@ -231,6 +240,9 @@ def _build_catalogue() -> dict:
           "not general position: 3 planes through one line, plus 2 parallel planes, in [-1, 1]^3",
           lambda: (arrangement([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]],
                                [0, 0, 0, "1/2", "-1/2"]), _box(-1, 1, 3))),
+        E("paper-fig5-wide-shallow", "lemma1",
+          "Fig. 5's wide shallow network: the shallow equivalent of the depth-4 tent sawtooth (15 neurons)",
+          lambda: (shallow_equivalent(sawtooth(4), _box(0, 1, 1)), _box(0, 1, 1))),
         # ----------------------------------------------------------- Lemma 1, hypothesis dropped
         E("arrangement-duplicate", "lemma1", "a line listed twice with the same orientation",
           lambda: (arrangement([[1, 1], [1, -1], [1, 1]], [0, "1/2", 0]), _box(-1, 1, 2)),
@@ -258,6 +270,16 @@ def _build_catalogue() -> dict:
         E("deep-2d-generic-nonconvex", "lemma2",
           "the generic 2-4-3 network on a U-shaped union of boxes (Lemma 2 needs no convexity)",
           lambda: (_generic_2d(), _u_shape())),
+        E("deep-constant-neuron", "lemma2",
+          "a pruned neuron in layer 2 (zero weights, bias 1/2): constant, never flips",
+          lambda: (_deep([{"weight": [[1, 2], [-1, 1]], "bias": [0, "1/3"]},
+                          {"weight": [[0, 0], [1, -1]], "bias": ["1/2", "-1/5"]}]), _box(-1, 1, 2))),
+        E("deep-zero-neuron", "lemma2",
+          "a layer-2 neuron with zero weights and zero bias vanishes everywhere: not generic, "
+          "yet its sign never changes and the lemma still holds",
+          lambda: (_deep([{"weight": [[1, 2], [-1, 1]], "bias": [0, "1/3"]},
+                          {"weight": [[0, 0], [1, -1]], "bias": [0, "-1/5"]}]), _box(-1, 1, 2)),
+          expect_hypotheses_met=False),
         # ----------------------------------------------------------- Lemma 2, hypothesis dropped
         E("deep-shared-facet", "lemma2",
           "neurons of layers 1 and 2 vanish on one facet {x = 0, y < 0} (not generic)",

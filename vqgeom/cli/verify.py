@@ -34,7 +34,8 @@ def add_parser(sub):
 def outcome(entry, verdict) -> str:
     """``"holds"``, ``"violated as expected"`` or ``"FAILED"`` for a catalogue entry's verdict."""
     if entry.expect_holds:
-        return "holds" if verdict.holds and verdict.hypotheses_met else "FAILED"
+        ok = verdict.holds and verdict.hypotheses_met == entry.hypotheses_expected
+        return "holds" if ok else "FAILED"
     if verdict.holds:
         return "FAILED"
     if entry.relaxed is not None and verdict.hypotheses.get(entry.relaxed, True):

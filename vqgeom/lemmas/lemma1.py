@@ -259,7 +259,7 @@ def _check_main(argv=None) -> int:
         if entry.claim != "lemma1":
             continue
         v = entry.check()
-        good = v.holds == entry.expect_holds and (v.hypotheses_met == entry.expect_holds)
+        good = v.holds == entry.expect_holds and v.hypotheses_met == entry.hypotheses_expected
         ok &= good
         print(f"{'ok  ' if good else 'FAIL'} {entry.name}: {'holds' if v.holds else 'violated'} "
               f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)")

@@ -301,7 +301,7 @@ def _check_main() -> int:
         if entry.claim != "lemma2":
             continue
         v = entry.check()
-        good = v.holds == entry.expect_holds and (v.hypotheses_met or not entry.expect_holds)
+        good = v.holds == entry.expect_holds and v.hypotheses_met == entry.hypotheses_expected
         ok &= good
         print(f"{'ok  ' if good else 'FAIL'} {entry.name}: {'holds' if v.holds else 'violated'} "
               f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)")
