@@ -1,0 +1,387 @@
+"""Exact certificates for activation regions and their shared facets.
+
+Every region engine can hand its float results to these checks, which decide them in exact
+rational arithmetic (python-flint's ``fmpq``; a float is taken at its exact binary64 value):
+
+* :func:`check_interior` -- a point lies strictly inside the activation region of a code
+  (and strictly inside the domain);
+* :func:`check_facet` -- a point lies in the relative interior of a (D-1)-dimensional facet
+  shared by the closures of two regions (and strictly inside the domain); it returns the
+  neurons whose sign flips across the facet.
+
+A failed check raises :class:`~vqgeom.errors.CertificateError`; it is never a warning.
+
+The checks rest on the local affine maps of a code (:func:`region_maps`): on the closed
+cell of a code ``s`` every pre-activation is an affine function ``A_k x + c_k``. A neuron
+whose map is identically zero on the cell (a constant neuron with zero bias, or a neuron
+fed only by dead units) has sign +1 everywhere there and constrains nothing; every other
+neuron contributes the halfspace ``s_k (A_k x + c_k) >= 0``.
+
+*Interior*: ``p`` is strictly inside the region when every non-trivial pre-activation has
+the strict sign of the code at ``p`` (by induction over the layers, a neighbourhood of ``p``
+then has code ``s``). *Facet*: near ``p`` the closure of a region is cut out by the
+constraints that vanish at ``p``; it is the halfspace ``{g >= 0}`` exactly when every
+vanishing non-trivial constraint of side a is a positive multiple of one affine ``g`` (and of
+``-g`` for side b). Then both closures are opposite halfspaces near ``p``, so they share the
+(D-1)-dimensional piece ``{g = 0}`` of a facet with ``p`` in its relative interior; the
+condition is also necessary, so a correct witness always passes.
+"""
+
+from __future__ import annotations
+
+import weakref
+from fractions import Fraction
+
+import numpy as np
+
+from vqgeom.errors import CertificateError, InvalidInputError
+
+__all__ = ["to_fmpq", "exact_point", "region_maps", "check_interior", "check_facet",
+           "check_domain"]
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def to_fmpq(value):
+    """Convert a number (int, float, Fraction, str, fmpq) to python-flint's ``fmpq`` exactly.
+
+    Examples
+    --------
+    >>> to_fmpq(0.5), to_fmpq("2/3")
+    (1/2, 2/3)
+    """
+    from flint import fmpq
+
+    if isinstance(value, fmpq):
+        return value
+    if isinstance(value, (float, np.floating)):
+        p, q = float(value).as_integer_ratio()
+        return fmpq(p, q)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return fmpq(int(value))
+    from vqgeom.exact import to_fraction
+
+    f = to_fraction(value)
+    return fmpq(f.numerator, f.denominator)
+
+
+def _to_fraction(q) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def _mat(a, rows: int | None = None, cols: int | None = None):
+    from flint import fmpq_mat
+
+    arr = np.asarray(a, dtype=object)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    r, c = arr.shape
+    return fmpq_mat(r, c, [to_fmpq(v) for v in arr.ravel()])
+
+
+class _FlintLayer:
+    __slots__ = ("W", "b", "skip", "out", "out_bias", "minus", "n")
+
+    def __init__(self, lay):
+        self.W = _mat(lay.weight)
+        self.b = _mat(lay.bias)
+        self.skip = None if lay.skip is None else _mat(lay.skip)
+        self.out = None if lay.out is None else _mat(lay.out)
+        self.out_bias = None if lay.out_bias is None else _mat(lay.out_bias)
+        self.minus = to_fmpq(lay.minus_slope)
+        self.n = lay.n_neurons
+
+
+class _FlintNet:
+    """A network's arrays as python-flint rational matrices (built once per network)."""
+
+    def __init__(self, net):
+        from flint import fmpq_mat
+
+        self.D = net.input_dim
+        self.layers = [_FlintLayer(lay) for lay in net.layers]
+        eye = fmpq_mat(self.D, self.D)
+        for i in range(self.D):
+            eye[i, i] = 1
+        self.eye = eye
+        self.zero = fmpq_mat(self.D, 1)
+
+    def pre(self, l, M, m):
+        lay = self.layers[l]
+        return lay.W * M, lay.W * m + lay.b
+
+    def advance(self, l, A, c, M, m, signs):
+        """The layer-l output map from its pre-activation map (A, c) and input map (M, m)."""
+        from flint import fmpq_mat
+
+        lay = self.layers[l]
+        n = lay.n
+        S = fmpq_mat(n, n)
+        one = 1
+        for i in range(n):
+            S[i, i] = one if signs[i] else lay.minus
+        PM, pm = S * A, S * c
+        if lay.out is not None:
+            PM, pm = lay.out * PM, lay.out * pm
+        if lay.skip is not None:
+            PM, pm = PM + lay.skip * M, pm + lay.skip * m
+        if lay.out_bias is not None:
+            pm = pm + lay.out_bias
+        return PM, pm
+
+
+def _flint_net(net) -> _FlintNet:
+    fn = _CACHE.get(net)
+    if fn is None:
+        fn = _FlintNet(net)
+        _CACHE[net] = fn
+    return fn
+
+
+def _norm_code(net, code, name="code"):
+    code = [tuple(bool(s) for s in layer) for layer in code]
+    if len(code) > net.depth:
+        raise InvalidInputError(f"{name} has {len(code)} layers but the network has {net.depth}")
+    for l, layer in enumerate(code):
+        if len(layer) != net.widths[l]:
+            raise InvalidInputError(
+                f"{name} layer {l} has {len(layer)} signs but the layer has {net.widths[l]} neurons")
+    return code
+
+
+def region_maps(net, code):
+    """Exact affine pre-activation maps of every layer on the closed cell of ``code``.
+
+    Parameters
+    ----------
+    net : Network
+        Float or exact (floats are read at their exact binary64 values).
+    code : sequence of sequences of bool
+        Signs per layer (True for +1); a shorter code gives ``len(code) + 1`` maps
+        (at most ``net.depth``), as :meth:`Network.preactivation_maps`.
+
+    Returns
+    -------
+    list of (A, c)
+        python-flint ``fmpq_mat`` pairs, A of shape (n_l, D) and c of shape (n_l, 1), with
+        ``pre_l(x) = A x + c`` on the cell.
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0, 0.0]], "bias": [0.5]}, {"weight": [[2.0]], "bias": [-1.0]}])
+    >>> [(A.tolist(), c.tolist()) for A, c in region_maps(net, [[True]])]
+    [([[1, 0]], [[1/2]]), ([[2, 0]], [[0]])]
+    """
+    code = _norm_code(net, code)
+    fn = _flint_net(net)
+    M, m = fn.eye, fn.zero
+    maps = []
+    for l in range(net.depth):
+        A, c = fn.pre(l, M, m)
+        maps.append((A, c))
+        if l >= len(code):
+            break
+        M, m = fn.advance(l, A, c, M, m, code[l])
+    return maps
+
+
+def exact_point(point, dim: int, *, name: str = "point"):
+    """A point as a (dim, 1) ``fmpq_mat`` (floats exactly, strings as the rationals they spell)."""
+    arr = np.asarray(point, dtype=object).ravel()
+    if arr.shape != (dim,):
+        raise InvalidInputError(f"{name} must have {dim} coordinates, got shape {np.shape(point)}")
+    try:
+        return _mat(arr)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{name}: {exc}") from None
+
+
+def check_domain(domain, point, *, what: str = "point") -> None:
+    """Raise :class:`CertificateError` unless ``point`` (an ``fmpq_mat`` column or sequence)
+    lies strictly inside ``domain`` (a Box; Whole contains everything)."""
+    lower = getattr(domain, "lower", None)
+    if lower is None:
+        return
+    if hasattr(point, "entries"):
+        vals = point.entries()
+    else:
+        vals = [to_fmpq(v) for v in point]
+    for i, (lo, v, hi) in enumerate(zip(domain.lower, vals, domain.upper)):
+        if not (to_fmpq(lo) < v < to_fmpq(hi)):
+            raise CertificateError(
+                f"{what} is not strictly inside the domain: coordinate {i} is {v}, bounds [{lo}, {hi}]")
+
+
+def _row_is_zero(A, k, D) -> bool:
+    return all(A[k, j] == 0 for j in range(D))
+
+
+def check_interior(net, code, point, domain=None, *, maps=None) -> None:
+    """Check exactly that ``point`` lies strictly inside the activation region of ``code``.
+
+    Parameters
+    ----------
+    net : Network
+    code : sequence of sequences of bool, one per layer
+    point : sequence of numbers, shape (D,)
+        Floats are taken at their exact binary64 values.
+    domain : Box or Whole or None
+        When a Box, ``point`` must also be strictly inside it.
+    maps : list, optional
+        :func:`region_maps` of ``code`` when already computed.
+
+    Raises
+    ------
+    CertificateError
+        If a pre-activation has the wrong sign or vanishes without being identically zero
+        on the cell, or the point is not strictly inside the domain.
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0]], "bias": [0.0]}])
+    >>> check_interior(net, [[True]], [0.25])
+    >>> check_interior(net, [[True]], [0.0])
+    Traceback (most recent call last):
+    ...
+    vqgeom.errors.CertificateError: interior witness of region ((1,),): neuron (0, 0) is 0 at the witness (not identically 0 on the region)
+    """
+    code = _norm_code(net, code)
+    if len(code) != net.depth:
+        raise InvalidInputError(f"code must have {net.depth} layers, got {len(code)}")
+    D = net.input_dim
+    p = exact_point(point, D)
+    what = f"interior witness of region {_code_str(code)}"
+    if domain is not None:
+        check_domain(domain, p, what=what)
+    if maps is None:
+        maps = region_maps(net, code)
+    for l, (A, c) in enumerate(maps):
+        vals = (A * p + c).entries()
+        for k, v in enumerate(vals):
+            want = code[l][k]
+            if v > 0 and want or v < 0 and not want:
+                continue
+            if v == 0 and _row_is_zero(A, k, D):
+                if want:
+                    continue
+                raise CertificateError(
+                    f"{what}: neuron ({l}, {k}) is identically 0 on the cell, so its sign is +1, "
+                    f"but the code says -1")
+            if v == 0:
+                raise CertificateError(
+                    f"{what}: neuron ({l}, {k}) is 0 at the witness (not identically 0 on the region)")
+            raise CertificateError(
+                f"{what}: neuron ({l}, {k}) has value {v} at the witness, sign {'+' if want else '-'}1 expected")
+
+
+def _code_str(code) -> str:
+    return str(tuple(tuple(int(s) for s in layer) for layer in code))
+
+
+def _scale_of(row, ref):
+    """lam with row == lam * ref (exact fmpq lists), or None when they are not proportional."""
+    lam = None
+    for a, b in zip(row, ref):
+        if b == 0:
+            if a != 0:
+                return None
+            continue
+        r = a / b
+        if lam is None:
+            lam = r
+        elif r != lam:
+            return None
+    return lam
+
+
+def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=None):
+    """Check exactly that ``point`` is in the relative interior of a facet shared by two regions.
+
+    The closures of the regions of ``code_a`` and ``code_b`` must both be, near ``point``,
+    opposite closed halfspaces of one hyperplane through ``point`` (so they share a
+    (D-1)-dimensional facet containing ``point`` in its relative interior); ``point`` must be
+    strictly inside ``domain``.
+
+    Parameters
+    ----------
+    net : Network
+    code_a, code_b : sequences of sequences of bool, one per layer
+    point : sequence of numbers, shape (D,)
+    domain : Box or Whole or None
+    maps_a, maps_b : list, optional
+        :func:`region_maps` of the two codes when already computed.
+
+    Returns
+    -------
+    tuple of (layer, neuron)
+        The neurons whose sign differs between the codes (every one vanishes at ``point``).
+
+    Raises
+    ------
+    CertificateError
+        When any of the conditions fails (the message names the neuron and the side).
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1.0, 0.0], [1.0, 0.0]], "bias": [0.0, 0.0]}])
+    >>> check_facet(net, [[True, True]], [[False, False]], [0, 5])
+    ((0, 0), (0, 1))
+    """
+    code_a = _norm_code(net, code_a, "code_a")
+    code_b = _norm_code(net, code_b, "code_b")
+    if len(code_a) != net.depth or len(code_b) != net.depth:
+        raise InvalidInputError(f"codes must have {net.depth} layers")
+    D = net.input_dim
+    p = exact_point(point, D)
+    what = f"facet witness between regions {_code_str(code_a)} and {_code_str(code_b)}"
+    flips = tuple((l, k) for l in range(net.depth) for k in range(net.widths[l])
+                  if code_a[l][k] != code_b[l][k])
+    if not flips:
+        raise CertificateError(f"{what}: the two codes are equal")
+    if domain is not None:
+        check_domain(domain, p, what=what)
+    if maps_a is None:
+        maps_a = region_maps(net, code_a)
+    if maps_b is None:
+        maps_b = region_maps(net, code_b)
+    flipset = set(flips)
+    ref = None  # the reference normal g (side a orientation), as a list of D+1 fmpq
+    for side, code, maps, orient in (("a", code_a, maps_a, 1), ("b", code_b, maps_b, -1)):
+        n_cone = 0
+        for l, (A, c) in enumerate(maps):
+            vals = (A * p + c).entries()
+            for k, v in enumerate(vals):
+                want = code[l][k]
+                if v != 0:
+                    if (l, k) in flipset:
+                        raise CertificateError(
+                            f"{what}: flipped neuron ({l}, {k}) is {v} at the witness, not 0 (side {side})")
+                    if (v > 0) != want:
+                        raise CertificateError(
+                            f"{what}: neuron ({l}, {k}) has value {v} at the witness, against the "
+                            f"sign of side {side}")
+                    continue
+                if _row_is_zero(A, k, D):
+                    if not want:
+                        raise CertificateError(
+                            f"{what}: neuron ({l}, {k}) is identically 0 on side {side} but its code is -1")
+                    continue
+                s = 1 if want else -1
+                row = [A[k, j] * s for j in range(D)] + [c[k, 0] * s]
+                if ref is None:
+                    ref = row
+                    n_cone += 1
+                    continue
+                lam = _scale_of(row, ref)
+                if lam is None or not (lam * orient > 0):
+                    raise CertificateError(
+                        f"{what}: neuron ({l}, {k}) vanishes at the witness but its hyperplane is not "
+                        f"the facet's (or it faces the wrong way) on side {side}: the point is not in "
+                        f"the relative interior of one shared facet")
+                n_cone += 1
+        if n_cone == 0:
+            raise CertificateError(f"{what}: no constraint of side {side} is tight at the witness")
+    return flips

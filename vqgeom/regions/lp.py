@@ -1,0 +1,670 @@
+"""The any-dimension region engine: a facet walk with LPs and exact certificates.
+
+Starting from one region, the walk visits regions breadth first. For a region with code
+``s`` every pre-activation is affine on its closed cell (:meth:`Network.preactivation_maps`),
+so the closure is the polyhedron ``{x in domain : s_k pre_k(x) >= 0 for every neuron k}``.
+For each region:
+
+1. *Constraints.* Neurons whose map is identically zero on the cell constrain nothing (their
+   sign is +1 there). The others give unit-normalised rows ``G x <= h``; rows that are the
+   same hyperplane (duplicate neurons, ``(a, b)`` and ``(-a, -b)``, later-layer neurons whose
+   zero set bends along an earlier one) form one *group*: one candidate facet.
+2. *Interior point.* An LP maximises the common slack ``t <= 1`` (a Chebyshev centre; the cap
+   makes unbounded regions of R^D work).
+3. *Facets.* Groups whose hyperplane misses the region's bounding box are skipped, and so are
+   facets already known from the neighbour's side. For each remaining group an LP maximises
+   the slack of every other row on the group's hyperplane; a positive optimum is a facet,
+   and its optimiser a point in the facet's relative interior.
+4. *Neighbour.* Across the facet the lowest-layer neurons of the group flip; every later
+   neuron keeps its sign unless it vanishes on the facet too, in which case its sign on the
+   far side is the sign of its (far-side) derivative along the outward normal (0: it is
+   identically zero there, sign +1). All differing neurons are the edge's flips, so a
+   non-generic facet reports two or more.
+
+In ``arithmetic="exact"`` the combinatorics (identically zero rows, groups, the neighbour's
+code) are decided in exact rationals from the exact cell maps, and every region and every
+adjacency is certified by :mod:`vqgeom.exact.certificates`: a rational interior point (the LP
+centre at its exact binary64 value; when that fails for a sliver region, points stepped in
+from the facet it was entered through) and a rational facet point (the LP's facet point
+projected exactly onto the facet hyperplane). A failed check raises
+:class:`~vqgeom.errors.CertificateError`. Float mode runs the same walk with tolerances.
+
+Regions or facets whose inradius is below about ``1e-9`` times the domain's size are below
+the LPs' resolution and may be missed; every region and facet that *is* reported in exact
+mode is certified.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from fractions import Fraction
+from itertools import combinations
+
+import numpy as np
+
+from vqgeom.errors import CertificateError, DegenerateInputError, RegionBudgetExceeded
+from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.partition import Partition
+
+__all__ = ["enumerate_partition", "enclosing_box", "supports"]
+
+#: relative slack below which an LP answer counts as "no interior" / "no facet"
+_EPS = 1e-9
+
+
+def supports(net, domain, arithmetic) -> bool:
+    """The LP engine handles every input dimension, boxes and all of R^D."""
+    return True
+
+
+# ------------------------------------------------------------------ arithmetic backends
+class _FloatArith:
+    exact = False
+
+    def __init__(self, net):
+        self.net = net
+        self.D = net.input_dim
+
+    def start(self):
+        return np.eye(self.D), np.zeros(self.D)
+
+    def pre(self, l, M, m):
+        lay = self.net.layers[l]
+        return lay.weight @ M, lay.weight @ m + lay.bias
+
+    def advance(self, l, A, c, M, m, signs):
+        lay = self.net.layers[l]
+        s = lay.slopes(np.asarray(signs, dtype=bool))
+        PM, pm = A * s[:, None], c * s
+        if lay.out is not None:
+            PM, pm = lay.out @ PM, lay.out @ pm
+        if lay.skip is not None:
+            PM, pm = PM + lay.skip @ M, pm + lay.skip @ m
+        if lay.out_bias is not None:
+            pm = pm + lay.out_bias
+        return PM, pm
+
+
+class _ExactArith:
+    exact = True
+
+    def __init__(self, net):
+        from vqgeom.exact.certificates import _flint_net
+
+        self.net = net
+        self.fn = _flint_net(net)
+        self.D = net.input_dim
+
+    def start(self):
+        return self.fn.eye, self.fn.zero
+
+    def pre(self, l, M, m):
+        return self.fn.pre(l, M, m)
+
+    def advance(self, l, A, c, M, m, signs):
+        return self.fn.advance(l, A, c, M, m, signs)
+
+
+class _Cell:
+    """A code with its chain of layer-input maps and pre-activation maps."""
+
+    __slots__ = ("code", "chain", "maps", "entry")
+
+    def __init__(self, code, chain, maps):
+        self.code = code
+        self.chain = chain
+        self.maps = maps
+        self.entry = None  # (exact facet point, exact inward direction) it was entered through
+
+
+def _build_cell(arith, code, base=None, upto=0):
+    """Maps for ``code``; layers < ``upto`` are taken from ``base``."""
+    if base is not None and upto > 0:
+        chain, maps = list(base.chain[:upto]), list(base.maps[:upto])
+        M, m = base.chain[upto - 1]
+        A, c = base.maps[upto - 1]
+        M, m = arith.advance(upto - 1, A, c, M, m, code[upto - 1])
+    else:
+        chain, maps = [], []
+        M, m = arith.start()
+        upto = 0
+    for l in range(upto, len(code)):
+        chain.append((M, m))
+        A, c = arith.pre(l, M, m)
+        maps.append((A, c))
+        if l + 1 < len(code):
+            M, m = arith.advance(l, A, c, M, m, code[l])
+    return _Cell(code, chain, maps)
+
+
+class _Analysis:
+    """A cell's constraint rows (float, unit normals), groups and identically-zero neurons."""
+
+    __slots__ = ("G", "h", "GA", "hA", "neuron", "neuron_arr", "gid", "groups", "zero",
+                 "exact_rows", "valid")
+
+
+def _analyse(arith, cell, offsets, box_G, box_h):
+    """Rows ``G x <= h`` (one per non-trivial neuron), grouped by hyperplane."""
+    D = arith.D
+    code = cell.code
+    an = _Analysis()
+    an.valid = True
+    zero = set()
+    Gs, hs, neuron = [], [], []
+    exact_rows = {}
+    keys = {}
+    groups = []
+    if arith.exact:
+        for l, (A, c) in enumerate(cell.maps):
+            Ae, ce = A.entries(), c.entries()
+            for k in range(len(ce)):
+                row = Ae[k * D:(k + 1) * D]
+                flat = offsets[l] + k
+                want = code[l][k]
+                piv = next((v for v in row if v != 0), None)
+                if piv is None:
+                    if ce[k] == 0:
+                        zero.add(flat)
+                        if not want:
+                            an.valid = False
+                    elif (ce[k] > 0) != want:
+                        an.valid = False
+                    continue
+                s = 1 if want else -1
+                ap = abs(piv)
+                key = tuple(v * s / ap for v in row) + (ce[k] * s / ap,)
+                exact_rows[flat] = (row, ce[k], s)
+                fr = np.array([float(v) for v in row])
+                nrm = float(np.linalg.norm(fr))
+                if nrm == 0.0:  # entries below the float range: cannot be handled by the LP
+                    raise CertificateError(
+                        f"neuron ({l}, {k}) has a non-zero map too small for float64 LPs")
+                Gs.append(-s * fr / nrm)
+                hs.append(s * float(ce[k]) / nrm)
+                neuron.append(flat)
+                g = keys.get(key)
+                if g is None:
+                    keys[key] = len(groups)
+                    groups.append([len(neuron) - 1])
+                else:
+                    groups[g].append(len(neuron) - 1)
+    else:
+        for l, (A, c) in enumerate(cell.maps):
+            if not len(c):
+                continue
+            norms = np.linalg.norm(A, axis=1)
+            scale = max(1.0, float(norms.max()), float(np.abs(c).max()))
+            want = np.asarray(code[l], dtype=bool)
+            zrow = norms <= 1e-13 * scale
+            zval = np.abs(c) <= 1e-13 * scale
+            zero.update((offsets[l] + np.flatnonzero(zrow & zval)).tolist())
+            if np.any(zrow & ~zval & ((c > 0) != want)):
+                an.valid = False
+            keep = np.flatnonzero(~zrow)
+            s = np.where(want[keep], 1.0, -1.0)
+            Gs.extend(-(s / norms[keep])[:, None] * A[keep])
+            hs.extend(s * c[keep] / norms[keep])
+            neuron.extend((offsets[l] + keep).tolist())
+        if Gs:
+            R = np.column_stack([np.array(Gs), np.array(hs)])
+            tol = 1e-9 * (1.0 + np.abs(R[:, -1]))
+            close = np.max(np.abs(R[:, None, :] - R[None, :, :]), axis=2) <= tol[:, None]
+            np.fill_diagonal(close, False)
+            if not close.any():
+                groups = [[i] for i in range(len(R))]
+            else:
+                done = np.zeros(len(R), dtype=bool)
+                for i in range(len(R)):
+                    if done[i]:
+                        continue
+                    members = [i] + [j for j in np.flatnonzero(close[i]).tolist() if not done[j]]
+                    done[members] = True
+                    groups.append(members)
+    an.G = np.array(Gs, dtype=np.float64).reshape(-1, D)
+    an.h = np.array(hs, dtype=np.float64)
+    an.GA = np.concatenate([an.G, box_G])
+    an.hA = np.concatenate([an.h, box_h])
+    an.neuron = neuron
+    an.neuron_arr = np.array(neuron, dtype=np.int64)
+    gid = np.zeros(len(neuron), dtype=np.int64)
+    for gi, g in enumerate(groups):
+        gid[g] = gi
+    an.gid = gid
+    an.groups = groups
+    an.zero = zero
+    an.exact_rows = exact_rows
+    return an
+
+
+def _fq_point(x):
+    from vqgeom.exact.certificates import to_fmpq
+
+    return [to_fmpq(float(v)) for v in x]
+
+
+def _frac(q) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+# ----------------------------------------------------------------------------- the walk
+class _Walk:
+    def __init__(self, net, domain, arithmetic, max_regions=None, progress=None,
+                 collect_facets=False):
+        self.net = net
+        self.domain = domain
+        self.arithmetic = arithmetic
+        self.exact = arithmetic == "exact"
+        self.arith = _ExactArith(net) if self.exact else _FloatArith(net.to_float())
+        self.fnet = net.to_float()
+        self.D = net.input_dim
+        self.max_regions = max_regions
+        self.progress = progress
+        self.collect = collect_facets
+        self.offsets = np.r_[0, np.cumsum(net.widths)].astype(int).tolist()
+        self.layer_of = [l for l, w in enumerate(net.widths) for _ in range(w)]
+        if isinstance(domain, Box):
+            lo = np.array([float(v) for v in domain.lower])
+            hi = np.array([float(v) for v in domain.upper])
+            D = self.D
+            self.box_G = np.r_[np.eye(D), -np.eye(D)]
+            self.box_h = np.r_[hi, -lo]
+            self.scale = float(np.max(hi - lo))
+            self.lo, self.hi = lo, hi
+        else:
+            self.box_G = np.zeros((0, self.D))
+            self.box_h = np.zeros(0)
+            self.scale = 1.0
+            self.lo = self.hi = None
+        self.eps = _EPS * self.scale
+        self.n_lps = 0
+
+    # ------------------------------------------------------------------ helpers
+    def _code_at(self, x):
+        signs = self.fnet.signs(np.asarray(x, dtype=np.float64)[None, :])
+        return tuple(tuple(bool(v) for v in s[0]) for s in signs)
+
+    def _lp(self, an):
+        from vqgeom.regions._lp_solver import RegionLP
+
+        return RegionLP(an.GA, an.hA)
+
+    def _certify_interior(self, cell, x, t):
+        """An exact (or float) interior witness of ``cell``."""
+        if not self.exact:
+            return tuple(float(v) for v in x)
+        from vqgeom.exact.certificates import check_interior
+
+        error = None
+        if x is not None:
+            try:
+                check_interior(self.net, cell.code, [float(v) for v in x], self.domain, maps=cell.maps)
+                return tuple(Fraction(float(v)) for v in x)
+            except CertificateError as exc:
+                error = exc
+        if cell.entry is not None:  # step in from the facet it was entered through
+            p, d = cell.entry
+            step = Fraction(1)
+            for _ in range(200):
+                cand = [pi + di * step for pi, di in zip(p, d)]
+                try:
+                    check_interior(self.net, cell.code, cand, self.domain, maps=cell.maps)
+                    return tuple(cand)
+                except CertificateError:
+                    step /= 4
+        raise error if error is not None else CertificateError(
+            f"no interior witness found for region {cell.code}")
+
+    def _start_cell(self):
+        rng = np.random.default_rng(20240601)
+        if self.lo is not None:
+            centre, half = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
+        else:
+            centre, half = np.zeros(self.D), np.ones(self.D)
+        x0 = centre
+        for attempt in range(200):
+            code = self._code_at(x0)
+            cell = _build_cell(self.arith, code)
+            an = _analyse(self.arith, cell, self.offsets, self.box_G, self.box_h)
+            if an.valid:
+                lp = self._lp(an)
+                x, t = lp.chebyshev()
+                self.n_lps += 1
+                if t is not None and t > self.eps:
+                    return cell, an, lp, x, t
+            x0 = centre + rng.uniform(-0.9, 0.9, self.D) * half * (1 if attempt < 100 else 0.1)
+        raise DegenerateInputError("the LP engine found no full-dimensional starting region")
+
+    # ----------------------------------------------------------- facet filter
+    def _candidates(self, an, lp, x):
+        """Rows whose hyperplane may carry a facet (a conservative float filter), or None.
+
+        With ``x`` strictly inside, row k is a facet exactly when ``u_k = G_k / (h_k - G_k x)``
+        is a vertex of ``conv({0} u {u})`` (polar duality); rows near that hull's boundary
+        are kept. When the hull is degenerate, the region's bounding box (2 D LPs) decides.
+        """
+        G, h = an.GA, an.hA
+        n = len(an.G)
+        D = self.D
+        if x is not None and D >= 2:
+            d = h - G @ x
+            if np.all(d > 0):
+                U = G / d[:, None]
+                try:
+                    from scipy.spatial import ConvexHull
+
+                    eq = ConvexHull(np.concatenate([np.zeros((1, D)), U])).equations
+                except Exception:
+                    eq = None
+                if eq is not None:
+                    dist = np.max(U @ eq[:, :D].T + eq[:, D], axis=1)
+                    return dist[:n] >= -1e-8 * max(1.0, float(np.abs(U).max()))
+        lo, hi = lp.bounds()
+        self.n_lps += 2 * D
+        Gn, hn = an.G, an.h
+        with np.errstate(invalid="ignore"):
+            top = np.where(Gn > 0, Gn * hi, Gn * lo)
+        top = np.where(Gn == 0, 0.0, top)
+        mx = top.sum(axis=1)
+        span = np.where(np.isfinite(hi - lo), hi - lo, 0.0)
+        tol = 1e-7 * (1.0 + np.abs(hn) + np.abs(Gn) @ span)
+        return ~np.isfinite(mx) | (mx >= hn - tol)
+
+    # ---------------------------------------------------------------- neighbour
+    def _neighbour(self, cell, an, members_neurons, rep_row):
+        """The code across the facet of the group ``members_neurons``, its cell, and flips."""
+        arith = self.arith
+        D = self.D
+        l0 = min(self.layer_of[k] for k in members_neurons)
+        vanish = set(members_neurons) | an.zero
+        code = [list(layer) for layer in cell.code]
+        for k in members_neurons:
+            if self.layer_of[k] == l0:
+                j = k - self.offsets[l0]
+                code[l0][j] = not code[l0][j]
+        if self.exact:
+            from flint import fmpq_mat
+
+            row, _, s = an.exact_rows[an.neuron[rep_row]]
+            normal = fmpq_mat(D, 1, [-s * v for v in row])  # outward normal of this cell
+        else:
+            normal = an.G[rep_row]
+        depth = self.net.depth
+        chain = list(cell.chain[:l0 + 1])
+        maps = list(cell.maps[:l0 + 1])
+        for l in range(l0 + 1, depth):
+            M, m = chain[l - 1]
+            A, c = maps[l - 1]
+            M, m = arith.advance(l - 1, A, c, M, m, code[l - 1])
+            A, c = arith.pre(l, M, m)
+            chain.append((M, m))
+            maps.append((A, c))
+            ks = [k for k in range(self.offsets[l], self.offsets[l + 1]) if k in vanish]
+            if not ks:
+                continue
+            if self.exact:
+                dvals = (A * normal).entries()
+                for k in ks:
+                    j = k - self.offsets[l]
+                    d = dvals[j]
+                    if d == 0:
+                        if any(A[j, i] != 0 for i in range(D)):
+                            raise CertificateError(
+                                f"neuron ({l}, {j}) vanishes on a facet but crosses it: the facet "
+                                f"point is not in a facet's relative interior")
+                        code[l][j] = True
+                    else:
+                        code[l][j] = bool(d > 0)
+            else:
+                for k in ks:
+                    j = k - self.offsets[l]
+                    nrm = float(np.linalg.norm(A[j]))
+                    d = float(A[j] @ normal)
+                    code[l][j] = not (d < -1e-9 * nrm)
+        code_b = tuple(tuple(layer) for layer in code)
+        flips = tuple((l, j) for l in range(depth) for j in range(self.net.widths[l])
+                      if code_b[l][j] != cell.code[l][j])
+        return code_b, _Cell(code_b, chain, maps), flips
+
+    def _facet_point(self, an, rep_row, q):
+        if not self.exact:
+            g, h = an.G[rep_row], an.h[rep_row]
+            q = q - (g @ q - h) * g
+            return tuple(float(v) for v in q)
+        row, c, _ = an.exact_rows[an.neuron[rep_row]]
+        p = _fq_point(q)
+        val = sum((a * x for a, x in zip(row, p)), c)
+        nn = sum((a * a for a in row), 0 * c)
+        f = val / nn
+        return [x - f * a for x, a in zip(p, row)]
+
+    # --------------------------------------------------------------------- run
+    def run(self):
+        from vqgeom.exact.certificates import check_facet
+
+        cell, an, lp, x, t = self._start_cell()
+        codes = [cell.code]
+        index = {cell.code: 0}
+        witnesses = []
+        edges = {}
+        known = [set()]
+        facets = [[]] if self.collect else None
+        pending = {0: (cell, (an, lp, x, t))}
+        queue = deque([0])
+        while queue:
+            i = queue.popleft()
+            cell, pre = pending.pop(i)
+            if pre is None:
+                an = _analyse(self.arith, cell, self.offsets, self.box_G, self.box_h)
+                if not an.valid:
+                    raise CertificateError(f"region {cell.code} reached by the walk is empty")
+                lp = self._lp(an)
+                x, t = lp.chebyshev()
+                self.n_lps += 1
+            else:
+                an, lp, x, t = pre
+            if x is not None and self.lo is not None:
+                x = np.clip(x, self.lo, self.hi)
+            witnesses.append(self._certify_interior(cell, x, t))
+            if self.progress is not None:
+                self.progress(len(witnesses), "lp")
+            ok = np.ones(len(an.groups), dtype=bool)
+            if known[i]:
+                ok[an.gid[np.isin(an.neuron_arr, np.fromiter(known[i], dtype=np.int64))]] = False
+            if ok.sum() > 2 * self.D + 1:
+                cand = self._candidates(an, lp, x)
+                if cand is not None:
+                    hit = np.zeros(len(an.groups), dtype=bool)
+                    hit[an.gid[cand]] = True
+                    ok &= hit
+            for gi in np.flatnonzero(ok).tolist():
+                g = an.groups[gi]
+                rep = g[0]
+                q, tf = lp.facet(rep, g)
+                self.n_lps += 1
+                if q is None or tf is None or tf <= self.eps:
+                    continue
+                members = [an.neuron[r] for r in g]
+                code_b, cell_b, flips = self._neighbour(cell, an, members, rep)
+                point = self._facet_point(an, rep, q)
+                j = index.get(code_b)
+                if j is not None and (min(i, j), max(i, j)) in edges:
+                    continue
+                if self.exact:
+                    maps_b = cell_b.maps if j is None or j not in pending else pending[j][0].maps
+                    got = check_facet(self.net, cell.code, code_b, point, self.domain,
+                                      maps_a=cell.maps, maps_b=maps_b)
+                    if got != flips:
+                        raise CertificateError(f"facet flips {got} differ from the walk's {flips}")
+                    point = tuple(_frac(v) for v in point)
+                if j is None:
+                    j = len(codes)
+                    if self.max_regions is not None and j + 1 > self.max_regions:
+                        raise RegionBudgetExceeded(j + 1, self.max_regions)
+                    codes.append(code_b)
+                    index[code_b] = j
+                    known.append(set())
+                    if self.collect:
+                        facets.append([])
+                    if self.exact:
+                        row, _, s = an.exact_rows[an.neuron[rep]]
+                        cell_b.entry = ([v for v in point], [Fraction(-s) * _frac(v) for v in row])
+                    pending[j] = (cell_b, None)
+                    queue.append(j)
+                edges[(min(i, j), max(i, j))] = (i, j, flips, point)
+                flat = {self.offsets[l] + k for l, k in flips}
+                known[i] |= flat
+                known[j] |= flat
+                if self.collect:
+                    row = an.exact_rows[an.neuron[rep]] if self.exact else None
+                    facets[i].append(row)
+                    facets[j].append(row)
+        edge_list = [(a, b, fl, p) for (a, b, fl, p) in edges.values()]
+        return codes, witnesses, edge_list, facets
+
+
+# ------------------------------------------------------------------------- public API
+def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
+    """Enumerate the activation regions of ``net`` on ``domain`` by an LP facet walk.
+
+    Parameters
+    ----------
+    net : Network
+        Exact for ``arithmetic="exact"`` (the dispatcher converts), float otherwise.
+    domain : Box or Whole
+        Already normalised by :func:`vqgeom.regions.domain.as_domain`.
+    arithmetic : {"exact", "float"}
+        ``"exact"``: every region gets a rational interior witness and every adjacency a
+        rational point in the relative interior of the shared facet, both checked exactly.
+    max_regions : int, optional
+    progress : callable, optional
+        Called as ``progress(n_regions_so_far, "lp")``.
+
+    Returns
+    -------
+    Partition
+        ``engine="lp"``; edges carry the flipped neurons and the facet witness.
+
+    Raises
+    ------
+    RegionBudgetExceeded
+        When more than ``max_regions`` regions exist.
+    CertificateError
+        When an exact check fails (a float stage went wrong; never silently ignored).
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> from vqgeom.regions.domain import Whole
+    >>> net = Network([{"weight": [[1, 0], [0, 1], [1, 1]], "bias": [0, 0, -1]}], exact=True)
+    >>> part = enumerate_partition(net, Whole())
+    >>> part.n_regions, part.n_adjacencies       # 1 + 3 + 3 for 3 lines in general position
+    (7, 9)
+    """
+    if progress is True:
+        from vqgeom.regions.engines import progress_reporter
+
+        progress = progress_reporter(True)
+    elif progress is False:
+        progress = None
+    if arithmetic not in ("exact", "float"):
+        from vqgeom.errors import InvalidInputError
+
+        raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+    net = net.to_exact() if arithmetic == "exact" else net.to_float()
+    start = time.perf_counter()
+    walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
+    codes, witnesses, edges, _ = walk.run()
+    part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
+                     seconds=time.perf_counter() - start)
+    part.n_lps = walk.n_lps
+    return part
+
+
+def _vertices(net, codes, facets, D):
+    """Exact vertices of every region of R^D: feasible intersections of D facet hyperplanes."""
+    from flint import fmpq_mat
+
+    from vqgeom.exact.certificates import region_maps
+
+    out = []
+    for code, rows in zip(codes, facets):
+        uniq = {}
+        for row, c, _ in rows:
+            piv = next(v for v in row if v != 0)
+            key = tuple(v / piv for v in row) + (c / piv,)
+            uniq[key] = (row, c)
+        rows = list(uniq.values())
+        if len(rows) < D:
+            continue
+        maps = None
+        for sub in combinations(rows, D):
+            A = fmpq_mat(D, D, [v for row, _ in sub for v in row])
+            if A.det() == 0:
+                continue
+            b = fmpq_mat(D, 1, [-c for _, c in sub])
+            v = A.solve(b)
+            if maps is None:
+                maps = region_maps(net, code)
+            ok = True
+            for l, (Al, cl) in enumerate(maps):
+                vals = (Al * v + cl).entries()
+                if any((val < 0) if code[l][k] else (val > 0) for k, val in enumerate(vals)):
+                    ok = False
+                    break
+            if ok:
+                out.append([_frac(e) for e in v.entries()])
+    return out
+
+
+def enclosing_box(net, *, max_regions=None) -> Box:
+    """A box with integer bounds that gives exactly the regions and adjacencies of R^D.
+
+    The regions of R^D are enumerated exactly (the LP walk on :class:`Whole`); the box's
+    interior strictly contains an exact interior witness of every region, an exact
+    relative-interior witness of every facet, and every vertex of the complex (for D <= 4:
+    all feasible intersections of D facet hyperplanes of a region, computed exactly).
+
+    Why enumerating on the box gives R^D's partition: every region R is convex, so
+    ``R ∩ box`` is convex, hence connected: one region of the box, and it is non-empty
+    because R's witness is inside. Every region of the box is such a piece, so the codes
+    agree. A facet F shared by regions R, S has a witness p in the box's interior, so a
+    neighbourhood of p in F lies inside the box and ``R ∩ box``, ``S ∩ box`` still share a
+    (D-1)-dimensional facet; conversely a facet inside the box is part of a facet of R^D. So
+    the adjacency graphs agree too; for D = 2 the box also shows every vertex, so planar
+    counts (Euler's relation) of the boxed complex hold for the complex itself.
+
+    Parameters
+    ----------
+    net : Network
+    max_regions : int, optional
+        Budget for the enumeration of R^D.
+
+    Returns
+    -------
+    Box
+
+    Raises
+    ------
+    RegionBudgetExceeded
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> net = Network([{"weight": [[1, 0], [0, 1], [1, 1]], "bias": [0, 0, -10]}], exact=True)
+    >>> box = enclosing_box(net)
+    >>> all(lo < 0 and hi > 10 for lo, hi in zip(box.lower, box.upper))
+    True
+    """
+    net = net.to_exact()
+    walk = _Walk(net, Whole(), "exact", max_regions=max_regions, collect_facets=True)
+    codes, witnesses, edges, facets = walk.run()
+    D = net.input_dim
+    points = [list(w) for w in witnesses] + [list(p) for _, _, _, p in edges]
+    if D <= 4:
+        points += _vertices(net, codes, facets, D)
+    lo = [math.floor(min(p[i] for p in points)) - 1 for i in range(D)]
+    hi = [math.ceil(max(p[i] for p in points)) + 1 for i in range(D)]
+    return Box(lo, hi)
