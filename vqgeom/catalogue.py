@@ -310,48 +310,9 @@ def _build_catalogue() -> dict:
     return {e.name: e for e in entries}
 
 
-class _Lazy(dict):
-    """The catalogue, built on first access (no work at import time)."""
-
-    def _fill(self):
-        if not dict.__len__(self):
-            dict.update(self, _build_catalogue())
-
-    def __getitem__(self, k):
-        self._fill()
-        return dict.__getitem__(self, k)
-
-    def __iter__(self):
-        self._fill()
-        return dict.__iter__(self)
-
-    def __len__(self):
-        self._fill()
-        return dict.__len__(self)
-
-    def __contains__(self, k):
-        self._fill()
-        return dict.__contains__(self, k)
-
-    def keys(self):
-        self._fill()
-        return dict.keys(self)
-
-    def values(self):
-        self._fill()
-        return dict.values(self)
-
-    def items(self):
-        self._fill()
-        return dict.items(self)
-
-    def get(self, k, default=None):
-        self._fill()
-        return dict.get(self, k, default)
-
-
-#: name -> CatalogueEntry (every case ``vqgeom verify`` runs)
-CATALOGUE = _Lazy()
+#: name -> CatalogueEntry (every case ``vqgeom verify`` runs). Cheap to build: networks are
+#: constructed only when an entry's ``build`` is called.
+CATALOGUE = _build_catalogue()
 
 
 def get_entry(name: str) -> CatalogueEntry:
