@@ -80,3 +80,8 @@ def test_cli_bad_args_one_line_exit_2(argv, word, capsys):
     rc = main(argv)
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1 and word in err
+
+
+def test_short_names_for_hypotheses():
+    r = find_counterexample("lemma1", "touching", dim=2, budget=20)
+    assert r.found and r.relax == "facet_adjacency"

@@ -27,6 +27,12 @@ RELAXATIONS = {
 }
 CLAIMS = tuple(RELAXATIONS)
 
+#: short names accepted for ``relax``
+ALIASES = {"distinct": "distinct_hyperplanes", "duplicates": "distinct_hyperplanes",
+           "touching": "facet_adjacency", "adjacency": "facet_adjacency", "convex": "convex_domain",
+           "nonconvex": "convex_domain", "genericity": "generic", "weights": "weights_le_1",
+           "omega": "activation_partition", "affine": "activation_partition"}
+
 _SMALL_BIASES = [Fraction(v) for v in (-1, 0, 1)] + [Fraction(-1, 2), Fraction(1, 2)]
 
 
@@ -297,8 +303,9 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     ----------
     claim : {"lemma1", "lemma2"}
     relax : str or None
-        A hypothesis of the claim (see :data:`RELAXATIONS`); None keeps them all, so no
-        counterexample exists and the search reports its budget.
+        A hypothesis of the claim (see :data:`RELAXATIONS`; short names in :data:`ALIASES`, e.g.
+        ``"touching"``, ``"weights"``, ``"affine"``); None keeps them all, so no counterexample
+        exists and the search reports its budget.
     dim : int
         Input dimension (``facet_adjacency`` needs 2; ``convex_domain`` needs >= 2).
     max_width : int
@@ -333,6 +340,7 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     start = time.monotonic()
     if claim not in RELAXATIONS:
         raise InvalidInputError(f"claim must be one of {', '.join(CLAIMS)}, got {claim!r}")
+    relax = ALIASES.get(relax, relax)
     if relax is not None and relax not in RELAXATIONS[claim]:
         raise InvalidInputError(f"relax must be one of {', '.join(RELAXATIONS[claim])} for {claim}, "
                                 f"got {relax!r}")
