@@ -362,3 +362,17 @@ def test_progress_only_when_asked(capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(InvalidInputError, match="progress"):
         enumerate_regions(net, progress="yes")
+
+
+def test_lookup_with_numbers_beyond_float_range_stays_exact():
+    # 1e-400 underflows and 1e400 overflows as floats: lookups must not trust a float pass
+    net = Network([{"weight": [["1", "0"], ["0", "1"]], "bias": ["0", "0"]},
+                   {"weight": [["1e400", "0"], ["0", "1"]], "bias": ["-1", "-1e-400"]}])
+    part = enumerate_regions(net, engine="polygon")
+    # layer 2, neuron 0 switches at x = 1e-400: float 1e-300 is right of it, 0.0 on layer 1's line
+    got = part.region_of(np.array([[1e-300, 0.5], [-0.5, 0.5]]))
+    exact = net.to_exact()
+    for n, x in enumerate([[1e-300, 0.5], [-0.5, 0.5]]):
+        code = tuple(tuple(bool(v) for v in s[0]) for s in exact.signs([x]))
+        assert got[n] == part.index_of_code(code)
+    assert part.codes[got[0]][1][0] is True

@@ -750,6 +750,27 @@ def _is_float_array(X) -> bool:
     return False
 
 
+def _float_safe(net) -> bool:
+    """True when every exact number of ``net`` rounds to a finite float within 2u relative
+    error (no overflow, no value that underflows below 2^-1000): the premise of the float
+    filter's error bound."""
+    arrays = []
+    for lay in net.layers:
+        arrays += [lay.weight, lay.bias, lay.skip, lay.out, lay.out_bias,
+                   np.array([Fraction(lay.minus_slope)], dtype=object)]
+    for a in arrays:
+        if a is None:
+            continue
+        for v in np.ravel(a):
+            try:
+                f = float(v)
+            except OverflowError:
+                return False
+            if not np.isfinite(f) or (f != v and abs(f) < 2.0 ** -1000):
+                return False
+    return True
+
+
 def _certified_signs(net, P, *, exact_floats: bool = False):
     """Exact ``(pre >= 0, pre == 0)`` per layer at the points P (N, D) of an exact network.
 
@@ -761,19 +782,24 @@ def _certified_signs(net, P, *, exact_floats: bool = False):
     from vqgeom.exact import fraction_array
 
     N = P.shape[0]
+    if not _float_safe(net):
+        return _exact_signs(net, fraction_array(P) if exact_floats else P)
     if exact_floats:
         Z = np.asarray(P, dtype=np.float64)
         E = np.zeros_like(Z)
     else:
-        Z = np.array([[float(v) for v in row] for row in P], dtype=np.float64).reshape(N, -1)
-        E = 2 * _U * np.abs(Z) + _ETA * (Z != 0)
+        try:
+            Z = np.array([[float(v) for v in row] for row in P], dtype=np.float64).reshape(N, -1)
+        except OverflowError:
+            return _exact_signs(net, P)
+        E = 2 * _U * np.abs(Z) + _ETA      # _ETA covers rationals that round to 0 or subnormals
     unsure = np.zeros(N, dtype=bool)
     out = []
     for lay in net.layers:
         W = np.asarray(lay.weight, dtype=np.float64)
         b = np.asarray(lay.bias, dtype=np.float64)
         pre, ep = _affine_bound(W, b, Z, E)
-        certain = (np.abs(pre) > ep) | (ep == 0)
+        certain = ((np.abs(pre) > ep) | (ep == 0)) & np.isfinite(pre) & np.isfinite(ep)
         unsure |= ~np.all(certain, axis=1)
         nonneg = pre >= 0
         out.append((nonneg, pre == 0))
