@@ -65,3 +65,25 @@ def test_engines_agree_in_one_dimension_on_the_whole_line():
     assert len({(frozenset(c), frozenset(ed)) for c, ed in sigs.values()}) == 1
     for p in parts.values():
         p.verify()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_engines_agree_on_degenerate_rational_networks(seed):
+    # quarter-integer weights: coincident lines, concurrent bends, dead and constant units
+    from fractions import Fraction as F
+
+    rng = np.random.default_rng(100 + seed)
+    layers, d = [], 2
+    for w in [(3, 3), (4, 3, 2), (2, 2, 2, 2)][seed % 3]:
+        W = [[F(int(v), 4) for v in row] for row in rng.integers(-4, 5, size=(w, d))]
+        if not layers:
+            W = [row if any(row) else [F(1), F(0)] for row in W]
+        layers.append({"weight": W, "bias": [F(int(v), 4) for v in rng.integers(-3, 4, size=w)]})
+        d = w
+    net = Network(layers)
+    for domain in (None, "whole"):
+        parts = {e: enumerate_regions(net, domain, engine=e) for e in available_engines(2)}
+        sigs = {e: signature(p) for e, p in parts.items()}
+        assert len({(frozenset(c), frozenset(ed)) for c, ed in sigs.values()}) == 1, sorted(parts)
+        for p in parts.values():
+            p.verify()
