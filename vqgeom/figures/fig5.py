@@ -43,7 +43,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     """Draw Fig. 5 into ``out/fig5.png`` and write ``out/fig5.json``; returns the numbers.
 
     ``seeds`` and ``mnist_dir`` are accepted for a uniform interface (nothing is random).
-    ``fast`` shortens the depth table (depths 1..4 instead of 1..7).
+    ``fast`` shortens the depth table (depths 1..3 instead of 1..7).
     """
     import matplotlib
 
@@ -105,7 +105,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     fig.colorbar(im, ax=list(axes[:, 1]), shrink=0.5)
     png = save_figure(fig, out / "fig5.png")
 
-    depths = range(1, 5) if fast else range(1, 8)
+    depths = range(1, 4) if fast else range(1, 8)
     note(progress, f"fig5: depth table for depths {depths.start}..{depths.stop - 1}")
     doc = {
         "figure": "fig5",
