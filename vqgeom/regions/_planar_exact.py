@@ -42,11 +42,19 @@ else:  # pragma: no cover - Python 3.10 / 3.11 (Fraction keeps its value in thes
         return f
 
 
+def _is_float(y) -> bool:
+    """Is the rational ``y`` exactly a (normal-range) binary64 float?"""
+    if type(y) is not Fraction:
+        y = Fraction(y)
+    d = y.denominator
+    return d & (d - 1) == 0 and abs(y.numerator) < 2 ** 53 and d < 2 ** 1000
+
+
 def _scale(arr):
     """An exact array as (integer object array, common denominator)."""
     if arr is None:
         return None, 1
-    fr = [Fraction(v) for v in np.asarray(arr, dtype=object).ravel()]
+    fr = [v if type(v) is Fraction else Fraction(v) for v in np.asarray(arr, dtype=object).ravel()]
     den = 1
     for v in fr:
         den = math.lcm(den, v.denominator)
@@ -178,9 +186,9 @@ class Filter:
                     continue
                 af = np.asarray(af, dtype=np.float64)
                 diff = np.zeros(af.shape)
-                exact_floats = all(Fraction(float(x)) == Fraction(y) for x, y in zip(af.ravel(), np.ravel(ae)))
+                exact_floats = ae.dtype != object or all(_is_float(y) for y in np.ravel(ae))
                 if not exact_floats:
-                    diff = np.array([abs(float(Fraction(y) - Fraction(float(x)))) * (1 + 2.0 ** -40) + 2.0 ** -1070
+                    diff = np.array([abs(float(Fraction(y) - Fraction(float(x)))) * (1 + 2.0 ** -40) + 2.0 ** -900
                                      for x, y in zip(af.ravel(), np.ravel(ae))]).reshape(af.shape)
                 d[key] = (af, np.abs(af), diff, bool(exact_floats))
             minus = float(Fraction(le.minus_slope))
@@ -205,7 +213,7 @@ class Filter:
         E = np.zeros_like(Z) if err is None else np.asarray(err, dtype=np.float64)
         pres, bounds = [], []
         infl = 1 + 2.0 ** -40
-        tiny = 2.0 ** -1000
+        tiny = 2.0 ** -900
         for d in self.layers:
             W, aW, dW, _ = d["weight"]
             b, ab, db, _ = d["bias"]

@@ -28,20 +28,24 @@ The float subdivision is not recomputed in rationals; it is *checked* (:func:`ce
 4. every interior edge is used by exactly two faces, in opposite directions; every other
    edge lies on the box boundary, traversed counter-clockwise, and these edges cover each
    side of the box exactly once (exact lengths);
-5. every face has a rational witness strictly inside the box whose exact code is the face's
-   code with every pre-activation non-zero (or identically zero on the face); codes differ.
+5. codes are pairwise distinct, and every neuron is non-zero at some vertex of every face
+   unless its exact map on that face is identically zero.
 
 Then the face polygons tile the box (by 3 and 4, the sum of the face boundaries is the box
 boundary, so every point off the edges has total winding number 1 and lies in exactly one
 face); each polygon lies in its cell (2, convexity), and by 5 the cell is the closure of a
 non-empty open region of that code: hence the faces are *exactly* the activation regions
 (a missed region would overlap some face), each polygon is its region's closure, and two
-regions share a facet exactly when their polygons share an edge of positive length. Each
-adjacency's facet witness is the exact midpoint of a shared edge (a point in the relative
-interior of the common facet); it is also checked to have every non-flipping neuron strictly
-non-zero with the two regions' common signs, or the 1/3 or 2/3 point of the edge is taken
-instead (where a non-flipping neuron vanishes on the whole facet, touching zero without
-changing sign, none of them can be, and the midpoint is kept). A failed check raises :class:`CertificateError`
+regions share a facet exactly when their polygons share an edge of positive length.
+
+Witnesses follow without evaluating the network again: every pre-activation is affine on a
+cell, so a point strictly inside a face's polygon (the float centroid, tested strictly
+inside every edge by filtered orientation tests, else the exact vertex average) has every
+pre-activation non-zero with the face's signs (by 5); the exact midpoint of a shared edge is
+in the relative interior of the shared facet, the flipping neurons vanish there, and every
+other neuron is non-zero there with the common sign unless it vanishes along the whole
+edge (it touches zero without changing sign, e.g. a bent line meeting a straight one).
+A failed check raises :class:`CertificateError`
 internally and the engine falls back to the exact polygon engine (reported by the
 partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
 """
@@ -159,7 +163,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
 
 def _split_codes(bits, widths):
     cuts = np.cumsum((0,) + tuple(widths))
-    per_layer = [map(tuple, bits[:, cuts[l]:cuts[l + 1]].tolist()) for l in range(len(widths))]
+    per_layer = [bits[:, cuts[l]:cuts[l + 1]].tolist() for l in range(len(widths))]
     return list(zip(*per_layer))
 
 
@@ -220,7 +224,7 @@ def certify(net, box, sub):
     CertificateError
         If any check of the module docstring fails (the message says which).
     """
-    from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations, frac
+    from vqgeom.regions._planar_exact import Filter, IntNet, _from_coprime, exact_preactivations, frac
 
     exact_net = net.to_exact()
     float_net = net.to_float()
@@ -292,7 +296,7 @@ def certify(net, box, sub):
     xn, yn, det = xn.tolist(), yn.tolist(), det.tolist()
     Vh = np.array([[x / d, y / d] for x, y, d in zip(xn, yn, det)], dtype=np.float64)
     verts = [(frac(x, d), frac(y, d)) for x, y, d in zip(xn, yn, det)]
-    Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -1070
+    Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -900     # normal floats only: subnormals are slow
 
     # --- 2. signs at the vertices ---------------------------------------------------------
     filt = Filter(float_net, exact_net)
@@ -340,7 +344,7 @@ def certify(net, box, sub):
     a1, a2 = np.abs(d1) + e1, np.abs(d2) + e2
     cb = (a1[:, 0] * e2[:, 1] + a2[:, 1] * e1[:, 0] + a1[:, 1] * e2[:, 0] + a2[:, 0] * e1[:, 1]
           + 2.0 ** -50 * (np.abs(d1[:, 0] * d2[:, 1]) + np.abs(d1[:, 1] * d2[:, 0])))
-    cb = cb * (1 + 2.0 ** -40) + 2.0 ** -1000
+    cb = cb * (1 + 2.0 ** -40) + 2.0 ** -900
     good = cross > cb    # the rest (straight angles, near-degenerate turns) are decided exactly
     for p in np.flatnonzero(~good):
         P = [verts[v] for v in (u[p], w[p], x[p])]
@@ -395,10 +399,17 @@ def certify(net, box, sub):
             raise CertificateError("planar certificate: the boundary edges do not cover the box once")
 
     # --- 5. region witnesses ----------------------------------------------------------------
+    # Every pre-activation is affine on the closed cell C_f, which contains the polygon; a
+    # neuron that is non-zero at some vertex of f is therefore non-zero, with f's sign, at
+    # every interior point of the polygon (an affine function >= 0 on a convex set that
+    # vanishes at an interior point vanishes on all of it); one that vanishes at every
+    # vertex is identically zero on the region. So a point strictly inside the polygon is a
+    # witness; the float centroid is tested strictly inside every edge (filtered orientation
+    # tests), else the exact vertex average (a strictly positive combination of all vertices
+    # of a polygon with positive area) is taken.
     lens = np.diff(fptr)
     cent = np.stack([np.add.reduceat(Vh[fv, 0], fptr[:-1]), np.add.reduceat(Vh[fv, 1], fptr[:-1])],
                     axis=1) / lens[:, None]
-    wpre, wbnd = filt.run(cent)
     inside = np.ones(nf, dtype=bool)
     for i in range(2):
         flo, fhi = float(lo[i]), float(hi[i])
@@ -406,13 +417,31 @@ def certify(net, box, sub):
             inside &= (cent[:, i] > flo) & (cent[:, i] < fhi)
         else:
             inside &= np.array([lo[i] < Fraction(c) < hi[i] for c in cent[:, i]])
-    wok = inside & np.all(np.abs(wpre) > wbnd, axis=1) & np.all((wpre > 0) == codes, axis=1)
-    witnesses = [(frac(*a.as_integer_ratio()), frac(*b.as_integer_ratio())) for a, b in cent.tolist()]
-    for f in np.flatnonzero(~wok):
-        witnesses[f] = _exact_witness(exact_net, inet, codes[f], offsets, widths, lo, hi,
-                                      [witnesses[f], _vertex_average(fv[fptr[f]:fptr[f + 1]], verts)])
+    q = cent[fof] - Vh[w]                       # from each edge's start w to the centroid
+    eq = Rv[w] + 2.0 ** -52 * np.abs(q)
+    side = d2[:, 0] * q[:, 1] - d2[:, 1] * q[:, 0]
+    sb = ((a2[:, 0] * eq[:, 1] + (np.abs(q[:, 1]) + eq[:, 1]) * e2[:, 0]
+           + a2[:, 1] * eq[:, 0] + (np.abs(q[:, 0]) + eq[:, 0]) * e2[:, 1]
+           + 2.0 ** -50 * (np.abs(d2[:, 0] * q[:, 1]) + np.abs(d2[:, 1] * q[:, 0])))
+          * (1 + 2.0 ** -40) + 2.0 ** -900)
+    inside &= np.logical_and.reduceat(side > sb, fptr[:-1])
+    witnesses = [(_from_coprime(*a.as_integer_ratio()), _from_coprime(*b.as_integer_ratio()))
+                 for a, b in cent.tolist()]
+    for f in np.flatnonzero(~inside):
+        witnesses[f] = _vertex_average(fv[fptr[f]:fptr[f + 1]], verts)
+    # every neuron is non-zero at some vertex of every face, unless identically zero there
+    nonzero = np.logical_or.reduceat(~vz, fptr[:-1], axis=0)
+    for f, k in zip(*np.nonzero(~nonzero)):
+        l = int(layer_of[k])
+        G_, c_, _ = inet.rows(l, np.array([k - offsets[l]]), codes[f][None, : offsets[l]])
+        if any(v != 0 for v in G_[0]) or c_[0] != 0:
+            raise CertificateError(f"planar certificate: neuron {index[k]} vanishes at every vertex "
+                                   f"of face {int(f)} without vanishing on it")
 
-    # --- adjacencies and their facet witnesses -----------------------------------------------
+    # --- adjacencies and their facet witnesses -------------------------------------------------
+    # the exact midpoint of a shared edge of positive length lies in the relative interior of
+    # the shared facet (tiling); a non-flipping neuron is non-zero there with the regions'
+    # common sign unless it vanishes at both ends (then it vanishes along the whole edge)
     pairs, eids = sub.adjacency()
     ea, eb = sub.ev[eids, 0], sub.ev[eids, 1]
     mids = [(frac(xn[a] * det[b] + xn[b] * det[a], 2 * det[a] * det[b]),
@@ -420,24 +449,7 @@ def certify(net, box, sub):
             for a, b in zip(ea.tolist(), eb.tolist())]
     edges = []
     if len(pairs):
-        Mh = (Vh[ea] + Vh[eb]) / 2
-        Mr = (Rv[ea] + Rv[eb]) / 2 + np.abs(Mh) * 2.0 ** -52 + 2.0 ** -1070
-        mpre, mbnd = filt.run(Mh, Mr)
-        ci, cj = codes[pairs[:, 0]], codes[pairs[:, 1]]
-        flipmask = ci ^ cj
-        mok = np.all(flipmask | ((np.abs(mpre) > mbnd) & ((mpre > 0) == ci)), axis=1)
-        for k in np.flatnonzero(~mok):
-            a, b = int(ea[k]), int(eb[k])
-            pa, pb = verts[a], verts[b]
-            for t in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
-                pt = (pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1]))
-                ex = exact_preactivations(exact_net, [pt])[0]
-                if all(fl or (v != 0 and (v > 0) == s) for v, s, fl in zip(ex, ci[k], flipmask[k])):
-                    mids[k] = pt
-                    break
-            # else: some non-flipping neuron vanishes along the whole facet (it touches zero
-            # there without changing sign, or is identically zero on both regions); the
-            # midpoint stays: it is in the facet's relative interior by the tiling argument
+        flipmask = codes[pairs[:, 0]] ^ codes[pairs[:, 1]]
         flips = _flips(flipmask, index)
         edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
     return witnesses, edges, _polygons(fptr, fv, verts)
@@ -447,27 +459,3 @@ def _vertex_average(vs, verts):
     sx = sum(verts[v][0] for v in vs)
     sy = sum(verts[v][1] for v in vs)
     return (sx / len(vs), sy / len(vs))
-
-
-def _exact_witness(exact_net, inet, code, offsets, widths, lo, hi, candidates):
-    """A candidate point whose exact code is ``code`` strictly inside the box, with every
-    pre-activation non-zero or identically zero on the region; else CertificateError."""
-    from vqgeom.regions._planar_exact import exact_preactivations
-
-    for pt in candidates:
-        if not all(lo[i] < pt[i] < hi[i] for i in range(2)):
-            continue
-        ex = exact_preactivations(exact_net, [pt])[0]
-        if any((v >= 0) != bool(s) for v, s in zip(ex, code)):
-            continue
-        zeros = [k for k, v in enumerate(ex) if v == 0]
-        ok = True
-        for k in zeros:
-            l = int(np.searchsorted(offsets, k, side="right") - 1)
-            G, c, _ = inet.rows(l, np.array([k - offsets[l]]), code[None, : offsets[l]])
-            if any(v != 0 for v in G[0]) or c[0] != 0:
-                ok = False
-                break
-        if ok:
-            return pt
-    raise CertificateError("planar certificate: no exact interior witness for a face")
