@@ -51,13 +51,24 @@ def write_json(path: Path, doc) -> Path:
     return path
 
 
-def save_figure(fig, path: Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure atomically as PNG and close it."""
+def save_figure(fig, path: Path, dpi: int = 90) -> Path:
+    """Save a matplotlib figure atomically as a PNG with a 256-colour palette, and close it.
+
+    The palette (Pillow's median-cut quantisation) keeps the files small enough to commit.
+    """
     import matplotlib.pyplot as plt
 
     tmp = path.with_name(f".{path.stem}.tmp.png")
     try:
         fig.savefig(tmp, dpi=dpi)
+        try:
+            from PIL import Image
+        except ImportError:  # pragma: no cover - Pillow ships with matplotlib
+            Image = None
+        if Image is not None:
+            with Image.open(tmp) as im:
+                small = im.convert("RGB").quantize(colors=256)
+            small.save(tmp, format="PNG", optimize=True)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
