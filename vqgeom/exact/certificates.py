@@ -62,7 +62,7 @@ def to_fmpq(value):
     from vqgeom.exact import to_fraction
 
     f = to_fraction(value)
-    return fmpq(f.numerator, f.denominator)
+    return fmpq(int(f.numerator), int(f.denominator))
 
 
 def _to_fraction(q) -> Fraction:

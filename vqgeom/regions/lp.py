@@ -143,88 +143,118 @@ class _Analysis:
     """A cell's constraint rows (float, unit normals), groups and identically-zero neurons."""
 
     __slots__ = ("G", "h", "GA", "hA", "neuron", "neuron_arr", "gid", "groups", "zero",
-                 "exact_rows", "valid")
+                 "entries", "offsets", "D", "code", "valid")
+
+    def exact_row(self, flat):
+        """``(row, c, s)``: the exact map of neuron ``flat`` on the cell and its sign."""
+        l = int(np.searchsorted(self.offsets, flat, side="right")) - 1
+        k = flat - self.offsets[l]
+        Ae, ce = self.entries[l]
+        D = self.D
+        return Ae[k * D:(k + 1) * D], ce[k], (1 if self.code[l][k] else -1)
+
+
+def _proportional(r1, r2):
+    """True when the exact rows (lists) satisfy r2 = lam * r1 with lam > 0."""
+    lam = None
+    for a, b in zip(r1, r2):
+        if a == 0:
+            if b != 0:
+                return False
+            continue
+        q = b / a
+        if lam is None:
+            if not q > 0:
+                return False
+            lam = q
+        elif q != lam:
+            return False
+    return lam is not None
 
 
 def _analyse(arith, cell, offsets, box_G, box_h):
-    """Rows ``G x <= h`` (one per non-trivial neuron), grouped by hyperplane."""
+    """Rows ``G x <= h`` (one per non-trivial neuron), grouped by hyperplane.
+
+    Exact mode decides identically zero maps, constant signs and groups exactly (the float
+    clustering only proposes groups); float mode uses relative tolerances.
+    """
     D = arith.D
     code = cell.code
     an = _Analysis()
     an.valid = True
+    an.offsets = offsets
+    an.D = D
+    an.code = code
     zero = set()
     Gs, hs, neuron = [], [], []
-    exact_rows = {}
-    keys = {}
-    groups = []
-    if arith.exact:
-        for l, (A, c) in enumerate(cell.maps):
+    entries = []
+    for l, (A, c) in enumerate(cell.maps):
+        want = np.asarray(code[l], dtype=bool)
+        if arith.exact:
             Ae, ce = A.entries(), c.entries()
-            for k in range(len(ce)):
-                row = Ae[k * D:(k + 1) * D]
-                flat = offsets[l] + k
-                want = code[l][k]
-                piv = next((v for v in row if v != 0), None)
-                if piv is None:
-                    if ce[k] == 0:
-                        zero.add(flat)
-                        if not want:
-                            an.valid = False
-                    elif (ce[k] > 0) != want:
-                        an.valid = False
-                    continue
-                s = 1 if want else -1
-                ap = abs(piv)
-                key = tuple(v * s / ap for v in row) + (ce[k] * s / ap,)
-                exact_rows[flat] = (row, ce[k], s)
-                fr = np.array([float(v) for v in row])
-                nrm = float(np.linalg.norm(fr))
-                if nrm == 0.0:  # entries below the float range: cannot be handled by the LP
+            entries.append((Ae, ce))
+            n = len(ce)
+            A = np.array([float(v) for v in Ae], dtype=np.float64).reshape(n, D)
+            c = np.array([float(v) for v in ce], dtype=np.float64)
+            norms = np.linalg.norm(A, axis=1)
+            zrow = norms == 0.0
+            for k in np.flatnonzero(zrow).tolist():
+                if any(v != 0 for v in Ae[k * D:(k + 1) * D]):
                     raise CertificateError(
                         f"neuron ({l}, {k}) has a non-zero map too small for float64 LPs")
-                Gs.append(-s * fr / nrm)
-                hs.append(s * float(ce[k]) / nrm)
-                neuron.append(flat)
-                g = keys.get(key)
-                if g is None:
-                    keys[key] = len(groups)
-                    groups.append([len(neuron) - 1])
-                else:
-                    groups[g].append(len(neuron) - 1)
-    else:
-        for l, (A, c) in enumerate(cell.maps):
+                if ce[k] == 0:
+                    zero.add(offsets[l] + k)
+                    if not want[k]:
+                        an.valid = False
+                elif (ce[k] > 0) != want[k]:
+                    an.valid = False
+        else:
             if not len(c):
                 continue
             norms = np.linalg.norm(A, axis=1)
             scale = max(1.0, float(norms.max()), float(np.abs(c).max()))
-            want = np.asarray(code[l], dtype=bool)
             zrow = norms <= 1e-13 * scale
             zval = np.abs(c) <= 1e-13 * scale
             zero.update((offsets[l] + np.flatnonzero(zrow & zval)).tolist())
             if np.any(zrow & ~zval & ((c > 0) != want)):
                 an.valid = False
-            keep = np.flatnonzero(~zrow)
-            s = np.where(want[keep], 1.0, -1.0)
-            Gs.extend(-(s / norms[keep])[:, None] * A[keep])
-            hs.extend(s * c[keep] / norms[keep])
-            neuron.extend((offsets[l] + keep).tolist())
-        if Gs:
-            R = np.column_stack([np.array(Gs), np.array(hs)])
-            tol = 1e-9 * (1.0 + np.abs(R[:, -1]))
-            close = np.max(np.abs(R[:, None, :] - R[None, :, :]), axis=2) <= tol[:, None]
-            np.fill_diagonal(close, False)
-            if not close.any():
-                groups = [[i] for i in range(len(R))]
-            else:
-                done = np.zeros(len(R), dtype=bool)
-                for i in range(len(R)):
-                    if done[i]:
-                        continue
-                    members = [i] + [j for j in np.flatnonzero(close[i]).tolist() if not done[j]]
-                    done[members] = True
+        keep = np.flatnonzero(~zrow)
+        sg = np.where(want[keep], 1.0, -1.0)
+        Gs.append(-(sg / norms[keep])[:, None] * A[keep])
+        hs.append(sg * c[keep] / norms[keep])
+        neuron.extend((offsets[l] + keep).tolist())
+    an.entries = entries
+    an.G = np.concatenate(Gs).reshape(-1, D) if Gs else np.zeros((0, D))
+    an.h = np.concatenate(hs) if hs else np.zeros(0)
+    groups = []
+    if len(neuron):
+        R = np.column_stack([an.G, an.h])
+        tol = 1e-9 * (1.0 + np.abs(R[:, -1]))
+        close = np.max(np.abs(R[:, None, :] - R[None, :, :]), axis=2) <= tol[:, None]
+        np.fill_diagonal(close, False)
+        if not close.any():
+            groups = [[i] for i in range(len(R))]
+        else:
+            done = np.zeros(len(R), dtype=bool)
+            for i in range(len(R)):
+                if done[i]:
+                    continue
+                members = [i] + [j for j in np.flatnonzero(close[i]).tolist() if not done[j]]
+                done[members] = True
+                if arith.exact and len(members) > 1:  # split by exact proportionality
+                    rows = {}
+                    for r in members:
+                        row, cc, sgn = an.exact_row(neuron[r])
+                        rows[r] = [v * sgn for v in row] + [cc * sgn]
+                    while members:
+                        head, rest = members[0], []
+                        sub = [head]
+                        for r in members[1:]:
+                            (sub if _proportional(rows[head], rows[r]) else rest).append(r)
+                        groups.append(sub)
+                        members = rest
+                else:
                     groups.append(members)
-    an.G = np.array(Gs, dtype=np.float64).reshape(-1, D)
-    an.h = np.array(hs, dtype=np.float64)
     an.GA = np.concatenate([an.G, box_G])
     an.hA = np.concatenate([an.h, box_h])
     an.neuron = neuron
@@ -235,7 +265,6 @@ def _analyse(arith, cell, offsets, box_G, box_h):
     an.gid = gid
     an.groups = groups
     an.zero = zero
-    an.exact_rows = exact_rows
     return an
 
 
@@ -387,7 +416,7 @@ class _Walk:
         if self.exact:
             from flint import fmpq_mat
 
-            row, _, s = an.exact_rows[an.neuron[rep_row]]
+            row, _, s = an.exact_row(an.neuron[rep_row])
             normal = fmpq_mat(D, 1, [-s * v for v in row])  # outward normal of this cell
         else:
             normal = an.G[rep_row]
@@ -433,7 +462,7 @@ class _Walk:
             g, h = an.G[rep_row], an.h[rep_row]
             q = q - (g @ q - h) * g
             return tuple(float(v) for v in q)
-        row, c, _ = an.exact_rows[an.neuron[rep_row]]
+        row, c, _ = an.exact_row(an.neuron[rep_row])
         p = _fq_point(q)
         val = sum((a * x for a, x in zip(row, p)), c)
         nn = sum((a * a for a in row), 0 * c)
@@ -509,7 +538,7 @@ class _Walk:
                     if self.collect:
                         facets.append([])
                     if self.exact:
-                        row, _, s = an.exact_rows[an.neuron[rep]]
+                        row, _, s = an.exact_row(an.neuron[rep])
                         cell_b.entry = ([v for v in point], [Fraction(-s) * _frac(v) for v in row])
                     pending[j] = (cell_b, None)
                     queue.append(j)
@@ -518,7 +547,7 @@ class _Walk:
                 known[i] |= flat
                 known[j] |= flat
                 if self.collect:
-                    row = an.exact_rows[an.neuron[rep]] if self.exact else None
+                    row = an.exact_row(an.neuron[rep]) if self.exact else None
                     facets[i].append(row)
                     facets[j].append(row)
         edge_list = [(a, b, fl, p) for (a, b, fl, p) in edges.values()]
