@@ -24,15 +24,13 @@ import numpy as np
 
 
 def best_of(fn, repeat):
-    times, result = [], None
+    best, result = float("inf"), None
     for _ in range(repeat):
+        result = None
         t0 = time.perf_counter()
         result = fn()
-        times.append(time.perf_counter() - t0)
-        if _ < repeat - 1:
-            del result
-            result = None
-    return min(times), result
+        best = min(best, time.perf_counter() - t0)
+    return best, result
 
 
 def main(argv=None):
@@ -78,29 +76,48 @@ def main(argv=None):
     print(f"N = {N} points, B = {B} bits ({net!r}); codes in {t_codes:.3f} s")
 
     bits = codes.bits()
-    t_scipy, D = best_of(lambda: squareform(pdist(bits, "hamming")) * B, args.repeat)
-    print(f"scipy pdist(hamming) + squareform : {t_scipy:8.3f} s  ({pairs / t_scipy / 1e9:.3f} Gpairs/s)")
-
-    vq_kernel(codes.take(slice(0, 256)))  # warm up torch / the BLAS once
-    results = {}
-    for method in ("gemm", "popcount"):
-        if method == "popcount" and N > 4096 and B > 64 and args.repeat > 1:
-            rep = 1
-        else:
-            rep = args.repeat
-        t, K = best_of(lambda: vq_kernel(codes, method=method), rep)
-        same = np.array_equal(K, D.astype(np.int64))
-        results[method] = t
-        gflops = 2.0 * pairs * B / t / 1e9
-        print(f"vqgeom vq_kernel method={method:9s}: {t:8.3f} s  ({pairs / t / 1e9:.3f} Gpairs/s, "
-              f"{gflops:.0f} GFLOP/s-equivalent)  identical to scipy: {same}  "
-              f"speed-up {t_scipy / t:.1f}x")
-        del K
+    ref = None
+    t_scipy = t_gemm = t_pre = float("inf")
+    vq_kernel(codes.take(slice(0, 256)), method="gemm")  # warm up torch once
     preout = np.empty((N, N), dtype=np.int32)
-    t, _ = best_of(lambda: vq_kernel(codes, out=preout), args.repeat)
-    print(f"vqgeom vq_kernel into a preallocated out: {t:8.3f} s  speed-up {t_scipy / t:.1f}x")
-    best = min(results.values())
-    print(f"RESULT: fresh-output kernel {best:.3f} s vs scipy {t_scipy:.3f} s: {t_scipy / best:.1f}x faster")
+    # interleave the routes so that a change of machine load hits both alike
+    for r in range(args.repeat):
+        t0 = time.perf_counter()
+        D = squareform(pdist(bits, "hamming"))
+        t_scipy = min(t_scipy, time.perf_counter() - t0)
+        if ref is None:
+            ref = np.rint(D * B).astype(np.int64)
+        del D
+        t0 = time.perf_counter()
+        K = vq_kernel(codes, method="gemm")
+        t_gemm = min(t_gemm, time.perf_counter() - t0)
+        same_gemm = np.array_equal(K, ref)
+        del K
+        t0 = time.perf_counter()
+        vq_kernel(codes, method="gemm", out=preout)
+        t_pre = min(t_pre, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    K = vq_kernel(codes, method="popcount")
+    t_pop = time.perf_counter() - t0
+    same_pop = np.array_equal(K, ref)
+    del K
+
+    def line(name, t, same=None):
+        extra = "" if same is None else f"  identical to scipy: {same}"
+        return (f"{name:38s}: {t:8.3f} s  {pairs / t / 1e9:7.3f} Gpairs/s  "
+                f"{2.0 * pairs * B / t / 1e9:6.0f} GOP/s (2 ops per bit pair){extra}")
+
+    print(line("scipy pdist(hamming) + squareform", t_scipy))
+    print(line("vq_kernel gemm (fresh output)", t_gemm, same_gemm) + f"  {t_scipy / t_gemm:.1f}x")
+    print(line("vq_kernel gemm (preallocated out=)", t_pre) + f"  {t_scipy / t_pre:.1f}x")
+    print(line("vq_kernel popcount (numpy, 1 run)", t_pop, same_pop) + f"  {t_scipy / t_pop:.1f}x")
+    try:
+        load = os.getloadavg()[0]
+        print(f"load average while running: {load:.2f} on {os.cpu_count()} cores")
+    except OSError:
+        pass
+    print(f"RESULT: vq_kernel {t_gemm:.3f} s vs scipy {t_scipy:.3f} s: {t_scipy / t_gemm:.1f}x faster "
+          f"(best of {args.repeat}, fresh output, results identical: {same_gemm})")
 
     if args.device is not None:
         dev = torch.device(args.device)
@@ -114,7 +131,7 @@ def main(argv=None):
             return K
         on_device()
         t, K = best_of(on_device, args.repeat)
-        same = np.array_equal(K.cpu().numpy(), D.astype(np.int64))
+        same = np.array_equal(K.cpu().numpy(), ref)
         print(f"vqgeom vq_kernel device={dev}: {t:8.4f} s ({pairs / t / 1e9:.2f} Gpairs/s)  "
               f"identical to scipy: {same}  speed-up vs scipy {t_scipy / t:.1f}x")
     return 0

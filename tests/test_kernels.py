@@ -94,7 +94,9 @@ def test_pseudometric_axioms(spec, method):
 def test_gemm_chunks_and_fp32_route_are_exact(monkeypatch):
     rng = np.random.default_rng(5)
     # 300 + 700 bits: more than one bf16 chunk (<= 256 bits each)
-    codes = Codes.from_bits([rng.random((40, 300)) < 0.5, rng.random((40, 700)) < 0.3])
+    a, b = rng.random((40, 300)) < 0.5, rng.random((40, 700)) < 0.3
+    a[1], b[1] = ~a[0], ~b[0]  # a pair differing in every bit: distances far above any chunk
+    codes = Codes.from_bits([a, b])
     ref = vq_kernel(codes, method="popcount", weights=[3, 1])
     np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
     monkeypatch.setitem(kernels._BF16_CACHE, "ok", False)  # a CPU without native bf16
@@ -102,6 +104,9 @@ def test_gemm_chunks_and_fp32_route_are_exact(monkeypatch):
     brute = (codes.bits()[:, None, :300] != codes.bits()[None, :, :300]).sum(-1) * 3 + \
             (codes.bits()[:, None, 300:] != codes.bits()[None, :, 300:]).sum(-1)
     np.testing.assert_array_equal(ref, brute)
+    assert ref[0, 1] == 3 * 300 + 700
+    sym = vq_kernel(codes, method="gemm", memory_budget=2**16)  # several tiles, mirrored
+    np.testing.assert_array_equal(sym, vq_kernel(codes, method="popcount"))
 
 
 def test_tiles_budget_and_weights_dtypes():

@@ -39,6 +39,7 @@ METHODS = ("auto", "gemm", "popcount")
 
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
+_TILE_ENTRIES = 2**21
 
 
 # ================================================================ weights
@@ -210,7 +211,14 @@ def _popcount_tile(ax: np.ndarray, ay: np.ndarray, out: np.ndarray) -> None:
 
 
 class _GemmGroup:
-    """+-1 codes of one layer group prepared for exact chunked GEMMs on a torch device."""
+    """Codes of one layer group prepared for exact chunked GEMMs on a torch device.
+
+    For bits x, y in {0, 1} of a chunk of k bits, ``H = sum x (1 - 2 y) + |y|``: the product
+    of ``P = [x, 1]`` (rows) and ``Q = [1 - 2 y, |y|]`` (columns) is the chunk's Hamming
+    distance directly. Every partial sum of that product is an integer in ``[-k, 2 k]``, so
+    with ``2 k <= 256`` (bfloat16), ``<= 2048`` (float16) or ``< 2^24`` (float32) it is held
+    exactly whatever order and precision the GEMM accumulates in.
+    """
 
     def __init__(self, cx: Codes, cy: Codes, layers, dev, torch):
         self.torch = torch
@@ -219,42 +227,62 @@ class _GemmGroup:
         self.n_bits = sum(cx.widths[l] for l in layers)
         self.dev = dev
         if dev.type == "cuda":
-            self.dtype, chunk = torch.float16, 2048
-        elif _cpu_fast_bf16(torch):
-            self.dtype, chunk = torch.bfloat16, 256
+            self.dtype, chunk = torch.float16, 1024
+        elif dev.type == "cpu" and _cpu_fast_bf16(torch):
+            self.dtype, chunk = torch.bfloat16, 128
         else:
-            self.dtype, chunk = torch.float32, 2**24 - 1
+            self.dtype, chunk = torch.float32, 2**23
         n_chunks = max(1, -(-self.n_bits // chunk))
-        size = -(-self.n_bits // n_chunks)  # balanced chunks
+        size = max(1, -(-self.n_bits // n_chunks))  # balanced chunks
         self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
-        self.acc_dtype = torch.float32 if self.n_bits < 2**24 else torch.float64
 
-    def pm1(self, codes: Codes, rows: slice):
-        """+-1 tensor (rows, n_bits) of the group's bits on the device."""
-        torch = self.torch
-        bits = np.concatenate([codes.layer_bits(l) if rows == slice(None) else
-                               _unpack_rows(codes, l, rows) for l in self.layers], axis=1)
-        t = torch.from_numpy(bits.view(np.uint8)).to(self.dev)
-        return t.to(self.dtype).mul_(2).sub_(1)
+    def bits(self, codes: Codes, rows: slice):
+        """0/1 uint8 tensor (rows, n_bits) of the group's bits, on the CPU."""
+        arr = np.concatenate([_unpack_rows(codes, l, rows) for l in self.layers], axis=1)
+        return self.torch.from_numpy(arr.view(np.uint8))
 
     def prepare_columns(self, cols: slice):
-        """Transposed +-1 column panel, one contiguous (chunk, P) tensor per chunk."""
-        S = self.pm1(self.cy, cols)
-        return [S[:, a:b].T.contiguous() for a, b in self.chunks]
-
-    def tile(self, rows: slice, panel, ws):
-        """Hamming distances (T, P) of the group into the float workspace ``ws``."""
+        """One contiguous (k + 1, P) tensor ``[1 - 2 y, |y|]^T`` per chunk, on the device."""
         torch = self.torch
-        S = self.pm1(self.cx, rows)
-        for c, ((a, b), colT) in enumerate(zip(self.chunks, panel)):
-            g = torch.mm(S[:, a:b], colT)
-            if c == 0:
-                ws.copy_(g)
-            else:
-                ws.add_(g)
-        # H = (n_bits - G) / 2, exact: G is an integer of the parity of n_bits
-        ws.sub_(self.n_bits).mul_(-0.5)
-        return ws
+        y = self.bits(self.cy, cols).to(self.dev)
+        out = []
+        for a, b in self.chunks:
+            yc = y[:, a:b]
+            q = torch.empty((b - a + 1, yc.shape[0]), dtype=self.dtype, device=self.dev)
+            q[:-1] = yc.T
+            q[:-1].mul_(-2).add_(1)
+            q[-1] = yc.sum(dim=1, dtype=torch.int32)
+            out.append(q)
+        return out
+
+    def prepare_rows(self, rows: slice):
+        """One contiguous (T, k + 1) tensor ``[x, 1]`` per chunk, on the device."""
+        torch = self.torch
+        x = self.bits(self.cx, rows).to(self.dev)
+        out = []
+        for a, b in self.chunks:
+            p = torch.empty((x.shape[0], b - a + 1), dtype=self.dtype, device=self.dev)
+            p[:, :-1] = x[:, a:b]
+            p[:, -1] = 1
+            out.append(p)
+        return out
+
+    def tile(self, P, Q, cols: slice, buf, out):
+        """Hamming distances of the group: rows of ``P`` vs columns ``cols`` of ``Q``, into ``out``.
+
+        ``buf`` is a (n_chunks, T, W) scratch tensor of the compute dtype; ``out`` an integer
+        (T, W) tensor (possibly a strided view of the result).
+        """
+        torch = self.torch
+        t, w = out.shape
+        if len(self.chunks) == 1:
+            torch.mm(P[0], Q[0][:, cols], out=buf[0, :t, :w])
+            out.copy_(buf[0, :t, :w])
+            return out
+        for c, (p, q) in enumerate(zip(P, Q)):
+            torch.mm(p, q[:, cols], out=buf[c, :t, :w])
+        torch.sum(buf[: len(self.chunks), :t, :w], 0, dtype=out.dtype, out=out)
+        return out
 
 
 def _unpack_rows(codes: Codes, l: int, rows: slice) -> np.ndarray:
@@ -347,8 +375,9 @@ def _tile_sizes(m, n, n_bits, budget):
     P = n if n * max(n_bits, 1) * 4 <= budget // 2 else max(64, budget // 2 // (max(n_bits, 1) * 4))
     P = max(1, min(P, n))
     T = max(1, min(m, (budget // 2) // (P * 16)))
-    # cache-friendly: a tile of about 2 MiB of float32
-    T = max(1, min(T, max(16, 2**19 // P)))
+    # about 2M entries per tile: large enough that few parallel regions run (each one is a
+    # synchronisation point), small enough to stay near the caches
+    T = max(1, min(T, max(16, _TILE_ENTRIES // P)))
     return T, P
 
 
@@ -437,10 +466,11 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         for idx, v in np.ndenumerate(ints):
             res[idx] = Fraction(int(v), denom)
         return res
-    return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev)
+    return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev,
+                    symmetric)
 
 
-def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev):
+def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False):
     m, n = cx.n_points, cy.n_points
     n_bits = cx.n_bits
     if method == "auto":
@@ -465,7 +495,7 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev):
             if method == "popcount":
                 _run_popcount(cx, cy, groups, per_layer, sink, budget)
             else:
-                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev)
+                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric)
         return sink.finish()
     except BaseException:
         sink.abort()
@@ -504,7 +534,7 @@ def _put(arr, index, value, host):
         arr[index] = torch.as_tensor(value).to(arr.device, arr.dtype)
 
 
-def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev):
+def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
     import torch
 
     if dev is None:
@@ -514,34 +544,54 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev):
     T, P = _tile_sizes(m, n, cx.n_bits, budget)
     arr = sink.array
     target = torch.from_numpy(arr) if isinstance(arr, np.ndarray) else arr
-    if target.device != dev:
-        host_copy = True
-    else:
-        host_copy = False
-    acc_dt = torch.float64 if sink.dtype == np.float64 else torch.int64
-    ws_dt = torch.float64 if any(grp.acc_dtype == torch.float64 for grp, _ in prepared) else torch.float32
+    host_copy = target.device != dev
+    int_out = target.dtype in (torch.int32, torch.int64)
+    direct = not host_copy and int_out and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
+    # the symmetric kernel: compute block rows from the diagonal on, mirror the rest
+    mirror = symmetric and P >= n and not per_layer
+    n_chunks = max(len(grp.chunks) for grp, _ in prepared)
+    buf = torch.empty((n_chunks, T, P), dtype=prepared[0][0].dtype, device=dev)
+    h = None if direct else torch.empty((T, P), dtype=torch.int32 if int_out else torch.float64,
+                                        device=dev)
+    # rows are converted a block of tiles at a time (few large operations: each torch call is
+    # a synchronisation point of its thread pool)
+    per_row = sum(cx.n_bits + len(grp.chunks) for grp, _ in prepared) * 4
+    R = max(T, min(m, (budget // 4) // max(per_row, 1)) // T * T)
     for j0 in range(0, n, P):
         j1 = min(j0 + P, n)
-        cols = slice(j0, j1)
-        panels = [grp.prepare_columns(cols) for grp, _ in prepared]
-        ws = torch.empty((T, j1 - j0), dtype=ws_dt, device=dev)
-        for i0 in range(0, m, T):
-            i1 = min(i0 + T, m)
-            rows = slice(i0, i1)
-            acc = None
-            for g, ((grp, wg), panel) in enumerate(zip(prepared, panels)):
-                h = grp.tile(rows, panel, ws[: i1 - i0])
-                if per_layer or len(prepared) == 1:
-                    dst = (g, rows, cols) if per_layer else (rows, cols)
-                    _write(target, dst, h, host_copy)
-                    if wg != 1:
-                        target[dst].mul_(wg)
+        panels = [grp.prepare_columns(slice(j0, j1)) for grp, _ in prepared]
+        for r0 in range(0, m, R):
+            r1 = min(r0 + R, m)
+            if mirror and r1 <= j0:
+                continue
+            blocks = [grp.prepare_rows(slice(r0, r1)) for grp, _ in prepared]
+            for i0 in range(r0, r1, T):
+                i1 = min(i0 + T, r1)
+                rows = slice(i0, i1)
+                js = max(j0, i0) if mirror else j0
+                if js >= j1:
                     continue
-                if acc is None:
-                    acc = torch.zeros((i1 - i0, j1 - j0), dtype=acc_dt, device=dev)
-                acc.add_(h.to(acc_dt), alpha=wg)
-            if acc is not None:
-                _write(target, (rows, cols), acc, host_copy)
+                cols = slice(js, j1)
+                local = slice(js - j0, j1 - j0)
+                acc = None
+                for g, ((grp, wg), panel, block) in enumerate(zip(prepared, panels, blocks)):
+                    Pt = [b[i0 - r0:i1 - r0] for b in block]
+                    dst = (g, rows, cols) if per_layer else (rows, cols)
+                    if direct:
+                        grp.tile(Pt, panel, local, buf, target[dst])
+                        continue
+                    hv = grp.tile(Pt, panel, local, buf, h[: i1 - i0, : j1 - js])
+                    if per_layer or len(prepared) == 1:
+                        val = hv if wg == 1 else hv.to(target.dtype) * wg
+                        _write(target, dst, val, host_copy)
+                        continue
+                    if acc is None:
+                        acc = torch.zeros((i1 - i0, j1 - js), dtype=target.dtype, device=dev)
+                    acc.add_(hv.to(target.dtype), alpha=wg)
+                if acc is not None:
+                    _write(target, (rows, cols), acc, host_copy)
+                if mirror and i1 < j1:
+                    target[i1:j1, i0:i1].copy_(target[i0:i1, i1:j1].T)
 
 
 def _write(target, index, value, host_copy):
