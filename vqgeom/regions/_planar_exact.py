@@ -79,7 +79,9 @@ def _matmul(A, B):
 
     C = flint.fmpz_mat(A.shape[0], A.shape[1], A.ravel().tolist()) * \
         flint.fmpz_mat(B.shape[0], B.shape[1], B.ravel().tolist())
-    return np.array([int(v) for v in C.entries()], dtype=object).reshape(A.shape[0], B.shape[1])
+    out = np.empty(A.shape[0] * B.shape[1], dtype=object)
+    out[:] = C.entries()          # python-flint integers (fmpz); rows() returns Python ints
+    return out.reshape(A.shape[0], B.shape[1])
 
 
 class IntNet:
@@ -147,6 +149,8 @@ class IntNet:
             R = sum(M * (lcm // d) for M, d in terms_R)
             c = sum(v * (lcm // d) for v, d in terms_c)
             den = den * lcm
+        R = np.array([int(v) for v in R.ravel()], dtype=object).reshape(R.shape)
+        c = np.array([int(v) for v in c.ravel()], dtype=object)
         return R, c, den
 
 

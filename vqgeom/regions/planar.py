@@ -170,9 +170,9 @@ def _split_codes(bits, widths):
 def _flips(flipmask, index):
     """Per row of a bool matrix, the tuple of ``index[k]`` for its True columns."""
     rows, cols = np.nonzero(flipmask)
-    counts = np.bincount(rows, minlength=len(flipmask)).tolist()
-    labels = iter([index[c] for c in cols.tolist()])
-    return [tuple(next(labels) for _ in range(n)) for n in counts]
+    ends = np.cumsum(np.bincount(rows, minlength=len(flipmask))).tolist()
+    labels = [index[c] for c in cols.tolist()]
+    return [tuple(labels[a:b]) for a, b in zip([0] + ends[:-1], ends)]
 
 
 def _polygons(fptr, fv, points):
