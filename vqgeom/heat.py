@@ -170,17 +170,20 @@ class _CodeSource:
         total = float(w.sum())
         # float32 products are exact for integer weights while the largest value < 2^24
         self.dtype = np.float32 if (self.integer and total < 2 ** 24) else np.float64
-        self.U = self.bits.astype(self.dtype)
-        self.Uw = self.U * w.astype(self.dtype)
-        self.rowsum = self.Uw.sum(axis=1, dtype=np.float64)
+        self.Uw = self.bits.astype(self.dtype) * w.astype(self.dtype)
+        self.Ut = np.ascontiguousarray(self.bits.T.astype(self.dtype))
+        self.rowsum = self.Uw.sum(axis=1, dtype=np.float64).astype(self.dtype)
         self.vmax = int(total) if self.integer else None
 
     def tile(self, r0, r1, c0, c1):
-        prod = (self.Uw[r0:r1] @ self.U[c0:c1].T).astype(np.float64)
-        T = self.rowsum[r0:r1, None] + self.rowsum[None, c0:c1] - 2.0 * prod
-        if self.integer:
-            np.rint(T, out=T)
-        return T
+        """The kernel block rows r0:r1, columns c0:c1: int64 for integer weights, else float64."""
+        T = self.Uw[r0:r1] @ self.Ut[:, c0:c1]
+        T *= -2
+        T += self.rowsum[r0:r1, None]
+        T += self.rowsum[None, c0:c1]
+        if self.integer:  # every value is an integer below 2^24, exact in float32
+            return np.rint(T, out=T).astype(np.int64)
+        return T.astype(np.float64)
 
 
 def _expand_weights(weights, widths, name):
@@ -271,6 +274,7 @@ class _Hist:
 
     def __init__(self, sources, shape, symmetric, centered):
         self.n = len(sources)
+        self.sources = sources
         self.shape = shape
         self.symmetric = symmetric
         self.centered = centered
@@ -321,6 +325,9 @@ class _Hist:
     def add(self, tiles, r, c, on_diag):
         idx = []
         for s, T in enumerate(tiles):
+            if T.dtype.kind in "iu" and self.sources[s].vmax is not None:
+                idx.append(T)  # exact integers in [0, vmax] by construction (codes)
+                continue
             I = T.astype(np.int64)
             if T.size and (np.any(I != T) or I.min() < 0):
                 raise _NotHistogrammable
@@ -419,7 +426,7 @@ def _scan_direct(sources, shape, symmetric, centered, tile, s2_table, squared, p
     C = np.zeros((S, n, M)) if centered and not symmetric else None
     blocks = _blocks(shape, symmetric, tile)
     for b, (r, c, on_diag) in enumerate(blocks):
-        tiles = [src.tile(r[0], r[1], c[0], c[1]) for src in sources]
+        tiles = [src.tile(r[0], r[1], c[0], c[1]).astype(np.float64, copy=False) for src in sources]
         factor = 1.0 if (on_diag or not symmetric) else 2.0
         for k in range(S):
             F = [_value_map(s2_table[k][s], squared)(T) for s, T in enumerate(tiles)]
