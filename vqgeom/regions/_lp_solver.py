@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RegionLP"]
+__all__ = ["RegionLP", "new_solver"]
 
 try:  # SciPy's bundled HiGHS binding (private; fall back to linprog when missing)
     from scipy.optimize._highspy import _core as _hc
@@ -31,6 +31,18 @@ except Exception:  # pragma: no cover - depends on the SciPy build
     _hc = None
 
 
+def new_solver():
+    """A configured HiGHS instance (silent, tight tolerances), or None without the binding."""
+    if _hc is None:
+        return None
+    H = _hc._Highs()
+    H.setOptionValue("output_flag", False)
+    H.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    H.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    H.setOptionValue("presolve", "off")
+    return H
+
+
 class RegionLP:
     """LPs on ``{x : G x <= h}``; see the module docstring.
 
@@ -39,27 +51,27 @@ class RegionLP:
     G : array, shape (m, D)
         Rows of unit length.
     h : array, shape (m,)
+    solver : object, optional
+        A HiGHS instance from :func:`new_solver` to reuse (its model is replaced); one
+        region at a time may use it.
     """
 
-    def __init__(self, G: np.ndarray, h: np.ndarray):
+    def __init__(self, G: np.ndarray, h: np.ndarray, solver=None):
         self.G = np.ascontiguousarray(G, dtype=np.float64)
         self.h = np.ascontiguousarray(h, dtype=np.float64)
         self.m, self.D = self.G.shape
         self._H = None
         if _hc is not None:
             try:
-                self._H = self._build()
+                self._H = self._build(solver)
             except Exception:  # pragma: no cover - private API changed
                 self._H = None
 
     # ----------------------------------------------------------- HiGHS model
-    def _build(self):
+    def _build(self, H=None):
         m, D = self.m, self.D
-        H = _hc._Highs()
-        H.setOptionValue("output_flag", False)
-        H.setOptionValue("primal_feasibility_tolerance", 1e-10)
-        H.setOptionValue("dual_feasibility_tolerance", 1e-10)
-        H.setOptionValue("presolve", "off")
+        if H is None:
+            H = new_solver()
         lp = _hc.HighsLp()
         lp.num_col_ = D + 1
         lp.num_row_ = m

@@ -309,6 +309,7 @@ class _Walk:
             self.lo = self.hi = None
         self.eps = _EPS * self.scale
         self.n_lps = 0
+        self._solver = None
 
     # ------------------------------------------------------------------ helpers
     def _code_at(self, x):
@@ -318,7 +319,11 @@ class _Walk:
     def _lp(self, an):
         from vqgeom.regions._lp_solver import RegionLP
 
-        return RegionLP(an.GA, an.hA)
+        if self._solver is None:
+            from vqgeom.regions._lp_solver import new_solver
+
+            self._solver = new_solver()
+        return RegionLP(an.GA, an.hA, self._solver)
 
     def _certify_interior(self, cell, x, t):
         """An exact (or float) interior witness of ``cell``."""
