@@ -255,3 +255,34 @@ def test_region_counts_agree_with_regioncam(seed):
     rc.add(regioncam.nn.convert(module))
     part = enumerate_regions(net, arithmetic="float", engine="planar")
     assert part.n_regions == rc.num_faces
+
+
+def test_inconsistent_float_subdivision_falls_back(monkeypatch):
+    from vqgeom.regions import _planar_float
+
+    net, _ = _certifiable()
+
+    def broken(*args, **kwargs):
+        raise _planar_float.Inconsistent("rounding, for the test")
+
+    monkeypatch.setattr(_planar_float, "subdivide", broken)
+    for arithmetic in ("exact", "float"):
+        part = planar.enumerate_partition(net, BOX, arithmetic=arithmetic)
+        assert part.engine == "polygon"
+        assert signature(part) == signature(polygon.enumerate_partition(net.to_exact(), BOX))
+
+
+def test_box_bounds_that_are_not_floats_use_the_exact_engine():
+    net = Network([{"weight": [[3, 0], [0, 3], [3, 3]], "bias": [0, 0, -1]}])
+    box = Box("-1/3", "1/3", dim=2)
+    part = enumerate_regions(net, box, engine="planar")
+    assert part.engine == "polygon"
+    assert signature(part) == signature(polygon.enumerate_partition(net.to_exact(), box))
+
+
+def test_progress_is_reported_per_layer():
+    net, _ = _certifiable()
+    calls = []
+    enumerate_regions(net, engine="planar", arithmetic="float", progress=lambda n, stage: calls.append((n, stage)))
+    assert [stage for _, stage in calls] == ["layer 1/2", "layer 2/2"]
+    assert calls[-1][0] == enumerate_regions(net, engine="planar", arithmetic="float").n_regions
