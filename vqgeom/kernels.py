@@ -9,11 +9,14 @@ and the VQ-Kernel of point sets X (m points) and Y (n points) is the m x n matri
 
 Two exact routes compute it, tile by tile (never an m x n x B intermediate):
 
-* ``"gemm"``: with S the +-1 codes, ``d^(l) = (n_l - S_l S_l^T) / 2``: one matrix product per
-  layer group on +-1 entries. The inner dimension is cut into chunks so short that every
+* ``"gemm"``: for bits x, y in {0, 1}, ``d = sum x (1 - 2 y) + |y|``, i.e. the matrix product
+  of ``[X, 1]`` and ``[1 - 2 Y, |Y|]^T`` -- the +-1 identity ``K = (tr W / 2) 11^T - (1/2) S W S^T``
+  of MATH.md with the constant folded in. The bits are cut into chunks so short that every
   partial sum is an integer the compute dtype holds exactly (bfloat16 on CPUs with native
-  bf16: chunks of <= 256 bits; float16 on CUDA: <= 2048; float32: < 2^24), whatever order or
-  precision the library accumulates in; chunks are summed in float32 (float64 past 2^24).
+  bf16 -- AVX512-BF16 / AMX: <= 256 bits; float16 on CUDA: <= 2048; float32 otherwise:
+  <= 2^24), whatever order or precision the BLAS accumulates in; the chunks' counts are
+  summed in int32 (int64 / float64 when the result needs it). A symmetric kernel computes the
+  block rows from the diagonal on and mirrors them.
 * ``"popcount"``: XOR of the packed uint64 words and a population count (numpy).
 
 ``method="auto"`` uses popcount for small problems (no torch start-up) and the GEMM route
@@ -215,9 +218,11 @@ class _GemmGroup:
 
     For bits x, y in {0, 1} of a chunk of k bits, ``H = sum x (1 - 2 y) + |y|``: the product
     of ``P = [x, 1]`` (rows) and ``Q = [1 - 2 y, |y|]`` (columns) is the chunk's Hamming
-    distance directly. Every partial sum of that product is an integer in ``[-k, 2 k]``, so
-    with ``2 k <= 256`` (bfloat16), ``<= 2048`` (float16) or ``< 2^24`` (float32) it is held
-    exactly whatever order and precision the GEMM accumulates in.
+    distance directly. Its terms are ``+1`` (x=1, y=0: a of them), ``-1`` (x=1, y=1: b) and
+    ``|y| = b + c`` (c: x=0, y=1), so every partial sum, in any order or grouping, is an
+    integer in ``[-b, a + b + c]``, inside ``[-k, k]``. With ``k <= 256`` (bfloat16, 8
+    significant bits), ``<= 2048`` (float16) or ``<= 2^24`` (float32) every partial sum and
+    the result are held exactly, whatever order and precision the GEMM accumulates in.
     """
 
     def __init__(self, cx: Codes, cy: Codes, layers, dev, torch):
@@ -227,11 +232,11 @@ class _GemmGroup:
         self.n_bits = sum(cx.widths[l] for l in layers)
         self.dev = dev
         if dev.type == "cuda":
-            self.dtype, chunk = torch.float16, 1024
+            self.dtype, chunk = torch.float16, 2048
         elif dev.type == "cpu" and _cpu_fast_bf16(torch):
-            self.dtype, chunk = torch.bfloat16, 128
+            self.dtype, chunk = torch.bfloat16, 256
         else:
-            self.dtype, chunk = torch.float32, 2**23
+            self.dtype, chunk = torch.float32, 2**24
         n_chunks = max(1, -(-self.n_bits // chunk))
         size = max(1, -(-self.n_bits // n_chunks))  # balanced chunks
         self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
