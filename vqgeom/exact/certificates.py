@@ -40,6 +40,7 @@ __all__ = ["to_fmpq", "exact_point", "region_maps", "check_interior", "check_fac
            "check_domain"]
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BOUNDS: dict = {}  # Box -> its bounds as fmpq (boxes are immutable and hashable)
 
 
 def to_fmpq(value):
@@ -139,6 +140,11 @@ def _flint_net(net) -> _FlintNet:
 
 
 def _norm_code(net, code, name="code"):
+    widths = net.widths
+    if (isinstance(code, tuple) and len(code) <= len(widths)
+            and all(type(layer) is tuple and len(layer) == w and all(type(s) is bool for s in layer)
+                    for layer, w in zip(code, widths))):
+        return code
     code = [tuple(bool(s) for s in layer) for layer in code]
     if len(code) > net.depth:
         raise InvalidInputError(f"{name} has {len(code)} layers but the network has {net.depth}")
@@ -207,8 +213,14 @@ def check_domain(domain, point, *, what: str = "point") -> None:
         vals = point.entries()
     else:
         vals = [to_fmpq(v) for v in point]
-    for i, (lo, v, hi) in enumerate(zip(domain.lower, vals, domain.upper)):
-        if not (to_fmpq(lo) < v < to_fmpq(hi)):
+    bounds = _BOUNDS.get(domain)
+    if bounds is None:
+        bounds = ([to_fmpq(v) for v in domain.lower], [to_fmpq(v) for v in domain.upper])
+        if len(_BOUNDS) > 64:
+            _BOUNDS.clear()
+        _BOUNDS[domain] = bounds
+    for i, (lo, v, hi) in enumerate(zip(bounds[0], vals, bounds[1])):
+        if not (lo < v < hi):
             raise CertificateError(
                 f"{what} is not strictly inside the domain: coordinate {i} is {v}, bounds [{lo}, {hi}]")
 
@@ -252,7 +264,7 @@ def check_interior(net, code, point, domain=None, *, maps=None) -> None:
         raise InvalidInputError(f"code must have {net.depth} layers, got {len(code)}")
     D = net.input_dim
     p = exact_point(point, D)
-    what = f"interior witness of region {_code_str(code)}"
+    what = _Lazy(lambda: f"interior witness of region {_code_str(code)}")
     if domain is not None:
         check_domain(domain, p, what=what)
     if maps is None:
@@ -274,6 +286,20 @@ def check_interior(net, code, point, domain=None, *, maps=None) -> None:
                     f"{what}: neuron ({l}, {k}) is 0 at the witness (not identically 0 on the region)")
             raise CertificateError(
                 f"{what}: neuron ({l}, {k}) has value {v} at the witness, sign {'+' if want else '-'}1 expected")
+
+
+class _Lazy:
+    """A message part formatted only when an error is raised."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __str__(self) -> str:
+        return self.fn()
+
+    __format__ = lambda self, spec: format(str(self), spec)
 
 
 def _code_str(code) -> str:
@@ -336,9 +362,9 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
         raise InvalidInputError(f"codes must have {net.depth} layers")
     D = net.input_dim
     p = exact_point(point, D)
-    what = f"facet witness between regions {_code_str(code_a)} and {_code_str(code_b)}"
-    flips = tuple((l, k) for l in range(net.depth) for k in range(net.widths[l])
-                  if code_a[l][k] != code_b[l][k])
+    what = _Lazy(lambda: f"facet witness between regions {_code_str(code_a)} and {_code_str(code_b)}")
+    flips = tuple((l, k) for l, (ua, ub) in enumerate(zip(code_a, code_b)) if ua != ub
+                  for k, (x, y) in enumerate(zip(ua, ub)) if x != y)
     if not flips:
         raise CertificateError(f"{what}: the two codes are equal")
     if domain is not None:
