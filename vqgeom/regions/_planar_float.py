@@ -51,6 +51,32 @@ class _Grow:
         return self.a[: self.n]
 
 
+class _GrowCols:
+    """A growable 2-D array stored transposed: item ``i`` is column ``i`` (so that one
+    neuron's values over all vertices, or one neuron's signs over all faces, are contiguous)."""
+
+    def __init__(self, rows, capacity=0):
+        rows = np.asarray(rows)
+        self.n = rows.shape[0]
+        self.a = np.empty((rows.shape[1], max(capacity, self.n)), dtype=rows.dtype)
+        self.a[:, : self.n] = rows.T
+
+    def extend(self, cols):
+        """Append items given as an array of shape (n_rows, k)."""
+        k = cols.shape[1]
+        if self.n + k > self.a.shape[1]:
+            cap = max(2 * self.a.shape[1], self.n + k, 16)
+            new = np.empty((self.a.shape[0], cap), dtype=self.a.dtype)
+            new[:, : self.n] = self.a[:, : self.n]
+            self.a = new
+        self.a[:, self.n: self.n + k] = cols
+        self.n += k
+
+    @property
+    def v(self):
+        return self.a[:, : self.n]
+
+
 class Subdivision:
     """The finished float subdivision (all arrays are plain numpy arrays).
 
@@ -179,16 +205,17 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
     ev = _Grow(np.array([[0, 1], [1, 2], [2, 3], [3, 0]], dtype=np.int64))
     eline = _Grow(np.array([B, R, T, L], dtype=np.int64))
     faces = _Faces()
-    codes = _Grow(np.zeros((1, N), dtype=bool))
+    codes = _GrowCols(np.zeros((1, N), dtype=bool))
     Z = X.v.copy()
     offset = 0
     depth = len(net.layers)
     for l, lay in enumerate(net.layers):
         W, b = _layer_arrays(lay)
         nl = W.shape[0]
-        P = _Grow(Z @ W.T + b)
-        S = _Grow(np.abs(Z) @ np.abs(W).T + np.abs(b))
-        Zg = _Grow(Z)
+        cap = 3 * len(Z) + 1024
+        P = _GrowCols(Z @ W.T + b, cap)
+        S = _GrowCols(np.abs(Z) @ np.abs(W).T + np.abs(b), cap)
+        Zg = _GrowCols(Z, cap)
         for j in range(nl):
             _cut(offset + j, j, P, S, Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
@@ -198,26 +225,25 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
                 faces.compact()
         if progress is not None:
             progress(faces.start.n, f"layer {l + 1}/{depth}")
-        Z = _combine(lay, Zg.v, P.v)
+        Z = _combine(lay, Zg.v.T, P.v.T)
         offset += nl
     fptr, fv, fe = faces.csr()
     return Subdivision(X.v.copy(), vlines.v.copy(), fptr, fv, fe, ev.v.copy(), eline.v.copy(),
-                       codes.v.copy(), N)
+                       np.ascontiguousarray(codes.v.T), N)
 
 
 def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
-    vals = P.v[:, j]
-    small = np.abs(vals) <= SNAP * S.v[:, j]
+    vals = P.a[j, : P.n]
+    small = np.abs(vals) <= SNAP * S.a[j, : S.n]
     if small.any():
-        P.a[: P.n, j][small] = 0.0
-        vals = P.v[:, j]
+        vals[small] = 0.0
     s = (vals > 0).astype(np.int8) - (vals < 0)
     FV, FE = faces.FV, faces.FE
     cv = codes.v
     nf = faces.start.n
     # faces whose vertices all have one strict sign: the sign of their first vertex
-    cv[:, g] = s[FV.a[faces.start.v]] >= 0
+    cv[g] = s[FV.a[faces.start.v]] >= 0
     E = ev.v
     s0, s1 = s[E[:, 0]], s[E[:, 1]]
     prod = s0 * s1
@@ -231,7 +257,7 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
     sp = s[FV.a[pos]]
     has_pos = np.maximum.reduceat(sp, seg[:-1]) > 0
     has_neg = np.minimum.reduceat(sp, seg[:-1]) < 0
-    cv[cand, g] = has_pos | ~has_neg
+    cv[g, cand] = has_pos | ~has_neg
     crossed = has_pos & has_neg
     if not crossed.any():
         return
@@ -256,14 +282,15 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
         other[cedges] = ne + np.arange(k)
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
-        Pa = P.v[a]
-        Pn = Pa + t * (P.v[c] - Pa)
-        Pn[:, j] = 0.0
-        Sa = S.v[a]
-        S.extend(Sa + t * (S.v[c] - Sa))
+        tt = t[:, 0]
+        Pa = P.a[:, a]
+        Pn = Pa + tt * (P.a[:, c] - Pa)
+        Pn[j] = 0.0
+        Sa = S.a[:, a]
+        S.extend(Sa + tt * (S.a[:, c] - Sa))
         P.extend(Pn)
-        Za = Zg.v[a]
-        Zg.extend(Za + t * (Zg.v[c] - Za))
+        Za = Zg.a[:, a]
+        Zg.extend(Za + tt * (Zg.a[:, c] - Za))
         Xa = X.v[a]
         X.extend(Xa + t * (X.v[c] - Xa))
         lines = eline.v[cedges]
@@ -345,7 +372,7 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
     faces.length.a[cf] = Lp
     faces.start.extend(base + new_ptr[m:-1])
     faces.length.extend(Lm)
-    cv[cf, g] = True
-    minus_codes = cv[cf].copy()
-    minus_codes[:, g] = False
+    cv[g, cf] = True
+    minus_codes = cv[:, cf]
+    minus_codes[g] = False
     codes.extend(minus_codes)
