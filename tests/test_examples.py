@@ -59,7 +59,7 @@ def test_fig2(tmp_path, monkeypatch):
 
 def test_fig3(tmp_path, monkeypatch):
     doc = run_example("fig3", tmp_path, monkeypatch)
-    for key in ("plain_median", "squared_median", "raw_kernel_cosine"):
+    for key in ("plain_median", "squared_median", "raw_kernel_cosine", "plain_common", "squared_common"):
         M = np.array(doc[key]["mean"])
         assert M.shape == (4, 4) and np.allclose(np.diag(M), 1) and np.allclose(M, M.T)
         assert np.all((M > 0) & (M <= 1))

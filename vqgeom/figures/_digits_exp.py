@@ -42,7 +42,10 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
     Returns
     -------
     dict with ``per_seed`` (list of dicts), ``plain`` / ``squared`` arrays of shape
-    (seeds, len(grid) + 1, 4, 4) (the last setting is the median heuristic), and settings.
+    (seeds, len(grid) + 1, 4, 4) (the last setting is each kernel's own median heuristic),
+    ``plain_common`` / ``squared_common`` (seeds, 4, 4) at one scale shared by the four
+    kernels (the geometric mean of their median heuristics), ``raw`` (seeds, 4, 4) the
+    cosines of the kernels themselves, and the settings.
     """
     from vqgeom.codes import activation_codes
     from vqgeom.heat import median_heuristic, pairwise_kernel_cosine
@@ -50,6 +53,7 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
 
     epochs = 4 if fast else (40 if mnist_dir is not None else 200)
     per_seed, plain, squared, raw = [], [], [], []
+    plain_common, squared_common = [], []
     for s in range(seeds):
         data = _data(s, fast, mnist_dir)
         D = data.X_train.shape[1]
@@ -69,10 +73,17 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
         p = pairwise_kernel_cosine(codes, sigma2=[*SIGMA2_PLAIN, "median"])
         q = pairwise_kernel_cosine(codes, sigma2=[*SIGMA2_SQUARED, "median"], squared=True)
         r = pairwise_kernel_cosine(codes)
+        med_p = [median_heuristic(c) for c in codes]
+        med_q = [median_heuristic(c, squared=True) for c in codes]
+        # one scale shared by all four kernels: the geometric mean of their median heuristics
+        common_p = float(np.exp(np.mean(np.log(med_p))))
+        common_q = float(np.exp(np.mean(np.log(med_q))))
+        plain_common.append(pairwise_kernel_cosine(codes, sigma2=common_p))
+        squared_common.append(pairwise_kernel_cosine(codes, sigma2=common_q, squared=True))
         per_seed.append({
             "seed": s, "accuracy": {f"{d}-layer": accs[d] for d in (4, 6)},
-            "median_sigma2_plain": [median_heuristic(c) for c in codes],
-            "median_sigma2_squared": [median_heuristic(c, squared=True) for c in codes],
+            "median_sigma2_plain": med_p, "median_sigma2_squared": med_q,
+            "common_sigma2_plain": common_p, "common_sigma2_squared": common_q,
         })
         plain.append(p)
         squared.append(q)
@@ -81,6 +92,7 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
         "dataset": data.name, "n_train": int(data.X_train.shape[0]), "n_test": int(data.X_test.shape[0]),
         "epochs": epochs, "batch_size": BATCH, "lr": LR, "optimizer": "Adam", "seeds": seeds, "per_seed": per_seed,
         "plain": np.stack(plain), "squared": np.stack(squared), "raw": np.stack(raw),
+        "plain_common": np.stack(plain_common), "squared_common": np.stack(squared_common),
     }
 
 
