@@ -80,20 +80,29 @@ def _box_of(net, domain):
     raise InvalidInputError(f"the planar engine needs a Box or Whole domain, got {domain!r}")
 
 
+def _float_box(box) -> bool:
+    return all(Fraction(float(v)) == v for v in list(box.lower) + list(box.upper))
+
+
 def float_subdivision(net, box, *, max_regions=None, progress=None):
     """The float planar subdivision of ``box`` by ``net`` (a :class:`_planar_float.Subdivision`).
 
     Raises
     ------
+    InvalidInputError
+        If a bound of ``box`` is not exactly a float.
     vqgeom.regions._planar_float.Inconsistent
         When rounding made the subdivision inconsistent.
+    RegionBudgetExceeded
+        As soon as more than ``max_regions`` faces exist.
     """
     from vqgeom.regions._planar_float import subdivide
 
+    if not _float_box(box):
+        raise InvalidInputError(f"the float planar engine needs box bounds that are floats exactly, "
+                                f"got {box!r}")
     lo = [float(v) for v in box.lower]
     hi = [float(v) for v in box.upper]
-    if any(Fraction(a) != b for a, b in zip(lo + hi, list(box.lower) + list(box.upper))):
-        raise InvalidInputError("the float planar engine needs box bounds that are floats exactly")
     return subdivide(net.to_float(), lo, hi, max_regions=max_regions, progress=progress)
 
 
@@ -141,12 +150,14 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     start = time.perf_counter()
     box, frame = _box_of(net, domain)
     try:
+        if not _float_box(box):
+            raise Inconsistent("box bounds that are not floats: the exact polygon engine splits it")
         sub = float_subdivision(net, box, max_regions=max_regions, progress=progress)
         if arithmetic == "exact":
             witnesses, edges, polygons = certify(net, box, sub)
         else:
             witnesses, edges, polygons = _float_output(sub, net.widths)
-    except (Inconsistent, CertificateError, InvalidInputError):
+    except (Inconsistent, CertificateError):
         from vqgeom.regions import polygon
 
         part = polygon.enumerate_partition(net, domain, arithmetic=arithmetic,
