@@ -286,3 +286,16 @@ def test_progress_is_reported_per_layer():
     enumerate_regions(net, engine="planar", arithmetic="float", progress=lambda n, stage: calls.append((n, stage)))
     assert [stage for _, stage in calls] == ["layer 1/2", "layer 2/2"]
     assert calls[-1][0] == enumerate_regions(net, engine="planar", arithmetic="float").n_regions
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_planar_on_cpa_layers(seed):
+    """Leaky ReLU, abs, skip and out maps: the same partition as the exact polygon engine."""
+    rng = np.random.default_rng(seed)
+    net = Network([{"weight": rng.normal(size=(5, 2)), "bias": rng.normal(size=5) * 0.5,
+                    "activation": "leaky_relu", "negative_slope": 0.2},
+                   {"weight": rng.normal(size=(4, 5)), "bias": rng.normal(size=4) * 0.5, "activation": "abs",
+                    "skip": rng.normal(size=(3, 5)), "out": rng.normal(size=(3, 4)), "out_bias": rng.normal(size=3)},
+                   {"weight": rng.normal(size=(3, 3)), "bias": rng.normal(size=3) * 0.5}])
+    part = _assert_same_as_polygon(net)
+    assert part.engine == "planar"
