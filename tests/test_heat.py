@@ -215,3 +215,19 @@ def test_constant_kernel_centred_is_degenerate():
     with pytest.raises(DegenerateInputError, match="zero"):
         kernel_cosine(A, np.eye(4), centered=True)
     assert kernel_cosine(A, A) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_streaming_never_holds_an_n_by_n_matrix():
+    import tracemalloc
+
+    rng = np.random.default_rng(8)
+    N = 3000
+    X = rng.uniform(-1, 1, (N, 2))
+    codes = [activation_codes(random_net(rng, (16, 16)), X) for _ in range(2)]
+    tracemalloc.start()
+    try:
+        kernel_cosine(*codes, sigma2=[1.0, 10.0, "median"], centered=True, tile=256)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < N * N * 8 / 4  # well below one N x N float64 matrix (72 MB)
