@@ -14,6 +14,8 @@ from math import comb
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vqgeom import Network
 from vqgeom.errors import CertificateError, RegionBudgetExceeded
@@ -185,18 +187,79 @@ def test_agrees_with_interval_engine_1d():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_agrees_with_polygon_engine_2d(seed):
+def test_agrees_with_polygon_and_planar_engines_2d(seed):
     from vqgeom.regions.engines import enumerate_regions
 
     rng = np.random.default_rng(100 + seed)
     net = _deep(rng, [2, 6, 6, 5], scale=2.0)
     for domain in (None, "whole"):
-        a = enumerate_regions(net, domain, engine="polygon")
         b = enumerate_regions(net, domain, engine="lp")
-        assert a.n_regions == b.n_regions
-        assert set(a.codes) == set(b.codes)
-        assert _edges(a) == _edges(b)
         _verify_independently(b)
+        for engine, arithmetic in (("polygon", "exact"), ("planar", "exact"), ("planar", "float")):
+            a = enumerate_regions(net, domain, engine=engine, arithmetic=arithmetic)
+            assert a.n_regions == b.n_regions, (engine, arithmetic)
+            assert set(a.codes) == set(b.codes), (engine, arithmetic)
+            assert _edges(a) == _edges(b), (engine, arithmetic)
+
+
+def _rank(rows):
+    """Exact rank of a list of Fraction rows (Gaussian elimination)."""
+    rows = [list(r) for r in rows]
+    rank, col = 0, 0
+    ncol = len(rows[0]) if rows else 0
+    while rank < len(rows) and col < ncol:
+        piv = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
+        if piv is None:
+            col += 1
+            continue
+        rows[rank], rows[piv] = rows[piv], rows[rank]
+        for i in range(rank + 1, len(rows)):
+            f = rows[i][col] / rows[rank][col]
+            if f:
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank])]
+        rank += 1
+        col += 1
+    return rank
+
+
+def _whitney_regions(W, b):
+    """Regions of the arrangement of the distinct hyperplanes {W x + b = 0} in R^D.
+
+    Zaslavsky + Whitney: r = sum over subsets S with a non-empty intersection of
+    (-1)^(|S| - rank S), after merging hyperplanes that are the same point set.
+    """
+    planes = {}
+    for w, c in zip(W, b):
+        row = [Fraction(int(v)) for v in w] + [Fraction(int(c))]
+        piv = next(v for v in row[:-1] if v != 0)
+        planes[tuple(v / piv for v in row)] = row
+    rows = list(planes.values())
+    total = 0
+    for k in range(len(rows) + 1):
+        for S in combinations(rows, k):
+            if not S:
+                total += 1
+                continue
+            r = _rank([s[:-1] for s in S])
+            if r == _rank(S):
+                total += (-1) ** (k - r)
+    return total
+
+
+@settings(deadline=None)
+@given(st.integers(1, 3).flatmap(lambda D: st.tuples(
+    st.just(D),
+    st.lists(st.tuples(st.lists(st.integers(-2, 2), min_size=D, max_size=D).filter(any),
+                       st.integers(-2, 2)), min_size=1, max_size=5))))
+def test_any_arrangement_matches_whitney_formula(data):
+    # small integer coefficients: many parallel, concurrent and duplicate hyperplanes
+    D, planes = data
+    W = [w for w, _ in planes]
+    b = [c for _, c in planes]
+    net = Network([{"weight": W, "bias": b}], exact=True)
+    part = enumerate_partition(net, Whole(), arithmetic="exact")
+    assert part.n_regions == _whitney_regions(W, b)
+    _verify_independently(part)
 
 
 # ------------------------------------------------------------------ deep 3-D networks
