@@ -106,3 +106,18 @@ def test_example_script_runs_as_a_program(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "fig5.png").exists()
+
+
+def test_fig3_reads_mnist_idx_files(tmp_path):
+    from vqgeom.figures import run_figures
+
+    rng = np.random.default_rng(0)
+    mn = tmp_path / "mnist"
+    mn.mkdir()
+    for name, arr in (("train-images-idx3-ubyte", rng.integers(0, 256, (800, 28, 28), dtype=np.uint8)),
+                      ("train-labels-idx1-ubyte", rng.integers(0, 10, 800, dtype=np.uint8))):
+        head = bytes([0, 0, 8, arr.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in arr.shape)
+        (mn / name).write_bytes(head + arr.tobytes())
+    doc = run_figures(tmp_path / "out", only=["fig3"], seeds=1, fast=True, mnist_dir=mn)["fig3"]
+    assert doc["dataset"] == "mnist" and doc["n_test"] == 150 and doc["n_train"] == 600
+    assert (tmp_path / "out" / "fig3.png").exists()
