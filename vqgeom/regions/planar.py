@@ -52,7 +52,6 @@ partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
 
 from __future__ import annotations
 
-import math
 import time
 from fractions import Fraction
 
