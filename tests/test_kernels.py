@@ -101,6 +101,12 @@ def test_gemm_chunks_and_fp32_route_are_exact(monkeypatch):
     np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
     monkeypatch.setitem(kernels._BF16_CACHE, "ok", False)  # a CPU without native bf16
     np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
+    # the CUDA route's float16 chunks (<= 2048 bits), run on the CPU
+    wide = Codes.from_bits([np.vstack([a, ~a[:1]]).repeat(8, axis=1)])  # 2400 bits, one chunk split
+    monkeypatch.setattr(kernels, "_gemm_dtype", lambda dev, torch: (torch.float16, 2048))
+    K16 = vq_kernel(wide, method="gemm")
+    np.testing.assert_array_equal(K16, vq_kernel(wide, method="popcount"))
+    assert K16[0, -1] == 2400
     brute = (codes.bits()[:, None, :300] != codes.bits()[None, :, :300]).sum(-1) * 3 + \
             (codes.bits()[:, None, 300:] != codes.bits()[None, :, 300:]).sum(-1)
     np.testing.assert_array_equal(ref, brute)

@@ -42,7 +42,8 @@ METHODS = ("auto", "gemm", "popcount")
 
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
-_TILE_ENTRIES = 2**21
+_TILE = 256
+_BLOCK_ENTRIES = 2**19
 
 
 # ================================================================ weights
@@ -231,12 +232,7 @@ class _GemmGroup:
         self.cx, self.cy = cx, cy
         self.n_bits = sum(cx.widths[l] for l in layers)
         self.dev = dev
-        if dev.type == "cuda":
-            self.dtype, chunk = torch.float16, 2048
-        elif dev.type == "cpu" and _cpu_fast_bf16(torch):
-            self.dtype, chunk = torch.bfloat16, 256
-        else:
-            self.dtype, chunk = torch.float32, 2**24
+        self.dtype, chunk = _gemm_dtype(dev, torch)
         n_chunks = max(1, -(-self.n_bits // chunk))
         size = max(1, -(-self.n_bits // n_chunks))  # balanced chunks
         self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
@@ -272,22 +268,35 @@ class _GemmGroup:
             out.append(p)
         return out
 
-    def tile(self, P, Q, cols: slice, buf, out):
+    def tile(self, P, Q, cols: slice, buf, tmp, out):
         """Hamming distances of the group: rows of ``P`` vs columns ``cols`` of ``Q``, into ``out``.
 
-        ``buf`` is a (n_chunks, T, W) scratch tensor of the compute dtype; ``out`` an integer
-        (T, W) tensor (possibly a strided view of the result).
+        ``buf`` is a (T, W) scratch tensor of the compute dtype, ``tmp`` a (T, W) scratch of
+        ``out``'s dtype; ``out`` an int32/int64/float64 (t, w) tensor (possibly a strided view
+        of the result). Tiles are small enough to stay in cache, so the chunks' counts are
+        summed there and ``out`` is written once.
         """
         torch = self.torch
         t, w = out.shape
-        if len(self.chunks) == 1:
-            torch.mm(P[0], Q[0][:, cols], out=buf[0, :t, :w])
-            out.copy_(buf[0, :t, :w])
-            return out
+        b = buf[:t, :w]
         for c, (p, q) in enumerate(zip(P, Q)):
-            torch.mm(p, q[:, cols], out=buf[c, :t, :w])
-        torch.sum(buf[: len(self.chunks), :t, :w], 0, dtype=out.dtype, out=out)
+            torch.mm(p, q[:, cols], out=b)
+            if c == 0:
+                out.copy_(b)
+            else:
+                tt = tmp[:t, :w]
+                tt.copy_(b)
+                out.add_(tt)
         return out
+
+
+def _gemm_dtype(dev, torch):
+    """Compute dtype and the longest exact chunk (bits) for GEMMs on ``dev``."""
+    if dev.type == "cuda":
+        return torch.float16, 2048
+    if dev.type == "cpu" and _cpu_fast_bf16(torch):
+        return torch.bfloat16, 256
+    return torch.float32, 2**24
 
 
 def _unpack_rows(codes: Codes, l: int, rows: slice) -> np.ndarray:
@@ -376,14 +385,17 @@ def _torch_dtype(torch, dtype):
 
 # ================================================================= driver
 def _tile_sizes(m, n, n_bits, budget):
-    """Row tile T and column panel P so that the working set stays within ``budget`` bytes."""
-    P = n if n * max(n_bits, 1) * 4 <= budget // 2 else max(64, budget // 2 // (max(n_bits, 1) * 4))
-    P = max(1, min(P, n))
-    T = max(1, min(m, (budget // 2) // (P * 16)))
-    # about 2M entries per tile: large enough that few parallel regions run (each one is a
-    # synchronisation point), small enough to stay near the caches
-    T = max(1, min(T, max(16, _TILE_ENTRIES // P)))
-    return T, P
+    """Row tile T, column block C and column panel P (columns converted at once).
+
+    The panel's converted codes take at most half the budget; a T x C block (a few copies of
+    it live at once) about 1 MiB, so that it stays in the caches between the GEMM and the
+    writes of the output.
+    """
+    per_col = (max(n_bits, 1) + 64) * 4
+    P = max(1, min(n, max(_TILE, (budget // 2) // per_col)))
+    T = max(1, min(m, _TILE))
+    C = max(1, min(P, _BLOCK_ENTRIES // T))
+    return T, C, P
 
 
 def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, device=None,
@@ -546,18 +558,18 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
         dev = torch.device("cpu")
     m, n = cx.n_points, cy.n_points
     prepared = [(_GemmGroup(cx, cy, ls, dev, torch), wg) for ls, wg in groups]
-    T, P = _tile_sizes(m, n, cx.n_bits, budget)
+    T, C, P = _tile_sizes(m, n, cx.n_bits, budget)
     arr = sink.array
     target = torch.from_numpy(arr) if isinstance(arr, np.ndarray) else arr
     host_copy = target.device != dev
     int_out = target.dtype in (torch.int32, torch.int64)
-    direct = not host_copy and int_out and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
-    # the symmetric kernel: compute block rows from the diagonal on, mirror the rest
+    direct = not host_copy and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
+    # the symmetric kernel: blocks from the diagonal on, each mirrored while it is in cache
     mirror = symmetric and P >= n and not per_layer
-    n_chunks = max(len(grp.chunks) for grp, _ in prepared)
-    buf = torch.empty((n_chunks, T, P), dtype=prepared[0][0].dtype, device=dev)
-    h = None if direct else torch.empty((T, P), dtype=torch.int32 if int_out else torch.float64,
-                                        device=dev)
+    buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
+    hdt = target.dtype if (direct or int_out) else torch.float64
+    tmp = torch.empty((T, C), dtype=hdt, device=dev)
+    h = None if direct else torch.empty((T, C), dtype=hdt, device=dev)
     # rows are converted a block of tiles at a time (few large operations: each torch call is
     # a synchronisation point of its thread pool)
     per_row = sum(cx.n_bits + len(grp.chunks) for grp, _ in prepared) * 4
@@ -573,30 +585,37 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
             for i0 in range(r0, r1, T):
                 i1 = min(i0 + T, r1)
                 rows = slice(i0, i1)
-                js = max(j0, i0) if mirror else j0
-                if js >= j1:
-                    continue
-                cols = slice(js, j1)
-                local = slice(js - j0, j1 - j0)
-                acc = None
-                for g, ((grp, wg), panel, block) in enumerate(zip(prepared, panels, blocks)):
-                    Pt = [b[i0 - r0:i1 - r0] for b in block]
-                    dst = (g, rows, cols) if per_layer else (rows, cols)
-                    if direct:
-                        grp.tile(Pt, panel, local, buf, target[dst])
-                        continue
-                    hv = grp.tile(Pt, panel, local, buf, h[: i1 - i0, : j1 - js])
-                    if per_layer or len(prepared) == 1:
-                        val = hv if wg == 1 else hv.to(target.dtype) * wg
-                        _write(target, dst, val, host_copy)
-                        continue
-                    if acc is None:
-                        acc = torch.zeros((i1 - i0, j1 - js), dtype=target.dtype, device=dev)
-                    acc.add_(hv.to(target.dtype), alpha=wg)
-                if acc is not None:
-                    _write(target, (rows, cols), acc, host_copy)
-                if mirror and i1 < j1:
-                    target[i1:j1, i0:i1].copy_(target[i0:i1, i1:j1].T)
+                Pts = [[b[i0 - r0:i1 - r0] for b in block] for block in blocks]
+                for c0 in range(max(j0, i0) if mirror else j0, j1, C):
+                    c1 = min(c0 + C, j1)
+                    cols = slice(c0, c1)
+                    local = slice(c0 - j0, c1 - j0)
+                    _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct,
+                                target, host_copy, buf, tmp, h, dev, torch)
+                    if mirror and c1 > i1:
+                        lo = max(c0, i1)
+                        target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
+
+
+def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct, target, host_copy,
+                buf, tmp, h, dev, torch):
+    t, w = rows.stop - rows.start, cols.stop - cols.start
+    if direct:
+        grp, _ = prepared[0]
+        grp.tile(Pts[0], panels[0], local, buf, tmp, target[rows, cols])
+        return
+    acc = None
+    for g, ((grp, wg), panel, Pt) in enumerate(zip(prepared, panels, Pts)):
+        hv = grp.tile(Pt, panel, local, buf, tmp, h[:t, :w])
+        if per_layer or len(prepared) == 1:
+            val = hv if wg == 1 else hv.to(target.dtype) * wg
+            _write(target, (g, rows, cols) if per_layer else (rows, cols), val, host_copy)
+            continue
+        if acc is None:
+            acc = torch.zeros((t, w), dtype=target.dtype, device=dev)
+        acc.add_(hv.to(target.dtype), alpha=wg)
+    if acc is not None:
+        _write(target, (rows, cols), acc, host_copy)
 
 
 def _write(target, index, value, host_copy):
