@@ -121,3 +121,5 @@ def test_fig3_reads_mnist_idx_files(tmp_path):
     doc = run_figures(tmp_path / "out", only=["fig3"], seeds=1, fast=True, mnist_dir=mn)["fig3"]
     assert doc["dataset"] == "mnist" and doc["n_test"] == 150 and doc["n_train"] == 600
     assert (tmp_path / "out" / "fig3.png").exists()
+    fig4 = run_figures(tmp_path / "out", only=["fig4"], seeds=1, fast=True, mnist_dir=mn)["fig4"]
+    assert len(fig4["sweeps"]["plain"]["pairs"]) == 6

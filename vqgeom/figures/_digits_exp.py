@@ -12,6 +12,7 @@ import copy
 
 import numpy as np
 
+from vqgeom.errors import DegenerateInputError
 from vqgeom.figures._common import mean_std, note, to_network
 
 __all__ = ["NAMES", "PAIRS", "SIGMA2_PLAIN", "SIGMA2_SQUARED", "run_experiment"]
@@ -36,19 +37,46 @@ def _data(seed, fast, mnist_dir):
     return datasets.digits(n_test=500, rng=seed)
 
 
+def _median(codes, squared):
+    """The kernel's median heuristic, or None when it is 0 (most test points share a region)."""
+    from vqgeom.heat import median_heuristic
+
+    try:
+        return median_heuristic(codes, squared=squared)
+    except DegenerateInputError:
+        return None
+
+
+def _geomean(values):
+    vals = [v for v in values if v is not None]
+    return float(np.exp(np.mean(np.log(vals)))) if vals else None
+
+
+def _sweep(codes, grid, medians, squared):
+    """(len(grid) + 1, 4, 4): the grid, then each kernel at its own median (NaN if undefined)."""
+    from vqgeom.heat import pairwise_kernel_cosine
+
+    ok = all(m is not None for m in medians)
+    out = pairwise_kernel_cosine(codes, sigma2=[*grid, "median"] if ok else list(grid), squared=squared)
+    if not ok:
+        out = np.concatenate([out, np.full((1, 4, 4), np.nan)])
+    return out
+
+
 def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> dict:
     """Train, compute the four kernels' similarities for every seed; returns raw numbers.
 
     Returns
     -------
     dict with ``per_seed`` (list of dicts), ``plain`` / ``squared`` arrays of shape
-    (seeds, len(grid) + 1, 4, 4) (the last setting is each kernel's own median heuristic),
+    (seeds, len(grid) + 1, 4, 4) (the last setting is each kernel's own median heuristic;
+    NaN, and the median None in ``per_seed``, when a kernel's median distance is 0),
     ``plain_common`` / ``squared_common`` (seeds, 4, 4) at one scale shared by the four
     kernels (the geometric mean of their median heuristics), ``raw`` (seeds, 4, 4) the
     cosines of the kernels themselves, and the settings.
     """
     from vqgeom.codes import activation_codes
-    from vqgeom.heat import median_heuristic, pairwise_kernel_cosine
+    from vqgeom.heat import pairwise_kernel_cosine
     from vqgeom.training import accuracy, mlp, train
 
     epochs = 4 if fast else (40 if mnist_dir is not None else 200)
@@ -70,16 +98,19 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
                            "final_loss": res.losses[-1] if res.losses else None}
         codes = [activation_codes(n, data.X_test) for n in (nets[4], nets[6], inits[4], inits[6])]
         note(progress, f"{data.name}: seed {s}, heat-kernel cosines on {data.X_test.shape[0]} test points")
-        p = pairwise_kernel_cosine(codes, sigma2=[*SIGMA2_PLAIN, "median"])
-        q = pairwise_kernel_cosine(codes, sigma2=[*SIGMA2_SQUARED, "median"], squared=True)
-        r = pairwise_kernel_cosine(codes)
-        med_p = [median_heuristic(c) for c in codes]
-        med_q = [median_heuristic(c, squared=True) for c in codes]
+        med_p = [_median(c, False) for c in codes]
+        med_q = [_median(c, True) for c in codes]
+        p = _sweep(codes, SIGMA2_PLAIN, med_p, False)
+        q = _sweep(codes, SIGMA2_SQUARED, med_q, True)
+        try:
+            r = pairwise_kernel_cosine(codes)
+        except DegenerateInputError:  # an all-zero kernel (every test point in one region)
+            r = np.full((4, 4), np.nan)
         # one scale shared by all four kernels: the geometric mean of their median heuristics
-        common_p = float(np.exp(np.mean(np.log(med_p))))
-        common_q = float(np.exp(np.mean(np.log(med_q))))
-        plain_common.append(pairwise_kernel_cosine(codes, sigma2=common_p))
-        squared_common.append(pairwise_kernel_cosine(codes, sigma2=common_q, squared=True))
+        common_p, common_q = _geomean(med_p), _geomean(med_q)
+        plain_common.append(pairwise_kernel_cosine(codes, sigma2=common_p) if common_p else np.full((4, 4), np.nan))
+        squared_common.append(pairwise_kernel_cosine(codes, sigma2=common_q, squared=True)
+                              if common_q else np.full((4, 4), np.nan))
         per_seed.append({
             "seed": s, "accuracy": {f"{d}-layer": accs[d] for d in (4, 6)},
             "median_sigma2_plain": med_p, "median_sigma2_squared": med_q,

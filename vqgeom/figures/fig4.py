@@ -39,14 +39,15 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
             ax.plot(grid, m, style, color=colors(c), label=f"{NAMES[i]} vs {NAMES[j]}")
             ax.fill_between(grid, m - s, m + s, color=colors(c), alpha=0.2)
             sweep["pairs"][f"{NAMES[i]} vs {NAMES[j]}"] = {"mean": m, "std": s}
-        med = [ps[f"median_sigma2_{key}"] for ps in res["per_seed"]]
-        ax.axvspan(np.min(med), np.max(med), color="grey", alpha=0.15, label="median heuristic range")
+        med = [m for ps in res["per_seed"] for m in ps[f"median_sigma2_{key}"] if m is not None]
+        if med:
+            ax.axvspan(np.min(med), np.max(med), color="grey", alpha=0.15, label="median heuristic range")
         ax.set_xscale("log")
         ax.set_xlabel("$\\sigma^2$")
         ax.set_title(f"{label}, {res['dataset']} test set (n={res['n_test']}), mean ± std over {res['seeds']} seeds",
                      fontsize=9)
         ax.grid(alpha=0.3)
-        sweep["median_sigma2_range"] = [float(np.min(med)), float(np.max(med))]
+        sweep["median_sigma2_range"] = [float(np.min(med)), float(np.max(med))] if med else None
         doc["sweeps"][key] = sweep
     axes[0].set_ylabel("cosine similarity of heat kernels")
     axes[1].legend(fontsize=7, loc="lower right")
