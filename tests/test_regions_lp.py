@@ -457,3 +457,23 @@ def test_progress_callback_and_float_witnesses():
                                progress=lambda n, stage: calls.append((n, stage)))
     assert part.n_regions == 4 and calls[-1] == (4, "lp")
     assert all(isinstance(v, float) for w in part.witnesses for v in w)
+
+
+def test_interior_fallback_steps_in_from_the_entry_facet():
+    # a sliver region 0 < x < 2^-40: when the LP centre is unusable, the certified witness
+    # comes from stepping into the region from the facet it was entered through
+    from vqgeom.regions.lp import _Walk, _build_cell
+
+    eps = Fraction(1, 2**40)
+    net = Network([{"weight": [[1, 0], [1, 0]], "bias": [0, -eps]}], exact=True)
+    part = enumerate_partition(net, Box(-1, 1, dim=2), arithmetic="exact")
+    assert part.n_regions == 3
+    walk = _Walk(net, Box(-1, 1, dim=2), "exact")
+    cell = _build_cell(walk.arith, ((True, False),))
+    cell.entry = ([Fraction(0), Fraction(1, 3)], [Fraction(1), Fraction(0)])
+    w = walk._certify_interior(cell, None, None)
+    check_interior(net, cell.code, w, Box(-1, 1, dim=2))
+    assert 0 < w[0] < eps
+    cell.entry = None
+    with pytest.raises(CertificateError):
+        walk._certify_interior(cell, np.array([0.5, 0.0]), 0.1)   # wrong point, no fallback

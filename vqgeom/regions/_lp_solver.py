@@ -126,15 +126,22 @@ class RegionLP:
         x, t, _ = self._linprog(cost, np.c_[self.G, np.ones(self.m)], self.h)
         return (None, None) if x is None else (x[:self.D], t)
 
-    def facet(self, rep: int, members=()):
-        """``(x, t)``: a point on row ``rep``'s hyperplane with slack ``t`` to the other rows."""
+    def facet(self, rep: int, members=(), weak=(), weak_weight: float = 1e-6):
+        """``(x, t)``: a point on row ``rep``'s hyperplane with slack ``t`` to the other rows.
+
+        Rows in ``members`` (the same hyperplane) are dropped; rows in ``weak`` (distinct
+        hyperplanes within float resolution of it) need only slack ``weak_weight * t``.
+        """
         members = [j for j in members if j != rep]
+        weak = [j for j in weak if j != rep and j not in members]
         H = self._H
         if H is not None:
             H.changeCoeff(rep, self.D, 0.0)
             H.changeRowBounds(rep, self.h[rep], self.h[rep])
             for j in members:
                 H.changeRowBounds(j, -_INF, _INF)
+            for j in weak:
+                H.changeCoeff(j, self.D, weak_weight)
             try:
                 x, t, _ = self._solve()
             finally:
@@ -142,13 +149,17 @@ class RegionLP:
                 H.changeRowBounds(rep, -_INF, self.h[rep])
                 for j in members:
                     H.changeRowBounds(j, -_INF, self.h[j])
+                for j in weak:
+                    H.changeCoeff(j, self.D, 1.0)
             if x is not None:
                 return x[:self.D], t
         keep = np.ones(self.m, dtype=bool)
         keep[rep] = False
         keep[members] = False
+        coef = np.ones(self.m)
+        coef[weak] = weak_weight
         cost = np.r_[np.zeros(self.D), -1.0]
-        x, t, _ = self._linprog(cost, np.c_[self.G[keep], np.ones(keep.sum())], self.h[keep],
+        x, t, _ = self._linprog(cost, np.c_[self.G[keep], coef[keep]], self.h[keep],
                                 A_eq=np.r_[self.G[rep], 0.0][None, :], b_eq=self.h[rep:rep + 1])
         return (None, None) if x is None else (x[:self.D], t)
 

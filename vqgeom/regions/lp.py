@@ -29,8 +29,9 @@ from the facet it was entered through) and a rational facet point (the LP's face
 projected exactly onto the facet hyperplane). A failed check raises
 :class:`~vqgeom.errors.CertificateError`. Float mode runs the same walk with tolerances.
 
-Regions or facets whose inradius is below about ``1e-9`` times the domain's size are below
-the LPs' resolution and may be missed; every region and facet that *is* reported in exact
+Regions or facets whose inradius is below about ``1e-9`` (times the box size / 1e4 for boxes
+wider than 1e4) are below the LPs' resolution and may be missed, as may regions between two
+distinct hyperplanes closer than that; every region and facet that *is* reported in exact
 mode is certified.
 """
 
@@ -142,7 +143,7 @@ def _build_cell(arith, code, base=None, upto=0):
 class _Analysis:
     """A cell's constraint rows (float, unit normals), groups and identically-zero neurons."""
 
-    __slots__ = ("G", "h", "GA", "hA", "neuron", "neuron_arr", "gid", "groups", "zero",
+    __slots__ = ("G", "h", "GA", "hA", "neuron", "neuron_arr", "gid", "groups", "near", "zero",
                  "entries", "offsets", "D", "code", "valid")
 
     def exact_row(self, flat):
@@ -227,10 +228,16 @@ def _analyse(arith, cell, offsets, box_G, box_h):
     an.G = np.concatenate(Gs).reshape(-1, D) if Gs else np.zeros((0, D))
     an.h = np.concatenate(hs) if hs else np.zeros(0)
     groups = []
+    near = {}  # group index -> rows of other hyperplanes within float resolution
     if len(neuron):
         R = np.column_stack([an.G, an.h])
+        # cluster hyperplanes within float resolution, either orientation (a thin slab
+        # between two close parallel hyperplanes is a cluster too)
+        probe = np.sin(np.arange(1, D + 1) * 1.618033988749895) + 0.5  # any generic vector
+        orient = np.where(an.G @ probe >= 0, 1.0, -1.0)
+        Rc = R * orient[:, None]
         tol = 1e-9 * (1.0 + np.abs(R[:, -1]))
-        close = np.max(np.abs(R[:, None, :] - R[None, :, :]), axis=2) <= tol[:, None]
+        close = np.max(np.abs(Rc[:, None, :] - Rc[None, :, :]), axis=2) <= tol[:, None]
         np.fill_diagonal(close, False)
         if not close.any():
             groups = [[i] for i in range(len(R))]
@@ -241,20 +248,30 @@ def _analyse(arith, cell, offsets, box_G, box_h):
                     continue
                 members = [i] + [j for j in np.flatnonzero(close[i]).tolist() if not done[j]]
                 done[members] = True
-                if arith.exact and len(members) > 1:  # split by exact proportionality
+                if len(members) == 1:
+                    groups.append(members)
+                    continue
+                cluster = list(members)
+                if arith.exact:  # a group: exactly the same signed row up to a positive factor
                     rows = {}
                     for r in members:
                         row, cc, sgn = an.exact_row(neuron[r])
                         rows[r] = [v * sgn for v in row] + [cc * sgn]
-                    while members:
-                        head, rest = members[0], []
-                        sub = [head]
-                        for r in members[1:]:
-                            (sub if _proportional(rows[head], rows[r]) else rest).append(r)
-                        groups.append(sub)
-                        members = rest
-                else:
-                    groups.append(members)
+                    same = lambda u, v: _proportional(rows[u], rows[v])
+                else:  # float: the same orientation within the cluster
+                    same = lambda u, v: orient[u] == orient[v]
+                parts = []
+                while members:
+                    head, rest = members[0], []
+                    sub = [head]
+                    for r in members[1:]:
+                        (sub if same(head, r) else rest).append(r)
+                    parts.append(sub)
+                    members = rest
+                for sub in parts:
+                    if len(parts) > 1:
+                        near[len(groups)] = [r for r in cluster if r not in sub]
+                    groups.append(sub)
     an.GA = np.concatenate([an.G, box_G])
     an.hA = np.concatenate([an.h, box_h])
     an.neuron = neuron
@@ -264,6 +281,7 @@ def _analyse(arith, cell, offsets, box_G, box_h):
         gid[g] = gi
     an.gid = gid
     an.groups = groups
+    an.near = near
     an.zero = zero
     return an
 
@@ -307,7 +325,9 @@ class _Walk:
             self.box_h = np.zeros(0)
             self.scale = 1.0
             self.lo = self.hi = None
-        self.eps = _EPS * self.scale
+        # slacks are Euclidean distances (unit rows): an absolute threshold, loosened only
+        # for very large boxes, where float rounding of the rows grows with |x|
+        self.eps = _EPS * max(1.0, self.scale / 1e4)
         self.n_lps = 0
         self._solver = None
 
@@ -516,7 +536,7 @@ class _Walk:
             for gi in np.flatnonzero(ok).tolist():
                 g = an.groups[gi]
                 rep = g[0]
-                q, tf = lp.facet(rep, g)
+                q, tf = lp.facet(rep, g, an.near.get(gi, ()))
                 self.n_lps += 1
                 if q is None or tf is None or tf <= self.eps:
                     continue
