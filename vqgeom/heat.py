@@ -318,9 +318,17 @@ class _Hist:
 
     @staticmethod
     def _rowcounts(idx, V):
+        """counts[i, v] = number of entries equal to v in row i of idx."""
         nb = idx.shape[0]
         flat = (np.arange(nb, dtype=np.int64)[:, None] * V + idx).ravel()
         return np.bincount(flat, minlength=nb * V).reshape(nb, V)
+
+    @staticmethod
+    def _colcounts(idx, V):
+        """counts[j, v] = number of entries equal to v in column j of idx (no transpose copy)."""
+        mb = idx.shape[1]
+        flat = (idx + np.arange(mb, dtype=np.int64)[None, :] * V).ravel()
+        return np.bincount(flat, minlength=mb * V).reshape(mb, V)
 
     def add(self, tiles, r, c, on_diag):
         idx = []
@@ -337,16 +345,21 @@ class _Hist:
         factor = 1 if (on_diag or not self.symmetric) else 2
         for s, I in enumerate(idx):
             V = self.V[s]
-            self.marg[s] += factor * np.bincount(I.ravel(), minlength=V)
             if on_diag and self.square:
                 self.diag[s] += np.bincount(np.diagonal(I), minlength=V)
-            if self.centered:
-                self.RC[s][r[0]:r[1]] += self._rowcounts(I, V)
-                if self.symmetric:
-                    if not on_diag:
-                        self.RC[s][c[0]:c[1]] += self._rowcounts(I.T, V)
-                else:
-                    self.CC[s][c[0]:c[1]] += self._rowcounts(I.T, V)
+            if not self.centered:
+                self.marg[s] += factor * np.bincount(I.ravel(), minlength=V)
+                continue
+            rows = self._rowcounts(I, V)
+            self.RC[s][r[0]:r[1]] += rows
+            self.marg[s] += rows.sum(axis=0)
+            if self.symmetric:
+                if not on_diag:  # the mirrored tile: its rows are this tile's columns
+                    cols = self._colcounts(I, V)
+                    self.RC[s][c[0]:c[1]] += cols
+                    self.marg[s] += cols.sum(axis=0)
+            else:
+                self.CC[s][c[0]:c[1]] += self._colcounts(I, V)
         for (s, t) in self.joint:
             Vs, Vt = self.V[s], self.V[t]
             counts = np.bincount((idx[s] * Vt + idx[t]).ravel(), minlength=Vs * Vt)
