@@ -17,8 +17,9 @@ from vqgeom.errors import RegionBudgetExceeded
 
 __all__ = ["Subdivision", "Inconsistent", "subdivide", "SNAP"]
 
-#: A vertex value with ``|value| <= SNAP * scale`` (scale: ``|w| . |z| + |b|`` at the vertex)
-#: is taken as 0 in the float engine, so that lines meeting at a common point (integer
+#: A vertex value with ``|value| <= SNAP * scale`` is taken as 0 in the float engine (scale:
+#: the largest ``|w| . |z| + |b|`` of the neuron over the layer's vertices, which bounds it on the
+#: whole box as z is affine on every face), so that lines meeting at a common point (integer
 #: weights, concurrent lines, lines through box corners) meet at one vertex instead of
 #: leaving slivers of rounding size. Exact mode certifies the outcome either way.
 SNAP = 2.0 ** -40
@@ -214,10 +215,10 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
         nl = W.shape[0]
         cap = 3 * len(Z) + 1024
         P = _GrowCols(Z @ W.T + b, cap)
-        S = _GrowCols(np.abs(Z) @ np.abs(W).T + np.abs(b), cap)
+        tol = SNAP * (np.abs(Z) @ np.abs(W).T + np.abs(b)).max(axis=0)
         Zg = _GrowCols(Z, cap)
         for j in range(nl):
-            _cut(offset + j, j, P, S, Zg, X, vlines, ev, eline, codes, faces)
+            _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
             if max_regions is not None and nf > max_regions:
                 raise RegionBudgetExceeded(nf, max_regions)
@@ -232,10 +233,10 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
                        np.ascontiguousarray(codes.v.T), N)
 
 
-def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
+def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
     vals = P.a[j, : P.n]
-    small = np.abs(vals) <= SNAP * S.a[j, : S.n]
+    small = np.abs(vals) <= tol
     if small.any():
         vals[small] = 0.0
     s = (vals > 0).astype(np.int8) - (vals < 0)
@@ -286,8 +287,6 @@ def _cut(g, j, P, S, Zg, X, vlines, ev, eline, codes, faces):
         Pa = P.a[:, a]
         Pn = Pa + tt * (P.a[:, c] - Pa)
         Pn[j] = 0.0
-        Sa = S.a[:, a]
-        S.extend(Sa + tt * (S.a[:, c] - Sa))
         P.extend(Pn)
         Za = Zg.a[:, a]
         Zg.extend(Za + tt * (Zg.a[:, c] - Za))
