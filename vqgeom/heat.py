@@ -703,7 +703,7 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
     return vals if is_list else vals[0]
 
 
-def pairwise_kernel_cosine(kernels: Sequence, *, sigma2=None, squared: bool = False,
+def pairwise_kernel_cosine(kernels: Sequence, X=None, *, sigma2=None, squared: bool = False,
                            centered: bool = False, tile: int = 1024, method: str = "auto",
                            progress=None) -> np.ndarray:
     """The networks x networks matrix of kernel cosine similarities, in one streamed pass.
@@ -714,6 +714,9 @@ def pairwise_kernel_cosine(kernels: Sequence, *, sigma2=None, squared: bool = Fa
         Each as accepted by :func:`kernel_cosine` (arrays, Codes, ``(net, X)`` pairs), all
         on the same points. Each tile of every kernel is computed once and shared by all
         ``n (n - 1) / 2`` pairs.
+    X : array-like (N, D), optional
+        When given, ``kernels`` is a list of networks (vqgeom Networks or torch modules)
+        and each is compared through its VQ-Kernel on these points.
     sigma2, squared, centered, tile, method, progress
         As in :func:`kernel_cosine`.
 
@@ -732,10 +735,16 @@ def pairwise_kernel_cosine(kernels: Sequence, *, sigma2=None, squared: bool = Fa
     >>> K = [[0, 1], [1, 0]]
     >>> pairwise_kernel_cosine([K, K, [[0, 3], [3, 0]]], sigma2=1.0).round(3).tolist()
     [[1.0, 1.0, 0.955], [1.0, 1.0, 0.955], [0.955, 0.955, 1.0]]
+    >>> from vqgeom import Network
+    >>> nets = [Network([{"weight": [[1.0]], "bias": [b]}]) for b in (0.0, 0.0, -0.5)]
+    >>> pairwise_kernel_cosine(nets, [[-1.0], [0.25], [1.0]]).round(3).tolist()
+    [[1.0, 1.0, 0.5], [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]]
     """
     kernels = list(kernels)
     if not kernels:
         raise InvalidInputError("kernels must hold at least one kernel, got none")
+    if X is not None:
+        kernels = [(net, X) for net in kernels]
     names = [f"kernels[{i}]" for i in range(len(kernels))]
     results, is_list = _run(kernels, names, sigma2, squared, centered, tile, method, progress)
     return np.stack(results) if is_list else results[0]
