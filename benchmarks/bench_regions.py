@@ -3,8 +3,11 @@
 For seeds 0, 1, 2 (PyTorch's default initialisation) it enumerates the activation regions
 with vqgeom's planar engine, in float and in exact (certified) mode, and with Regioncam
 (``pip install regioncam``, a benchmark-only dependency) in the same run, and prints the
-region counts of both (a mismatch is reported loudly and makes the script exit with
-status 1), the times, and the ratios vqgeom/Regioncam and exact/float. Each timing is the
+region counts of both (a mismatch, or an exact run that fell back to the polygon engine,
+is reported loudly and makes the script exit with status 1), the times, and the ratios
+vqgeom/Regioncam and exact/float. Times are given for the engine alone (the float
+subdivision; the subdivision plus its exact certificate) and for the full
+``enumerate_regions`` call, which also builds the Partition object. Each timing is the
 best of ``--repeat`` runs.
 
 Optionally (``--lp``) it also prints regions per second for a 3-32-32 network on [-1, 1]^3
