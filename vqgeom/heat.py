@@ -168,8 +168,9 @@ class _CodeSource:
         w = np.asarray(w, dtype=np.float64)
         self.integer = bool(np.all(w == np.rint(w)))
         total = float(w.sum())
-        # float32 products are exact for integer weights while the largest value < 2^24
-        self.dtype = np.float32 if (self.integer and total < 2 ** 24) else np.float64
+        # with integer weights and total < 2^22 every partial sum and every intermediate of
+        # rowsum_i + rowsum_j - 2 <u_i, u_j> is an integer of magnitude < 2^24: exact in float32
+        self.dtype = np.float32 if (self.integer and total < 2 ** 22) else np.float64
         self.Uw = self.bits.astype(self.dtype) * w.astype(self.dtype)
         self.Ut = np.ascontiguousarray(self.bits.T.astype(self.dtype))
         self.rowsum = self.Uw.sum(axis=1, dtype=np.float64).astype(self.dtype)
@@ -181,7 +182,7 @@ class _CodeSource:
         T *= -2
         T += self.rowsum[r0:r1, None]
         T += self.rowsum[None, c0:c1]
-        if self.integer:  # every value is an integer below 2^24, exact in float32
+        if self.integer:  # exact integers (float32 below 2^24, float64 below 2^53)
             return np.rint(T, out=T).astype(np.int64)
         return T.astype(np.float64)
 
