@@ -477,3 +477,14 @@ def test_interior_fallback_steps_in_from_the_entry_facet():
     cell.entry = None
     with pytest.raises(CertificateError):
         walk._certify_interior(cell, np.array([0.5, 0.0]), 0.1)   # wrong point, no fallback
+
+
+def test_unresolvable_close_hyperplanes_are_refused_not_skipped():
+    # two distinct lines through the origin at an angle of 2^-40: float64 LPs cannot see the
+    # wedges between them; exact mode must refuse instead of reporting one region
+    from vqgeom.errors import DegenerateInputError
+
+    e = Fraction(1, 2**40)
+    net = Network([{"weight": [[0, 1], [-e, 1]], "bias": [0, 0]}], exact=True)
+    with pytest.raises(DegenerateInputError, match="float64 resolution"):
+        enumerate_partition(net, Box(-1, 1, dim=2), arithmetic="exact")

@@ -494,6 +494,26 @@ class _Walk:
         f = val / nn
         return [x - f * a for x, a in zip(p, row)]
 
+    def _check_clusters(self, cell, an, lp, clusters):
+        """Refuse, loudly, hyperplanes that float64 LPs cannot tell apart on this region.
+
+        When distinct hyperplanes lie within float resolution of each other, none of them
+        shows a facet, yet together they do, the regions between them cannot be resolved
+        by the LPs; silently skipping them would lose regions.
+        """
+        for rows, found in clusters.items():
+            if found:
+                continue
+            rows = sorted(rows)
+            q, t = lp.facet(rows[0], rows)
+            self.n_lps += 1
+            if q is not None and t is not None and t > self.eps:
+                names = ", ".join(str(self.net.neuron_index[an.neuron[r]]) for r in rows)
+                raise DegenerateInputError(
+                    f"the hyperplanes of neurons {names} are distinct but within float64 "
+                    f"resolution of each other on region {cell.code}; the LP engine cannot "
+                    f"resolve the regions between them (for D = 2 use engine='polygon')")
+
     # --------------------------------------------------------------------- run
     def run(self):
         from vqgeom.exact.certificates import check_facet
@@ -525,8 +545,14 @@ class _Walk:
             if self.progress is not None:
                 self.progress(len(witnesses), "lp")
             ok = np.ones(len(an.groups), dtype=bool)
+            clusters = {}  # near-duplicate hyperplanes: has any of them a facet here?
+            for gi, rows in an.near.items():
+                clusters.setdefault(frozenset(an.groups[gi]) | frozenset(rows), False)
             if known[i]:
                 ok[an.gid[np.isin(an.neuron_arr, np.fromiter(known[i], dtype=np.int64))]] = False
+                for gi in np.flatnonzero(~ok).tolist():
+                    if gi in an.near:
+                        clusters[frozenset(an.groups[gi]) | frozenset(an.near[gi])] = True
             if ok.sum() > 2 * self.D + 1:
                 cand = self._candidates(an, lp, x)
                 if cand is not None:
@@ -540,6 +566,8 @@ class _Walk:
                 self.n_lps += 1
                 if q is None or tf is None or tf <= self.eps:
                     continue
+                if gi in an.near:
+                    clusters[frozenset(g) | frozenset(an.near[gi])] = True
                 members = [an.neuron[r] for r in g]
                 code_b, cell_b, flips = self._neighbour(cell, an, members, rep)
                 point = self._facet_point(an, rep, q)
@@ -575,6 +603,7 @@ class _Walk:
                     row = an.exact_row(an.neuron[rep]) if self.exact else None
                     facets[i].append(row)
                     facets[j].append(row)
+            self._check_clusters(cell, an, lp, clusters)
         edge_list = [(a, b, fl, p) for (a, b, fl, p) in edges.values()]
         return codes, witnesses, edge_list, facets
 
