@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -566,35 +567,66 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
     direct = not host_copy and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
     # the symmetric kernel: blocks from the diagonal on, each mirrored while it is in cache
     mirror = symmetric and P >= n and not per_layer
-    buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
     hdt = target.dtype if (direct or int_out) else torch.float64
-    tmp = torch.empty((T, C), dtype=hdt, device=dev)
-    h = None if direct else torch.empty((T, C), dtype=hdt, device=dev)
-    # rows are converted a block of tiles at a time (few large operations: each torch call is
-    # a synchronisation point of its thread pool)
-    per_row = sum(cx.n_bits + len(grp.chunks) for grp, _ in prepared) * 4
-    R = max(T, min(m, (budget // 4) // max(per_row, 1)) // T * T)
+    local_state = threading.local()
+
+    def scratch():
+        if not hasattr(local_state, "buf"):
+            local_state.buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
+            local_state.tmp = torch.empty((T, C), dtype=hdt, device=dev)
+            local_state.h = None if direct else torch.empty((T, C), dtype=hdt, device=dev)
+        return local_state.buf, local_state.tmp, local_state.h
+
     for j0 in range(0, n, P):
         j1 = min(j0 + P, n)
         panels = [grp.prepare_columns(slice(j0, j1)) for grp, _ in prepared]
-        for r0 in range(0, m, R):
-            r1 = min(r0 + R, m)
-            if mirror and r1 <= j0:
-                continue
-            blocks = [grp.prepare_rows(slice(r0, r1)) for grp, _ in prepared]
-            for i0 in range(r0, r1, T):
-                i1 = min(i0 + T, r1)
-                rows = slice(i0, i1)
-                Pts = [[b[i0 - r0:i1 - r0] for b in block] for block in blocks]
-                for c0 in range(max(j0, i0) if mirror else j0, j1, C):
-                    c1 = min(c0 + C, j1)
-                    cols = slice(c0, c1)
-                    local = slice(c0 - j0, c1 - j0)
-                    _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct,
-                                target, host_copy, buf, tmp, h, dev, torch)
-                    if mirror and c1 > i1:
-                        lo = max(c0, i1)
-                        target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
+
+        def row_tile(i0, j0=j0, j1=j1, panels=panels):
+            i1 = min(i0 + T, m)
+            rows = slice(i0, i1)
+            Pts = [grp.prepare_rows(rows) for grp, _ in prepared]
+            buf, tmp, h = scratch()
+            for c0 in range(max(j0, i0) if mirror else j0, j1, C):
+                c1 = min(c0 + C, j1)
+                cols = slice(c0, c1)
+                local = slice(c0 - j0, c1 - j0)
+                _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct,
+                            target, host_copy, buf, tmp, h, dev, torch)
+                if mirror and c1 > i1:
+                    lo = max(c0, i1)
+                    target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
+
+        starts = [i0 for i0 in range(0, m, T) if not (mirror and min(i0 + T, m) <= j0)]
+        _for_each(row_tile, starts, dev, torch)
+
+
+def _for_each(fn, items, dev, torch):
+    """Run ``fn`` on every item; on the CPU, on ``torch.get_num_threads()`` Python threads.
+
+    Each worker runs its tiles with a single-threaded torch (the GEMMs and copies release the
+    GIL), so no tile waits at a barrier of torch's thread pool: on a loaded machine many small
+    parallel regions each stall until every pool thread has been scheduled. Tiles write
+    disjoint parts of the output. The setting changed for the workers is restored afterwards.
+    """
+    workers = torch.get_num_threads() if dev.type == "cpu" else 1
+    workers = min(workers, len(items))
+    if workers <= 1:
+        for it in items:
+            fn(it)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = torch.get_num_threads()
+
+    def init():
+        torch.set_num_threads(1)  # this worker's OpenMP team (a per-thread setting)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers, initializer=init) as pool:
+            for fut in [pool.submit(fn, it) for it in items]:
+                fut.result()
+    finally:
+        torch.set_num_threads(before)
 
 
 def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct, target, host_copy,
