@@ -30,7 +30,6 @@ condition is also necessary, so a correct witness always passes.
 from __future__ import annotations
 
 import weakref
-from fractions import Fraction
 
 import numpy as np
 
@@ -64,10 +63,6 @@ def to_fmpq(value):
 
     f = to_fraction(value)
     return fmpq(int(f.numerator), int(f.denominator))
-
-
-def _to_fraction(q) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
 
 
 def _mat(a, rows: int | None = None, cols: int | None = None):

@@ -8,13 +8,19 @@ For each region:
 1. *Constraints.* Neurons whose map is identically zero on the cell constrain nothing (their
    sign is +1 there). The others give unit-normalised rows ``G x <= h``; rows that are the
    same hyperplane (duplicate neurons, ``(a, b)`` and ``(-a, -b)``, later-layer neurons whose
-   zero set bends along an earlier one) form one *group*: one candidate facet.
+   zero set bends along an earlier one) form one *group*: one candidate facet. Distinct
+   hyperplanes within float resolution of a group (either orientation) are its *near* rows.
 2. *Interior point.* An LP maximises the common slack ``t <= 1`` (a Chebyshev centre; the cap
    makes unbounded regions of R^D work).
 3. *Facets.* Groups whose hyperplane misses the region's bounding box are skipped, and so are
    facets already known from the neighbour's side. For each remaining group an LP maximises
-   the slack of every other row on the group's hyperplane; a positive optimum is a facet,
-   and its optimiser a point in the facet's relative interior.
+   the slack of every other row on the group's hyperplane (near rows need only a small
+   fraction of it, so thin slabs between close parallel hyperplanes are still crossed); a
+   positive optimum is a facet, and its optimiser a point in the facet's relative interior.
+   The candidates come from a conservative float filter: with the centre ``x`` strictly
+   inside, row k can only be a facet when ``G_k / (h_k - G_k x)`` is near the boundary of the
+   convex hull of these points and the origin (polar duality; one Qhull call), or, when that
+   hull is degenerate, when its hyperplane meets the region's bounding box.
 4. *Neighbour.* Across the facet the lowest-layer neurons of the group flip; every later
    neuron keeps its sign unless it vanishes on the facet too, in which case its sign on the
    far side is the sign of its (far-side) derivative along the outward normal (0: it is
@@ -29,10 +35,12 @@ from the facet it was entered through) and a rational facet point (the LP's face
 projected exactly onto the facet hyperplane). A failed check raises
 :class:`~vqgeom.errors.CertificateError`. Float mode runs the same walk with tolerances.
 
-Regions or facets whose inradius is below about ``1e-9`` (times the box size / 1e4 for boxes
-wider than 1e4) are below the LPs' resolution and may be missed, as may regions between two
-distinct hyperplanes closer than that; every region and facet that *is* reported in exact
-mode is certified.
+Limits: regions or facets whose inradius is below about ``1e-9`` (times the box size / 1e4
+for boxes wider than 1e4) are below the LPs' resolution and may be missed, and so may thin
+regions between distinct hyperplanes at an angle below about 1e-9 (HiGHS drops matrix entries
+below 1e-9). Exact mode raises :class:`~vqgeom.errors.DegenerateInputError` when it sees
+such hyperplanes hide a facet from every LP, but that detection is not complete. Every region
+and facet that *is* reported in exact mode is certified.
 """
 
 from __future__ import annotations
@@ -120,18 +128,11 @@ class _Cell:
         self.entry = None  # (exact facet point, exact inward direction) it was entered through
 
 
-def _build_cell(arith, code, base=None, upto=0):
-    """Maps for ``code``; layers < ``upto`` are taken from ``base``."""
-    if base is not None and upto > 0:
-        chain, maps = list(base.chain[:upto]), list(base.maps[:upto])
-        M, m = base.chain[upto - 1]
-        A, c = base.maps[upto - 1]
-        M, m = arith.advance(upto - 1, A, c, M, m, code[upto - 1])
-    else:
-        chain, maps = [], []
-        M, m = arith.start()
-        upto = 0
-    for l in range(upto, len(code)):
+def _build_cell(arith, code):
+    """The chain of layer-input maps and the pre-activation maps of ``code``."""
+    chain, maps = [], []
+    M, m = arith.start()
+    for l in range(len(code)):
         chain.append((M, m))
         A, c = arith.pre(l, M, m)
         maps.append((A, c))
