@@ -45,6 +45,7 @@ _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
 _TILE = 256
 _BLOCK_ENTRIES = 2**19
+_MIRROR = True
 
 
 # ================================================================ weights
@@ -566,7 +567,7 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
     int_out = target.dtype in (torch.int32, torch.int64)
     direct = not host_copy and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
     # the symmetric kernel: blocks from the diagonal on, each mirrored while it is in cache
-    mirror = symmetric and P >= n and not per_layer
+    mirror = _MIRROR and symmetric and P >= n and not per_layer
     hdt = target.dtype if (direct or int_out) else torch.float64
     local_state = threading.local()
 
