@@ -334,10 +334,9 @@ def certify(net, box, sub):
             if not lo[i] <= p <= hi[i]:
                 raise CertificateError(f"planar certificate: vertex {v} lies outside the box")
     # consistency with every incident face's code
-    cp = codes[fof]
-    vp = vpos[fv]
-    vz = vzero[fv]
-    mismatch = ~vz & (vp != cp)
+    # (bit-packed: 8 neurons a byte)
+    nzP = np.packbits(~vzero, axis=1)[fv]        # neurons non-zero at the vertex of a position
+    mismatch = nzP & (np.packbits(vpos, axis=1)[fv] ^ np.packbits(codes, axis=1)[fof])
     if mismatch.any():
         p = int(np.flatnonzero(mismatch.any(axis=1))[0])
         raise CertificateError(
@@ -440,8 +439,10 @@ def certify(net, box, sub):
     for f in np.flatnonzero(~inside):
         witnesses[f] = _vertex_average(fv[fptr[f]:fptr[f + 1]], verts)
     # every neuron is non-zero at some vertex of every face, unless identically zero there
-    nonzero = np.logical_or.reduceat(~vz, fptr[:-1], axis=0)
-    for f, k in zip(*np.nonzero(~nonzero)):
+    nonzero = np.bitwise_or.reduceat(nzP, fptr[:-1], axis=0)
+    short = np.flatnonzero((nonzero != np.packbits(np.ones(N, dtype=bool))).any(axis=1))
+    missing = ~np.unpackbits(nonzero[short], axis=1, count=N).astype(bool)
+    for f, k in zip(short[np.nonzero(missing)[0]], np.nonzero(missing)[1]):
         l = int(layer_of[k])
         G_, c_, _ = inet.rows(l, np.array([k - offsets[l]]), codes[f][None, : offsets[l]])
         if any(v != 0 for v in G_[0]) or c_[0] != 0:
