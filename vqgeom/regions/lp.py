@@ -647,10 +647,11 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     >>> part.n_regions, part.n_adjacencies       # 1 + 3 + 3 for 3 lines in general position
     (7, 9)
     """
+    own = None
     if progress is True:
         from vqgeom.regions.engines import progress_reporter
 
-        progress = progress_reporter(True)
+        progress = own = progress_reporter(True)
     elif progress is False:
         progress = None
     if arithmetic not in ("exact", "float"):
@@ -660,7 +661,11 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     start = time.perf_counter()
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
-    codes, witnesses, edges, _ = walk.run()
+    try:
+        codes, witnesses, edges, _ = walk.run()
+    finally:
+        if own is not None and hasattr(own, "close"):
+            own.close()
     part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
                      seconds=time.perf_counter() - start)
     part.n_lps = walk.n_lps
