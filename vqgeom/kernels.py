@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import sys
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -494,7 +495,10 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, 
     n_bits = cx.n_bits
     if method == "auto":
         words = sum(p.shape[1] for p in cx.packed)
-        method = "gemm" if dev is not None or m * n * max(words, 1) > 2**21 else "popcount"
+        work = m * n * max(words, 1)
+        # numpy's popcount needs no torch start-up (about a second when torch is not loaded yet)
+        small = 2**21 if "torch" in sys.modules else 2**25
+        method = "gemm" if dev is not None or work > small else "popcount"
     if dtype == object:
         # exact accumulation with Python ints (only for enormous integer weights)
         parts = _compute(cx, cy, [(ls, 1) for ls, _ in groups], True, np.dtype(np.int64),
@@ -558,6 +562,20 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
 
     if dev is None:
         dev = torch.device("cpu")
+    workers = torch.get_num_threads() if dev.type == "cpu" else 1
+    if workers <= 1:
+        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, 1, torch)
+    # torch itself runs single-threaded meanwhile (restored at the end): the parallelism is
+    # over tiles, on Python threads (see _for_each)
+    try:
+        torch.set_num_threads(1)
+        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers,
+                               torch)
+    finally:
+        torch.set_num_threads(workers)
+
+
+def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers, torch):
     m, n = cx.n_points, cy.n_points
     prepared = [(_GemmGroup(cx, cy, ls, dev, torch), wg) for ls, wg in groups]
     T, C, P = _tile_sizes(m, n, cx.n_bits, budget)
@@ -598,18 +616,17 @@ def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
                     target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
 
         starts = [i0 for i0 in range(0, m, T) if not (mirror and min(i0 + T, m) <= j0)]
-        _for_each(row_tile, starts, dev, torch)
+        _for_each(row_tile, starts, workers, torch)
 
 
-def _for_each(fn, items, dev, torch):
-    """Run ``fn`` on every item; on the CPU, on ``torch.get_num_threads()`` Python threads.
+def _for_each(fn, items, workers, torch):
+    """Run ``fn`` on every item, on ``workers`` Python threads when more than one.
 
     Each worker runs its tiles with a single-threaded torch (the GEMMs and copies release the
     GIL), so no tile waits at a barrier of torch's thread pool: on a loaded machine many small
     parallel regions each stall until every pool thread has been scheduled. Tiles write
-    disjoint parts of the output. The setting changed for the workers is restored afterwards.
+    disjoint parts of the output.
     """
-    workers = torch.get_num_threads() if dev.type == "cpu" else 1
     workers = min(workers, len(items))
     if workers <= 1:
         for it in items:
@@ -617,17 +634,12 @@ def _for_each(fn, items, dev, torch):
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    before = torch.get_num_threads()
-
     def init():
-        torch.set_num_threads(1)  # this worker's OpenMP team (a per-thread setting)
+        torch.set_num_threads(1)  # this worker's OpenMP team
 
-    try:
-        with ThreadPoolExecutor(max_workers=workers, initializer=init) as pool:
-            for fut in [pool.submit(fn, it) for it in items]:
-                fut.result()
-    finally:
-        torch.set_num_threads(before)
+    with ThreadPoolExecutor(max_workers=workers, initializer=init) as pool:
+        for fut in [pool.submit(fn, it) for it in items]:
+            fut.result()
 
 
 def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct, target, host_copy,
