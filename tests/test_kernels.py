@@ -230,3 +230,24 @@ def test_cuda_equals_cpu():
     Kx = vq_kernel(net, X)
     assert Kx.device.type == "cuda"
     np.testing.assert_array_equal(Kx.cpu().numpy(), vq_kernel(net, X.cpu().numpy()))
+
+
+def test_torch_thread_setting_is_restored(monkeypatch):
+    rng = np.random.default_rng(9)
+    codes = Codes.from_bits([rng.random((600, 40)) < 0.5])
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)  # two tile workers even on a one-core machine
+        K = vq_kernel(codes, method="gemm", memory_budget=2**16)
+        np.testing.assert_array_equal(K, vq_kernel(codes, method="popcount"))
+        assert torch.get_num_threads() == 2
+
+        def boom(*a, **k):
+            raise RuntimeError("tile failed")
+
+        monkeypatch.setattr(kernels, "_gemm_block", boom)
+        with pytest.raises(RuntimeError, match="tile failed"):
+            vq_kernel(codes, method="gemm")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
