@@ -448,6 +448,17 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         Bad points (dimension, non-finite), bad weights (wrong count, <= 0, non-finite),
         an unknown method, a bad ``out`` or ``memory_budget``.
 
+    Notes
+    -----
+    Exactness: integer weights give exactly the integer counts on every route (see the
+    module docstring for why the low-precision GEMMs cannot round). Fraction weights always
+    return a numpy object array, whatever ``device``.
+
+    Threads: on the CPU the GEMM route splits the kernel into row tiles run by
+    ``torch.get_num_threads()`` Python threads while torch itself is set to one thread for
+    the duration of the call (the setting is restored on return, also on an error). Other
+    threads that use torch meanwhile see one intra-op thread.
+
     Examples
     --------
     >>> from vqgeom import Network
