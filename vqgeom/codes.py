@@ -234,7 +234,9 @@ def activation_codes(net_or_module, X, *, layers=None, batch_size: int | None = 
         read correctly, and a module called several times in one forward pass gives one
         layer per call, in call order (named ``"name"``, ``"name#1"``, ...). Activations
         applied functionally (``torch.relu``, ``F.relu``) are not modules and are not
-        seen: replace them by modules or list other modules in ``layers``.
+        seen: replace them by modules or list other modules in ``layers``. The module runs
+        as it is, under ``torch.no_grad()``: call ``module.eval()`` first when it has batch
+        normalisation or dropout, or codes depend on the batching.
     X : array-like (N, D), torch tensor, or iterable of batches
         Points. For a torch module, ``X`` may also be a ``DataLoader`` or any iterable of
         batches (a tensor, or a tuple/list whose first element is the input tensor). For an
