@@ -503,7 +503,6 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
 
 def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False):
     m, n = cx.n_points, cy.n_points
-    n_bits = cx.n_bits
     if method == "auto":
         words = sum(p.shape[1] for p in cx.packed)
         work = m * n * max(words, 1)
