@@ -58,6 +58,7 @@ def test_kernel_writes_the_kernel(files, capsys):
     (["--points", "BAD.npy"], "must have shape"),
     (["--points", "NAN.npy"], "finite"),
     (["--out", "K.txt"], ".npy"),
+    (["--device", "warp-drive"], "device must name"),
 ])
 def test_kernel_errors_are_one_line_exit_2(files, capsys, extra, message):
     net, X, d = files

@@ -215,6 +215,11 @@ def test_bad_inputs():
         vq_kernel(codes, out=np.zeros((2, 2), np.int32))
     with pytest.raises(InvalidInputError, match="single point"):
         vq_distance(net, X, X[0])
+    with pytest.raises(InvalidInputError, match="device must name"):
+        vq_kernel(net, X, device="warp-drive")
+    if not torch.cuda.is_available():
+        with pytest.raises(InvalidInputError, match="CUDA is not available"):
+            vq_kernel(net, X, device="cuda")
 
 
 @needs_cuda

@@ -148,6 +148,8 @@ def _resolve_codes(net, X, Y, device):
             dev = torch.device(device)
         except (RuntimeError, TypeError) as exc:
             raise InvalidInputError(f"device must name a torch device, got {device!r} ({exc})") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise InvalidInputError(f"device={device!r} was asked for but CUDA is not available here")
     if isinstance(net, Codes):
         if Y is not None:
             raise InvalidInputError(
