@@ -38,6 +38,34 @@ OUTSIDE = -2
 PARTITION_FORMAT = "vqgeom-partition/1"
 
 
+def _normalise_codes(codes, widths) -> list:
+    """Codes as a list of tuples (per layer) of tuples of Python bools.
+
+    ``codes`` is either a bool array (n_regions, n_neurons) with the layers concatenated,
+    or a sequence of per-layer sequences of bool-likes. Python bools pass through without a
+    per-bit conversion (this is the hot path for engines that emit 10^4 regions).
+    """
+    if isinstance(codes, np.ndarray):
+        if codes.ndim != 2 or codes.shape[1] != sum(widths):
+            raise ValueError(f"Partition: a code array must have shape (n_regions, {sum(widths)}), "
+                             f"got {codes.shape}")
+        cuts = np.cumsum((0,) + tuple(widths))
+        per_layer = [map(tuple, codes[:, a:b].astype(bool).tolist()) for a, b in zip(cuts[:-1], cuts[1:])]
+        return list(zip(*per_layer))
+    out = []
+    for code in codes:
+        layers = []
+        for layer in code:
+            if isinstance(layer, np.ndarray):
+                layer = layer.astype(bool).tolist()
+            t = tuple(layer)
+            if not set(map(type, t)) <= {bool}:
+                t = tuple(bool(s) for s in t)
+            layers.append(t)
+        out.append(tuple(layers))
+    return out
+
+
 class Partition:
     """The activation regions of ``net`` on ``domain`` and the graph of shared facets.
 
@@ -71,14 +99,15 @@ class Partition:
         self.engine = engine
         self.seconds = seconds
         self.frame = frame
-        self.codes = [tuple(tuple(bool(s) for s in layer) for layer in code) for code in codes]
+        self.codes = _normalise_codes(codes, net.widths)
         self.witnesses = [tuple(w) for w in witnesses]
         if len(self.codes) != len(self.witnesses):
             raise ValueError("Partition: codes and witnesses must have the same length")
         if polygons is not None and len(polygons) != len(self.codes):
             raise ValueError("Partition: polygons must have one vertex list per region")
         self._polygons = None if polygons is None else [
-            [tuple(v) for v in poly] for poly in polygons]
+            poly if type(poly) is list and (not poly or type(poly[0]) is tuple)
+            else [tuple(v) for v in poly] for poly in polygons]
         g = nx.Graph()
         for i, (code, wit) in enumerate(zip(self.codes, self.witnesses)):
             g.add_node(i, code=code, witness=wit)

@@ -165,16 +165,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         return part
     from vqgeom.regions.partition import Partition
 
-    codes = _split_codes(sub.codes, net.widths)
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
-    return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
+    return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
                      seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
-
-
-def _split_codes(bits, widths):
-    cuts = np.cumsum((0,) + tuple(widths))
-    per_layer = [bits[:, cuts[l]:cuts[l + 1]].tolist() for l in range(len(widths))]
-    return list(zip(*per_layer))
 
 
 def _flips(flipmask, index):
