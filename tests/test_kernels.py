@@ -250,7 +250,7 @@ def test_torch_thread_setting_is_restored(monkeypatch):
         def boom(*a, **k):
             raise RuntimeError("tile failed")
 
-        monkeypatch.setattr(kernels, "_gemm_block", boom)
+        monkeypatch.setattr(kernels._GemmGroup, "tile", boom)
         with pytest.raises(RuntimeError, match="tile failed"):
             vq_kernel(codes, method="gemm")
         assert torch.get_num_threads() == 2

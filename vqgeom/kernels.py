@@ -273,26 +273,28 @@ class _GemmGroup:
             out.append(p)
         return out
 
-    def tile(self, P, Q, cols: slice, buf, tmp, out):
-        """Hamming distances of the group: rows of ``P`` vs columns ``cols`` of ``Q``, into ``out``.
+    def tile(self, P, Q, cols: slice, buf, acc):
+        """Hamming distances of the group: rows of ``P`` vs columns ``cols`` of ``Q``.
 
-        ``buf`` is a (T, W) scratch tensor of the compute dtype, ``tmp`` a (T, W) scratch of
-        ``out``'s dtype; ``out`` an int32/int64/float64 (t, w) tensor (possibly a strided view
-        of the result). Tiles are small enough to stay in cache, so the chunks' counts are
-        summed there and ``out`` is written once.
+        ``buf`` is a (T, C) scratch of the compute dtype, ``acc`` a (T, C) float32 (float64
+        past 2^24 bits) scratch. Returns a (t, w) view of one of them holding the exact
+        counts; blocks are small enough to stay in cache, so the caller writes the output
+        from it once.
         """
         torch = self.torch
-        t, w = out.shape
+        t, w = P[0].shape[0], cols.stop - cols.start
         b = buf[:t, :w]
+        if len(self.chunks) == 1:
+            torch.mm(P[0], Q[0][:, cols], out=b)
+            return b
+        a = acc[:t, :w]
         for c, (p, q) in enumerate(zip(P, Q)):
             torch.mm(p, q[:, cols], out=b)
             if c == 0:
-                out.copy_(b)
+                a.copy_(b)
             else:
-                tt = tmp[:t, :w]
-                tt.copy_(b)
-                out.add_(tt)
-        return out
+                a.add_(b)
+        return a
 
 
 def _gemm_dtype(dev, torch):
@@ -594,19 +596,17 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
     arr = sink.array
     target = torch.from_numpy(arr) if isinstance(arr, np.ndarray) else arr
     host_copy = target.device != dev
-    int_out = target.dtype in (torch.int32, torch.int64)
     direct = not host_copy and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
     # the symmetric kernel: blocks from the diagonal on, each mirrored while it is in cache
     mirror = _MIRROR and symmetric and P >= n and not per_layer
-    hdt = target.dtype if (direct or int_out) else torch.float64
+    acc_dt = torch.float32 if cx.n_bits < 2**24 else torch.float64
     local_state = threading.local()
 
     def scratch():
         if not hasattr(local_state, "buf"):
             local_state.buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
-            local_state.tmp = torch.empty((T, C), dtype=hdt, device=dev)
-            local_state.h = None if direct else torch.empty((T, C), dtype=hdt, device=dev)
-        return local_state.buf, local_state.tmp, local_state.h
+            local_state.acc = torch.empty((T, C), dtype=acc_dt, device=dev)
+        return local_state.buf, local_state.acc
 
     for j0 in range(0, n, P):
         j1 = min(j0 + P, n)
@@ -616,13 +616,20 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
             i1 = min(i0 + T, m)
             rows = slice(i0, i1)
             Pts = [grp.prepare_rows(rows) for grp, _ in prepared]
-            buf, tmp, h = scratch()
+            buf, acc = scratch()
             for c0 in range(max(j0, i0) if mirror else j0, j1, C):
                 c1 = min(c0 + C, j1)
                 cols = slice(c0, c1)
                 local = slice(c0 - j0, c1 - j0)
-                _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct,
-                            target, host_copy, buf, tmp, h, dev, torch)
+                if direct:  # one group of weight 1: write from the cached block, mirror from it
+                    res = prepared[0][0].tile(Pts[0], panels[0], local, buf, acc)
+                    target[rows, cols].copy_(res)
+                    if mirror and c1 > i1:
+                        lo = max(c0, i1)
+                        target[lo:c1, i0:i1].copy_(res[:, lo - c0:].T)
+                    continue
+                _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, target,
+                            host_copy, buf, acc, dev, torch)
                 if mirror and c1 > i1:
                     lo = max(c0, i1)
                     target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
@@ -654,25 +661,21 @@ def _for_each(fn, items, workers, torch):
             fut.result()
 
 
-def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, direct, target, host_copy,
-                buf, tmp, h, dev, torch):
+def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, target, host_copy,
+                buf, acc, dev, torch):
     t, w = rows.stop - rows.start, cols.stop - cols.start
-    if direct:
-        grp, _ = prepared[0]
-        grp.tile(Pts[0], panels[0], local, buf, tmp, target[rows, cols])
-        return
-    acc = None
+    total = None
     for g, ((grp, wg), panel, Pt) in enumerate(zip(prepared, panels, Pts)):
-        hv = grp.tile(Pt, panel, local, buf, tmp, h[:t, :w])
+        hv = grp.tile(Pt, panel, local, buf, acc).to(target.dtype)
         if per_layer or len(prepared) == 1:
-            val = hv if wg == 1 else hv.to(target.dtype) * wg
-            _write(target, (g, rows, cols) if per_layer else (rows, cols), val, host_copy)
+            _write(target, (g, rows, cols) if per_layer else (rows, cols),
+                   hv if wg == 1 else hv.mul_(wg), host_copy)
             continue
-        if acc is None:
-            acc = torch.zeros((t, w), dtype=target.dtype, device=dev)
-        acc.add_(hv.to(target.dtype), alpha=wg)
-    if acc is not None:
-        _write(target, (rows, cols), acc, host_copy)
+        if total is None:
+            total = torch.zeros((t, w), dtype=target.dtype, device=dev)
+        total.add_(hv, alpha=wg)
+    if total is not None:
+        _write(target, (rows, cols), total, host_copy)
 
 
 def _write(target, index, value, host_copy):
