@@ -21,11 +21,11 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from vqgeom.errors import InvalidInputError, InvalidNetworkError, UnsupportedModuleError
+from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
 
 __all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_points"]

@@ -78,7 +78,6 @@ def _load_points(path, name):
 
 
 def run(args) -> int:
-    import numpy as np
 
     from vqgeom.kernels import vq_kernel
     from vqgeom.network import load_network

@@ -14,7 +14,6 @@ the rotated model on G itself (no rotation) and a second plain model from anothe
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -107,7 +106,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         K = np.asarray(vq_kernel(model, pts[order]), dtype=np.float64)
         ax = axes[row, 3]
         im = ax.imshow(K, cmap="viridis")
-        ax.set_title(f"VQ-Kernel on the training set (sorted by label)", fontsize=9)
+        ax.set_title("VQ-Kernel on the training set (sorted by label)", fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.8)
     png = save_figure(fig, out / "fig1.png")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from vqgeom.figures._common import prepare_out, save_figure, write_json
-from vqgeom.figures._digits_exp import NAMES, PAIRS, run_experiment, summarise_matrix
+from vqgeom.figures._digits_exp import NAMES, run_experiment, summarise_matrix
 
 __all__ = ["run", "PAPER"]
 
@@ -64,7 +64,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     _heatmap(axes[2], squared.mean(0), squared.std(0),
              f"ours: exp(-K$^2$/$\\sigma^2$), median heuristic\n{res['dataset']}, {res['seeds']} seeds")
     im = _heatmap(axes[3], common.mean(0), common.std(0),
-                  f"ours: exp(-K$^2$/$\\sigma^2$), one $\\sigma^2$ for all four\n(geometric mean of their medians)")
+                  "ours: exp(-K$^2$/$\\sigma^2$), one $\\sigma^2$ for all four\n(geometric mean of their medians)")
     fig.colorbar(im, ax=list(axes), shrink=0.8)
     png = save_figure(fig, out / "fig3.png")
     doc = {

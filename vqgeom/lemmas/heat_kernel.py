@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -101,16 +100,12 @@ def check_heat_kernel(seed: int = 0) -> list:
 
 
 def _check_main() -> int:
-    ok = True
-    for text, good in check_heat_kernel():
-        ok &= bool(good)
-        print(f"{'ok  ' if good else 'FAIL'} {text}")
-    print("heat kernel check:", "passed" if ok else "FAILED")
-    return 0 if ok else 1
+    from vqgeom.lemmas._check import report
+
+    return report("heat kernel", check_heat_kernel())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:] != ["--check"]:
-        print("usage: python -m vqgeom.lemmas.heat_kernel --check", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_check_main())
+    from vqgeom.lemmas._check import main
+
+    main("heat_kernel", _check_main)

@@ -16,7 +16,6 @@ K_ij = sum_b w_b [S_ib != S_jb] satisfies
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -123,17 +122,15 @@ def check_kernel_identity(N: int = 9, B: int = 5, *, seed: int = 0) -> list:
 
 
 def _check_main() -> int:
-    ok = True
-    for seed, (N, B) in enumerate([(9, 5), (6, 8), (12, 3)]):
-        for text, good in check_kernel_identity(N, B, seed=seed):
-            ok &= good
-            print(f"{'ok  ' if good else 'FAIL'} [N={N}, B={B}] {text}")
-    print("kernel identity check:", "passed" if ok else "FAILED")
-    return 0 if ok else 1
+    from vqgeom.lemmas._check import report
+
+    return report("kernel identity", (
+        (f"[N={N}, B={B}] {text}", good)
+        for seed, (N, B) in enumerate([(9, 5), (6, 8), (12, 3)])
+        for text, good in check_kernel_identity(N, B, seed=seed)))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:] != ["--check"]:
-        print("usage: python -m vqgeom.lemmas.kernel_identity --check", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_check_main())
+    from vqgeom.lemmas._check import main
+
+    main("kernel_identity", _check_main)

@@ -12,7 +12,6 @@ Run ``python -m vqgeom.lemmas.lemma1 --check`` for the exact check that ``proofs
 from __future__ import annotations
 
 import itertools
-import sys
 import time
 from fractions import Fraction
 
@@ -21,6 +20,7 @@ import networkx as nx
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
 from vqgeom.lemmas.union import BoxUnion, enumerate_union
+from vqgeom.lemmas._check import catalogue_lines, main, report
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma1", "duplicate_hyperplanes", "touching_graph", "partition_of", "ADJACENCIES"]
@@ -250,25 +250,10 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
                    seconds=time.perf_counter() - start)
 
 
-def _check_main(argv=None) -> int:
-    """Exact check cited by proofs/lemma1.md: both directions on the built-in arrangements."""
-    from vqgeom.catalogue import CATALOGUE
-
-    ok = True
-    for entry in CATALOGUE.values():
-        if entry.claim != "lemma1":
-            continue
-        v = entry.check()
-        good = v.holds == entry.expect_holds and v.hypotheses_met == entry.hypotheses_expected
-        ok &= good
-        print(f"{'ok  ' if good else 'FAIL'} {entry.name}: {'holds' if v.holds else 'violated'} "
-              f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)")
-    print("lemma1 check:", "passed" if ok else "FAILED")
-    return 0 if ok else 1
+def _check_main() -> int:
+    """Exact check cited by proofs/lemma1.md: every lemma1 case of the catalogue."""
+    return report("lemma1", catalogue_lines("lemma1"))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:] != ["--check"]:
-        print("usage: python -m vqgeom.lemmas.lemma1 --check", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_check_main())
+    main("lemma1", _check_main)

@@ -13,7 +13,6 @@ Run ``python -m vqgeom.lemmas.lemma2 --check`` for the exact check ``proofs/lemm
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,6 +23,7 @@ import numpy as np
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
 from vqgeom.lemmas.lemma1 import partition_of
+from vqgeom.lemmas._check import catalogue_lines, main, report
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma2", "genericity", "Genericity", "output_map", "affine_pieces", "OMEGAS"]
@@ -294,23 +294,8 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
 
 def _check_main() -> int:
     """Exact check cited by proofs/lemma2.md: every lemma2 case of the catalogue."""
-    from vqgeom.catalogue import CATALOGUE
-
-    ok = True
-    for entry in CATALOGUE.values():
-        if entry.claim != "lemma2":
-            continue
-        v = entry.check()
-        good = v.holds == entry.expect_holds and v.hypotheses_met == entry.hypotheses_expected
-        ok &= good
-        print(f"{'ok  ' if good else 'FAIL'} {entry.name}: {'holds' if v.holds else 'violated'} "
-              f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)")
-    print("lemma2 check:", "passed" if ok else "FAILED")
-    return 0 if ok else 1
+    return report("lemma2", catalogue_lines("lemma2"))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:] != ["--check"]:
-        print("usage: python -m vqgeom.lemmas.lemma2 --check", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_check_main())
+    main("lemma2", _check_main)

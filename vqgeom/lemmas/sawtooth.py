@@ -17,7 +17,6 @@ with the claim. ``python -m vqgeom.lemmas.sawtooth --check`` runs L = 1..10 for 
 
 from __future__ import annotations
 
-import sys
 import time
 from fractions import Fraction
 
@@ -174,7 +173,6 @@ def _check_main(max_depth: int = 10) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if sys.argv[1:] != ["--check"]:
-        print("usage: python -m vqgeom.lemmas.sawtooth --check", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(_check_main())
+    from vqgeom.lemmas._check import main
+
+    main("sawtooth", _check_main)
