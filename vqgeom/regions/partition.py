@@ -189,7 +189,13 @@ class Partition:
 
     @property
     def is_generic(self) -> bool:
-        """True when every facet flips exactly one neuron (Lemma 2's genericity on this domain)."""
+        """True when every facet flips exactly one neuron.
+
+        This is the combinatorial half of Lemma 2's genericity hypothesis. The full
+        hypothesis (no two neurons vanish on a common facet, no neuron vanishes on a whole
+        region, e.g. a dead input with zero bias) is decided exactly by
+        :func:`vqgeom.lemmas.lemma2.genericity`.
+        """
         return not self.non_generic_facets()
 
     # ---------------------------------------------------------- halfspaces
