@@ -479,12 +479,67 @@ def test_interior_fallback_steps_in_from_the_entry_facet():
         walk._certify_interior(cell, np.array([0.5, 0.0]), 0.1)   # wrong point, no fallback
 
 
-def test_unresolvable_close_hyperplanes_are_refused_not_skipped():
-    # two distinct lines through the origin at an angle of 2^-40: float64 LPs cannot see the
-    # wedges between them; exact mode must refuse instead of reporting one region
-    from vqgeom.errors import DegenerateInputError
+@pytest.mark.parametrize("bias", [Fraction(0), Fraction(1, 2**41)])
+def test_thin_wedges_between_close_hyperplanes_are_found(bias):
+    # y = 0 and y = 2^-40 x + bias cross inside the box at an angle of 2^-40: the wedges
+    # between them are below float64 LP resolution; exact mode must still find all four
+    # regions (re-examining the hyperplanes it cannot certify), never three silently
+    from vqgeom.regions.engines import enumerate_regions
 
     e = Fraction(1, 2**40)
-    net = Network([{"weight": [[0, 1], [-e, 1]], "bias": [0, 0]}], exact=True)
-    with pytest.raises(DegenerateInputError, match="float64 resolution"):
-        enumerate_partition(net, Box(-1, 1, dim=2), arithmetic="exact")
+    net = Network([{"weight": [[0, 1], [-e, 1]], "bias": [0, -bias]}], exact=True)
+    box = Box(-1, 1, dim=2)
+    part = enumerate_partition(net, box, arithmetic="exact")
+    assert part.n_regions == 4 and part.n_adjacencies == 4
+    _verify_independently(part)
+    ref = enumerate_regions(net, box, engine="polygon", arithmetic="exact")
+    assert set(ref.codes) == set(part.codes) and _edges(ref) == _edges(part)
+
+
+def test_facets_missed_by_every_lp_are_recovered_in_exact_mode(monkeypatch):
+    # with the facet LP disabled, the walk sees no facet at all; the completeness check
+    # must find every facet through its exact re-examination (float mode cannot)
+    from vqgeom.regions import _lp_solver
+
+    W, b = [[1, 0], [0, 1], [1, 1], [1, -2]], [0, 0, -1, 1]
+    net = _arrangement(W, b)
+    full = enumerate_partition(net, Whole(), arithmetic="exact")
+    monkeypatch.setattr(_lp_solver.RegionLP, "facet", lambda self, *a, **k: (None, None))
+    assert enumerate_partition(net.to_float(), Whole(), arithmetic="float").n_regions == 1
+    part = enumerate_partition(net, Whole(), arithmetic="exact")
+    assert part.n_regions == full.n_regions == _zaslavsky(4, 2)
+    assert set(part.codes) == set(full.codes) and _edges(part) == _edges(full)
+    _verify_independently(part)
+
+
+def test_redundancy_certificates_are_checked_exactly(monkeypatch):
+    from vqgeom.errors import DegenerateInputError
+    from vqgeom.exact import certificates
+    from vqgeom.exact.certificates import check_redundant, farkas_solve, to_fmpq
+
+    q = lambda *v: [to_fmpq(x) for x in v]
+    rows = [(q(1, 0), to_fmpq(1)), (q(0, 1), to_fmpq(2))]
+    target = (q(2, 3), to_fmpq(8))                     # 2x + 3y <= 8 from x <= 1, y <= 2
+    (lam,) = farkas_solve(rows, [target])
+    assert lam == q(2, 3)
+    check_redundant(target, rows, lam)
+    for bad in (q(2, 4), q(-2, 3), q(2, 3, 0)):        # wrong sum, negative, wrong length
+        with pytest.raises(CertificateError):
+            check_redundant(target, rows, bad)
+    with pytest.raises(CertificateError, match="offsets"):
+        check_redundant((q(2, 3), to_fmpq(7)), rows, lam)   # 2x + 3y <= 7 is not implied
+    # in the walk: corrupted multipliers are rejected, and the engine refuses rather than
+    # report a partition it cannot certify complete
+    net = _arrangement([[1, 0], [1, 0], [0, 1]], [0, -1, 0])  # x = 1 is redundant left of x = 0
+    box = Box(-2, 2, dim=2)
+    assert enumerate_partition(net, box, arithmetic="exact").n_regions == 6
+    real = certificates.farkas_solve
+
+    def corrupt(rows, targets):
+        out = real(rows, targets)
+        return None if out is None else [[v + to_fmpq(Fraction(1, 10**12)) for v in lam]
+                                         for lam in out]
+
+    monkeypatch.setattr(certificates, "farkas_solve", corrupt)
+    with pytest.raises(DegenerateInputError, match="cannot certify"):
+        enumerate_partition(net, box, arithmetic="exact")

@@ -25,6 +25,13 @@ vanishing non-trivial constraint of side a is a positive multiple of one affine 
 ``-g`` for side b). Then both closures are opposite halfspaces near ``p``, so they share the
 (D-1)-dimensional piece ``{g = 0}`` of a facet with ``p`` in its relative interior; the
 condition is also necessary, so a correct witness always passes.
+
+*Redundancy* (:func:`farkas_solve`, :func:`check_redundant`): a constraint ``a x <= b`` is
+implied by constraints ``a_i x <= b_i`` when there are ``lambda_i >= 0`` with
+``sum lambda_i a_i = a`` and ``sum lambda_i b_i <= b`` (Farkas): every x satisfying the others
+then satisfies it, so the constraint defines no facet that another one does not define too.
+:func:`check_redundant` checks such a certificate exactly; :func:`farkas_solve` computes the
+exact ``lambda`` on a given support (typically the basis a float LP or hull found).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import numpy as np
 from vqgeom.errors import CertificateError, InvalidInputError
 
 __all__ = ["to_fmpq", "exact_point", "region_maps", "check_interior", "check_facet",
-           "check_domain"]
+           "check_domain", "farkas_solve", "check_redundant"]
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _BOUNDS: dict = {}  # Box -> its bounds as fmpq (boxes are immutable and hashable)
@@ -406,3 +413,100 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
         if n_cone == 0:
             raise CertificateError(f"{what}: no constraint of side {side} is tight at the witness")
     return flips
+
+
+def farkas_solve(rows, targets):
+    """Exact multipliers expressing each target normal in the normals of ``rows``.
+
+    Solves ``sum_i lam_i a_i = a`` exactly for every target ``(a, b)``: directly when there
+    are D rows, through the normal equations otherwise (the caller checks the answer with
+    :func:`check_redundant`, which also checks ``lam >= 0`` and the offsets).
+
+    Parameters
+    ----------
+    rows : list of (sequence of D fmpq, fmpq)
+        The constraints ``a_i x <= b_i`` of the support.
+    targets : list of (sequence of D fmpq, fmpq)
+
+    Returns
+    -------
+    list of (list of fmpq) or None
+        One multiplier list (aligned with ``rows``) per target, or None when the support's
+        normals are linearly dependent.
+
+    Examples
+    --------
+    >>> rows = [([to_fmpq(1), to_fmpq(0)], to_fmpq(1)), ([to_fmpq(0), to_fmpq(1)], to_fmpq(1))]
+    >>> farkas_solve(rows, [([to_fmpq(1), to_fmpq(1)], to_fmpq(3))])
+    [[1, 1]]
+    """
+    from flint import fmpq_mat
+
+    if not rows or not targets:
+        return None
+    D, s = len(rows[0][0]), len(rows)
+    M = fmpq_mat(D, s, [rows[k][0][i] for i in range(D) for k in range(s)])
+    T = fmpq_mat(D, len(targets), [t[0][i] for i in range(D) for t in targets])
+    try:
+        if s == D:
+            L = M.solve(T)
+        else:
+            Mt = M.transpose()
+            L = (Mt * M).solve(Mt * T)
+    except ZeroDivisionError:
+        return None
+    return [[L[k, j] for k in range(s)] for j in range(len(targets))]
+
+
+def check_redundant(target, rows, lam, *, what="constraint") -> None:
+    """Check exactly that ``lam`` is a Farkas certificate that ``target`` is implied by ``rows``.
+
+    ``target = (a, b)`` stands for ``a x <= b`` and so does each row; the certificate holds
+    when every ``lam_i >= 0``, ``sum lam_i a_i == a`` and ``sum lam_i b_i <= b``. Then
+    ``{x : a_i x <= b_i for all i}`` lies in ``{a x <= b}``.
+
+    Parameters
+    ----------
+    target : (sequence of D numbers, number)
+    rows : list of (sequence of D numbers, number)
+    lam : sequence of numbers, one per row
+    what : str
+        Names the constraint in the error message.
+
+    Raises
+    ------
+    CertificateError
+        When a multiplier is negative, the normals do not add up, or the offsets fail.
+
+    Examples
+    --------
+    >>> check_redundant(([1, 1], 3), [([1, 0], 1), ([0, 1], 1)], [1, 1])
+    >>> check_redundant(([1, 1], 1), [([1, 0], 1), ([0, 1], 1)], [1, 1])
+    Traceback (most recent call last):
+    ...
+    vqgeom.errors.CertificateError: redundancy certificate of constraint: offsets give 2 > 1
+    """
+    a, b = [to_fmpq(v) for v in target[0]], to_fmpq(target[1])
+    if len(lam) != len(rows):
+        raise CertificateError(f"redundancy certificate of {what}: {len(lam)} multipliers for "
+                               f"{len(rows)} rows")
+    lam = [to_fmpq(v) for v in lam]
+    acc = [0 * b for _ in a]
+    off = 0 * b
+    for k, (row, lk) in enumerate(zip(rows, lam)):
+        if lk < 0:
+            raise CertificateError(f"redundancy certificate of {what}: multiplier {k} is {lk} < 0")
+        if lk == 0:
+            continue
+        ai, bi = row
+        if len(ai) != len(a):
+            raise CertificateError(f"redundancy certificate of {what}: row {k} has {len(ai)} "
+                                   f"coefficients, {len(a)} expected")
+        for i, v in enumerate(ai):
+            acc[i] += lk * to_fmpq(v)
+        off += lk * to_fmpq(bi)
+    if acc != a:
+        raise CertificateError(f"redundancy certificate of {what}: the combination of normals "
+                               f"is {acc}, not {a}")
+    if off > b:
+        raise CertificateError(f"redundancy certificate of {what}: offsets give {off} > {b}")

@@ -35,12 +35,48 @@ from the facet it was entered through) and a rational facet point (the LP's face
 projected exactly onto the facet hyperplane). A failed check raises
 :class:`~vqgeom.errors.CertificateError`. Float mode runs the same walk with tolerances.
 
-Limits: regions or facets whose inradius is below about ``1e-9`` (times the box size / 1e4
-for boxes wider than 1e4) are below the LPs' resolution and may be missed, and so may thin
-regions between distinct hyperplanes at an angle below about 1e-9 (HiGHS drops matrix entries
-below 1e-9). Exact mode raises :class:`~vqgeom.errors.DegenerateInputError` when it sees
-such hyperplanes hide a facet from every LP, but that detection is not complete. Every region
-and facet that *is* reported in exact mode is certified.
+*Completeness (exact mode).* After its facet LPs, every constraint group ``g`` of every
+reached region P (rows ``a x <= b`` in exact rationals; the groups are checked to be exactly
+the classes of positively proportional rows) is certified to be one of
+
+* a *facet with a neighbour*: an edge of P has an exact facet witness p on g's hyperplane
+  (:func:`check_facet`: every row of P vanishing at p is a positive multiple of g, p strictly
+  inside the domain), so p is in the relative interior of the facet ``P ∩ H_g``;
+* *redundant*: an exact Farkas certificate ``lambda >= 0`` over the rows outside g (neuron
+  rows and domain box rows), ``sum lambda_i a_i = a_g``, ``sum lambda_i b_i <= b_g``
+  (:func:`check_redundant`). The basis comes from the polar hull of the float interior point
+  (the hull facet that the ray towards ``u_g`` leaves through) or from a dual LP, and the
+  multipliers are solved exactly on it.
+
+A group that is neither is re-examined: the other rows are restricted to its hyperplane in
+exact arithmetic and re-normalised (rows nearly parallel to it, invisible to float64 LPs at
+their original scale, become ordinary constraints), a Chebyshev LP in D - 1 dimensions
+proposes a point, and if that rational point satisfies every other row strictly it is a facet
+witness: the neighbour is certified and joins the walk. Otherwise
+:class:`~vqgeom.errors.DegenerateInputError` is raised. Box rows need no certificate.
+
+Why this proves the region set complete: let Q be any region (open cell with non-empty
+interior in the domain Ω, a box or R^D) and x0 an interior witness of a reached region. Take
+y in the interior of Q, chosen so that the segment [x0, y] meets no face of dimension <= D - 2
+of any cell (such y are dense in Q: the bad ones lie in finitely many cones of dimension
+<= D - 1). Ω is convex, so the segment stays in Ω's interior; it passes through finitely many
+cells, and each change of cell happens at a point z in the relative interior of a facet F
+shared by the cell before (P) and after (Q'). If P was reached and Q' not, take the
+first such change. F = P ∩ H lies in a hyperplane H, and some row of P defines F; it is no box
+row (z is inside Ω), so it belongs to a neuron group g with H_g = H, and every row defining F
+is in g (same halfspace, exactly proportional). g is not certified redundant, since then P is
+cut out by the rows outside g and one of them would define F. So g carries an edge witness p
+in relint(P ∩ H_g) = relint(F), with a reached neighbour. Across relint(F) there is exactly
+one region (a neuron that vanishes at one relative interior point of F vanishes on all of F,
+since it has one sign on P; its far-side sign is fixed by its far-side derivative, layer by
+layer), so that neighbour is Q', a contradiction. Hence every cell along the segment, Q
+included, is reached. (This is the connectivity of the facet graph, made exact.)
+
+Limits: float mode, and the walk's LPs in both modes, resolve regions or facets whose
+inradius is above about ``1e-9`` (times the box size / 1e4 for boxes wider than 1e4); thinner
+ones may be missed in float mode. Exact mode recovers them through the re-examination above
+when it can, and otherwise raises; what it reports is certified: every region, every facet,
+and the completeness of the list. Float mode certifies nothing (no exact checks at all).
 """
 
 from __future__ import annotations
@@ -145,7 +181,7 @@ class _Analysis:
     """A cell's constraint rows (float, unit normals), groups and identically-zero neurons."""
 
     __slots__ = ("G", "h", "GA", "hA", "neuron", "neuron_arr", "gid", "groups", "near", "zero",
-                 "entries", "offsets", "D", "code", "valid")
+                 "entries", "offsets", "D", "code", "valid", "hull")
 
     def exact_row(self, flat):
         """``(row, c, s)``: the exact map of neuron ``flat`` on the cell and its sign."""
@@ -184,6 +220,7 @@ def _analyse(arith, cell, offsets, box_G, box_h):
     code = cell.code
     an = _Analysis()
     an.valid = True
+    an.hull = None
     an.offsets = offsets
     an.D = D
     an.code = code
@@ -410,7 +447,9 @@ class _Walk:
                 try:
                     from scipy.spatial import ConvexHull
 
-                    eq = ConvexHull(np.concatenate([np.zeros((1, D)), U])).equations
+                    hull = ConvexHull(np.concatenate([np.zeros((1, D)), U]))
+                    eq = hull.equations
+                    an.hull = (x, U, eq, hull.simplices)
                 except Exception:
                     eq = None
                 if eq is not None:
@@ -426,6 +465,282 @@ class _Walk:
         span = np.where(np.isfinite(hi - lo), hi - lo, 0.0)
         tol = 1e-7 * (1.0 + np.abs(hn) + np.abs(Gn) @ span)
         return ~np.isfinite(mx) | (mx >= hn - tol)
+
+    # ------------------------------------------------------------ one facet
+    def _take_facet(self, i, cell, an, gi, point, force=False):
+        """Record the facet of group ``gi`` of region ``i`` through ``point`` and its neighbour.
+
+        In exact mode ``point`` (fmpq list) is checked with :func:`check_facet`. With
+        ``force`` the check runs even when the edge is already known (it then certifies that
+        this group carries a facet); returns True when the facet was certified.
+        """
+        from vqgeom.exact.certificates import check_facet
+
+        g = an.groups[gi]
+        rep = g[0]
+        members = [an.neuron[r] for r in g]
+        code_b, cell_b, flips = self._neighbour(cell, an, members, rep)
+        j = self.index.get(code_b)
+        known_edge = j is not None and (min(i, j), max(i, j)) in self.edges
+        if known_edge and not force:
+            return False
+        pending = self.pending
+        if self.exact:
+            maps_b = cell_b.maps if j is None or j not in pending else pending[j][0].maps
+            got = check_facet(self.net, cell.code, code_b, point, self.domain,
+                              maps_a=cell.maps, maps_b=maps_b)
+            if got != flips:
+                raise CertificateError(f"facet flips {got} differ from the walk's {flips}")
+            point = tuple(_frac(v) for v in point)
+        if known_edge:
+            return True
+        if j is None:
+            j = len(self.codes)
+            if self.max_regions is not None and j + 1 > self.max_regions:
+                raise RegionBudgetExceeded(j + 1, self.max_regions)
+            self.codes.append(code_b)
+            self.index[code_b] = j
+            self.known.append(set())
+            if self.collect:
+                self.facets.append([])
+            if self.exact:
+                row, _, s = an.exact_row(an.neuron[rep])
+                cell_b.entry = ([v for v in point], [Fraction(-s) * _frac(v) for v in row])
+            pending[j] = (cell_b, None)
+            self.queue.append(j)
+        self.edges[(min(i, j), max(i, j))] = (i, j, flips, point)
+        flat = {self.offsets[l] + k for l, k in flips}
+        self.known[i] |= flat
+        self.known[j] |= flat
+        if self.collect:
+            row = an.exact_row(an.neuron[rep]) if self.exact else None
+            self.facets[i].append(row)
+            self.facets[j].append(row)
+        return True
+
+    # ------------------------------------------------------ completeness
+    def _exact_rows(self, an):
+        """A function ``r -> (a, b)``: row r of ``an.GA x <= an.hA`` in exact rationals."""
+        from vqgeom.exact.certificates import to_fmpq
+
+        n, D = len(an.G), self.D
+        cache = {}
+        if self.lo is not None and not hasattr(self, "_ex_box"):
+            zero, one = to_fmpq(0), to_fmpq(1)
+            lo = [to_fmpq(v) for v in self.domain.lower]
+            hi = [to_fmpq(v) for v in self.domain.upper]
+            box = []
+            for sgn, bound in ((one, hi), (-one, [-v for v in lo])):
+                for k in range(D):
+                    box.append(([sgn if c == k else zero for c in range(D)], bound[k]))
+            self._ex_box = box
+
+        def get(r):
+            got = cache.get(r)
+            if got is None:
+                if r < n:
+                    row, c, sg = an.exact_row(an.neuron[r])
+                    got = ([v * (-sg) for v in row], c * sg)
+                else:
+                    got = self._ex_box[r - n]
+                cache[r] = got
+            return got
+
+        return get
+
+    def _check_groups(self, an, ex):
+        """Exact check that the groups are the classes of positively proportional rows."""
+        seen = {}
+        for r in range(len(an.G)):
+            a, b = ex(r)
+            piv = next(v for v in a if v != 0)
+            piv = piv if piv > 0 else -piv
+            key = tuple(v / piv for v in a) + (b / piv,)
+            g = seen.setdefault(key, an.gid[r])
+            if g != an.gid[r]:
+                raise CertificateError(
+                    f"rows {an.groups[g][0]} and {r} are the same halfspace but were not grouped")
+        if len(seen) != len(an.groups):
+            raise CertificateError("a constraint group holds rows of distinct halfspaces")
+
+    def _certify_complete(self, i, cell, an, x):
+        """Certify every constraint group of region ``i`` as a facet or as redundant.
+
+        Groups carrying an edge's facet witness are facets. Every other group gets an exact
+        Farkas certificate over the rows outside it (basis from the polar hull, else from a
+        dual LP); failing that, its hyperplane is re-examined with the other rows restricted
+        to it and re-normalised, and a strict exact point there is a facet witness whose
+        neighbour joins the walk. A group that is neither raises
+        :class:`DegenerateInputError`.
+        """
+        from vqgeom.exact.certificates import check_redundant, farkas_solve
+
+        if not len(an.groups):
+            return
+        cert = np.zeros(len(an.groups), dtype=bool)
+        if self.known[i]:
+            cert[an.gid[np.isin(an.neuron_arr, np.fromiter(self.known[i], dtype=np.int64))]] = True
+        ex = self._exact_rows(an)
+        self._check_groups(an, ex)
+        todo = np.flatnonzero(~cert).tolist()
+        if not todo:
+            return
+        todo = self._farkas_hull(an, x, todo, ex, farkas_solve, check_redundant)
+        for gi in todo:
+            if self._farkas_lp(an, gi, ex, farkas_solve, check_redundant):
+                continue
+            point = self._facet_exact(an, gi, ex)
+            if point is not None and self._take_facet(i, cell, an, gi, point, force=True):
+                continue
+            names = ", ".join(str(self.net.neuron_index[an.neuron[r]]) for r in an.groups[gi])
+            raise DegenerateInputError(
+                f"exact mode cannot certify whether the hyperplane of neuron(s) {names} carries "
+                f"a facet of region {cell.code}: no exact Farkas certificate of redundancy and no "
+                f"exact facet point was found (the float64 LPs cannot resolve it); the region "
+                f"set would not be certified complete")
+
+    def _farkas_hull(self, an, x, todo, ex, farkas_solve, check_redundant):
+        """Farkas certificates from the polar hull; returns the groups still uncertified.
+
+        With ``x`` strictly inside, row j is redundant iff ``u_j = G_j / (h_j - G_j x)`` lies
+        in ``conv({0} u {u_i})``; the hull facet the ray from 0 through ``u_j`` leaves by
+        names a basis (its D rows), on which the exact multipliers are solved and checked.
+        """
+        D = self.D
+        if x is None or D < 2:
+            return todo
+        if an.hull is not None and an.hull[0] is x:
+            _, U, eq, simp = an.hull
+        else:
+            G, h = an.GA, an.hA
+            d = h - G @ x
+            if not np.all(d > 0):
+                return todo
+            U = G / d[:, None]
+            try:
+                from scipy.spatial import ConvexHull
+
+                hull = ConvexHull(np.concatenate([np.zeros((1, D)), U]))
+            except Exception:
+                return todo
+            eq, simp = hull.equations, hull.simplices
+        off = -eq[:, D]
+        good = np.flatnonzero(off > 1e-12)
+        if not len(good):
+            return todo
+        reps = [an.groups[gi][0] for gi in todo]
+        score = (U[reps] @ eq[good, :D].T) / off[good]
+        best = good[np.argmax(score, axis=1)]
+        by = {}
+        for gi, f in zip(todo, best.tolist()):
+            by.setdefault(f, []).append(gi)
+        left = []
+        n = len(an.G)
+        for f, gis in by.items():
+            basis = [int(v) - 1 for v in simp[f] if v != 0]
+            use = [gi for gi in gis
+                   if not any(r < n and an.gid[r] == gi for r in basis)]
+            left.extend(gi for gi in gis if gi not in use)
+            if not use:
+                continue
+            rows = [ex(r) for r in basis]
+            lams = farkas_solve(rows, [ex(an.groups[gi][0]) for gi in use])
+            if lams is None:
+                left.extend(use)
+                continue
+            for gi, lam in zip(use, lams):
+                try:
+                    check_redundant(ex(an.groups[gi][0]), rows, lam)
+                except CertificateError:
+                    left.append(gi)
+        return left
+
+    def _farkas_lp(self, an, gi, ex, farkas_solve, check_redundant):
+        """A Farkas certificate from the dual of ``max G_j x`` over the other rows."""
+        from scipy.optimize import linprog
+
+        g = set(an.groups[gi])
+        rep = an.groups[gi][0]
+        keep = np.array([r for r in range(len(an.GA)) if r not in g], dtype=np.int64)
+        if not len(keep):
+            return False
+        self.n_lps += 1
+        res = linprog(-an.GA[rep], A_ub=an.GA[keep], b_ub=an.hA[keep],
+                      bounds=[(None, None)] * self.D, method="highs")
+        if res.status != 0:
+            return False
+        lam = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
+        if not np.any(lam > 0):
+            return False
+        tol = 1e-12 * float(lam.max())
+        support = []
+        for k in np.argsort(-lam).tolist():
+            if lam[k] <= tol or len(support) == self.D:
+                break
+            trial = support + [int(keep[k])]
+            if np.linalg.matrix_rank(an.GA[trial]) == len(trial):
+                support = trial
+        rows = [ex(r) for r in support]
+        lams = farkas_solve(rows, [ex(rep)])
+        if lams is None:
+            return False
+        try:
+            check_redundant(ex(rep), rows, lams[0])
+        except CertificateError:
+            return False
+        return True
+
+    def _facet_exact(self, an, gi, ex):
+        """An exact point on group ``gi``'s hyperplane strictly inside every other row, or None.
+
+        The other rows are restricted to the hyperplane exactly (one coordinate eliminated)
+        and re-normalised there, so rows nearly parallel to it, whose restriction is tiny in
+        float64, become well-scaled constraints for a Chebyshev LP in D - 1 dimensions.
+        """
+        from vqgeom.exact.certificates import to_fmpq
+        from vqgeom.regions._lp_solver import RegionLP
+
+        D = self.D
+        g = set(an.groups[gi])
+        a, b = ex(an.groups[gi][0])
+        p = max(range(D), key=lambda k: abs(float(a[k])))
+        ap = a[p]
+        free = [k for k in range(D) if k != p]
+        R, rhs = [], []
+        for r in range(len(an.GA)):
+            if r in g:
+                continue
+            ar, br = ex(r)
+            f = ar[p] / ap
+            row = [ar[k] - f * a[k] for k in free]
+            c = br - f * b
+            if all(v == 0 for v in row):
+                if c > 0:
+                    continue
+                return None  # the hyperplane misses the region or touches it in a flat
+            R.append(row)
+            rhs.append(c)
+        if D == 1 or not R:
+            y = []
+        else:
+            Rf = np.array([[float(v) for v in row] for row in R], dtype=np.float64)
+            cf = np.array([float(v) for v in rhs], dtype=np.float64)
+            nrm = np.linalg.norm(Rf, axis=1)
+            if np.any(nrm == 0) or not np.all(np.isfinite(cf / nrm)):
+                return None
+            self.n_lps += 1
+            yf, t = RegionLP(Rf / nrm[:, None], cf / nrm).chebyshev()
+            if yf is None or t is None or not t > 0:
+                return None
+            y = [to_fmpq(float(v)) for v in yf]
+        for row, c in zip(R, rhs):
+            if not sum((u * v for u, v in zip(row, y)), 0 * c) < c:
+                return None
+        point = [None] * D
+        for k, v in zip(free, y):
+            point[k] = v
+        point[p] = (b - sum((a[k] * point[k] for k in free), 0 * b)) / ap
+        return point
 
     # ---------------------------------------------------------------- neighbour
     def _neighbour(self, cell, an, members_neurons, rep_row):
@@ -517,17 +832,15 @@ class _Walk:
 
     # --------------------------------------------------------------------- run
     def run(self):
-        from vqgeom.exact.certificates import check_facet
-
         cell, an, lp, x, t = self._start_cell()
-        codes = [cell.code]
-        index = {cell.code: 0}
+        self.codes = codes = [cell.code]
+        self.index = {cell.code: 0}
         witnesses = []
-        edges = {}
-        known = [set()]
-        facets = [[]] if self.collect else None
-        pending = {0: (cell, (an, lp, x, t))}
-        queue = deque([0])
+        self.edges = edges = {}
+        self.known = known = [set()]
+        self.facets = facets = [[]] if self.collect else None
+        self.pending = pending = {0: (cell, (an, lp, x, t))}
+        self.queue = queue = deque([0])
         while queue:
             i = queue.popleft()
             cell, pre = pending.pop(i)
@@ -562,49 +875,17 @@ class _Walk:
                     ok &= hit
             for gi in np.flatnonzero(ok).tolist():
                 g = an.groups[gi]
-                rep = g[0]
-                q, tf = lp.facet(rep, g, an.near.get(gi, ()))
+                q, tf = lp.facet(g[0], g, an.near.get(gi, ()))
                 self.n_lps += 1
                 if q is None or tf is None or tf <= self.eps:
                     continue
                 if gi in an.near:
                     clusters[frozenset(g) | frozenset(an.near[gi])] = True
-                members = [an.neuron[r] for r in g]
-                code_b, cell_b, flips = self._neighbour(cell, an, members, rep)
-                point = self._facet_point(an, rep, q)
-                j = index.get(code_b)
-                if j is not None and (min(i, j), max(i, j)) in edges:
-                    continue
-                if self.exact:
-                    maps_b = cell_b.maps if j is None or j not in pending else pending[j][0].maps
-                    got = check_facet(self.net, cell.code, code_b, point, self.domain,
-                                      maps_a=cell.maps, maps_b=maps_b)
-                    if got != flips:
-                        raise CertificateError(f"facet flips {got} differ from the walk's {flips}")
-                    point = tuple(_frac(v) for v in point)
-                if j is None:
-                    j = len(codes)
-                    if self.max_regions is not None and j + 1 > self.max_regions:
-                        raise RegionBudgetExceeded(j + 1, self.max_regions)
-                    codes.append(code_b)
-                    index[code_b] = j
-                    known.append(set())
-                    if self.collect:
-                        facets.append([])
-                    if self.exact:
-                        row, _, s = an.exact_row(an.neuron[rep])
-                        cell_b.entry = ([v for v in point], [Fraction(-s) * _frac(v) for v in row])
-                    pending[j] = (cell_b, None)
-                    queue.append(j)
-                edges[(min(i, j), max(i, j))] = (i, j, flips, point)
-                flat = {self.offsets[l] + k for l, k in flips}
-                known[i] |= flat
-                known[j] |= flat
-                if self.collect:
-                    row = an.exact_row(an.neuron[rep]) if self.exact else None
-                    facets[i].append(row)
-                    facets[j].append(row)
-            self._check_clusters(cell, an, lp, clusters)
+                self._take_facet(i, cell, an, gi, self._facet_point(an, g[0], q))
+            if self.exact:
+                self._certify_complete(i, cell, an, x)
+            else:
+                self._check_clusters(cell, an, lp, clusters)
         edge_list = [(a, b, fl, p) for (a, b, fl, p) in edges.values()]
         return codes, witnesses, edge_list, facets
 
@@ -621,7 +902,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         Already normalised by :func:`vqgeom.regions.domain.as_domain`.
     arithmetic : {"exact", "float"}
         ``"exact"``: every region gets a rational interior witness and every adjacency a
-        rational point in the relative interior of the shared facet, both checked exactly.
+        rational point in the relative interior of the shared facet, both checked exactly,
+        and every other constraint of every region an exact Farkas certificate of
+        redundancy, which certifies that no region is missing (module docstring).
     max_regions : int, optional
     progress : callable, optional
         Called as ``progress(n_regions_so_far, "lp")``.
@@ -637,6 +920,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         When more than ``max_regions`` regions exist.
     CertificateError
         When an exact check fails (a float stage went wrong; never silently ignored).
+    DegenerateInputError
+        In exact mode, when a constraint can be certified neither a facet nor redundant
+        (hyperplanes beyond float64 LP resolution): completeness cannot be certified.
 
     Examples
     --------
