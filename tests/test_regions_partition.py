@@ -232,6 +232,49 @@ def test_lines_through_box_corners_and_sides(weight, bias, regions, adjacencies)
     part.verify()
 
 
+def _rebuilt(part, witnesses=None, edges=None):
+    """A copy of ``part`` with some witnesses or edges replaced (for corrupting certificates)."""
+    if edges is None:
+        edges = [(i, j, d["flips"], d["facet_witness"]) for i, j, d in part.graph.edges(data=True)]
+    return Partition(part.net, part.domain, part.codes, part.witnesses if witnesses is None else witnesses,
+                     edges, arithmetic="exact", engine="manual")
+
+
+def test_verify_rejects_corrupted_witnesses_and_facets():
+    # the negative control of every part.verify() in the suite: each lie is caught
+    from vqgeom.errors import CertificateError
+
+    part = enumerate_regions(rational_mlp((4, 3), 7))
+    _rebuilt(part).verify()                                      # the honest copy passes
+    edges = [(i, j, d["flips"], d["facet_witness"]) for i, j, d in part.graph.edges(data=True)]
+    i, j, flips, facet = edges[0]
+    # a region's witness taken from another region
+    W = list(part.witnesses)
+    W[0], W[1] = W[1], W[0]
+    with pytest.raises(CertificateError, match="region 0"):
+        _rebuilt(part, witnesses=W).verify()
+    # a region's witness on a boundary (a facet witness)
+    W = list(part.witnesses)
+    W[i] = facet
+    with pytest.raises(CertificateError, match=f"region {i}"):
+        _rebuilt(part, witnesses=W).verify()
+    # a region's witness outside the domain
+    W = list(part.witnesses)
+    W[0] = (F(5), F(5))
+    with pytest.raises(CertificateError, match="region 0"):
+        _rebuilt(part, witnesses=W).verify()
+    # the listed flips differ from the codes' difference
+    other = next(n for n in part.net.neuron_index if n not in flips)
+    for bad in ((), tuple(sorted(flips + (other,)))):
+        with pytest.raises(CertificateError, match="listed flips"):
+            _rebuilt(part, edges=[(i, j, bad, facet)] + edges[1:]).verify()
+    # a facet witness where the flipping neuron does not vanish
+    with pytest.raises(CertificateError, match="does not vanish"):
+        _rebuilt(part, edges=[(i, j, flips, part.witnesses[i])] + edges[1:]).verify()
+    with pytest.raises(InvalidInputError, match="exact"):
+        enumerate_regions(rational_mlp((4, 3), 7), arithmetic="float").verify()
+
+
 # ------------------------------------------------------------------ save / load
 @pytest.mark.parametrize("arithmetic", ["exact", "float"])
 def test_save_load_round_trip(tmp_path, arithmetic):
