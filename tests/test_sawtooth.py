@@ -66,6 +66,36 @@ def test_printed_table_exact(L):
     assert det["paper_2L_intervals"] == (L == 1)
 
 
+@pytest.mark.parametrize("L", range(1, 7))
+def test_interval_codes_are_gray_and_thermometer_codes(L):
+    # the codes left to right, against Gray / thermometer codes computed here
+    for variant in ("tent", "as_printed"):
+        part = enumerate_regions(sawtooth(L, variant), BOX)
+        order = sorted(range(part.n_regions), key=lambda i: part.witnesses[i][0])
+        got = [tuple(layer[0] for layer in part.codes[i]) for i in order]
+        if variant == "tent":
+            want = [tuple(bool(gray(k) >> (L - 1 - l) & 1) for l in range(L)) for k in range(2 ** L)]
+        else:  # interval p from the left (p = 0..L): the last p layers are on
+            want = [tuple(l >= L - p for l in range(L)) for p in range(L + 1)]
+        assert got == want
+
+
+def test_check_reports_what_it_does_not_see(monkeypatch):
+    # negative controls: check_sawtooth must be able to say "does not hold"
+    import vqgeom.catalogue as catalogue
+    import vqgeom.lemmas.sawtooth as saw
+
+    real = catalogue.sawtooth
+    monkeypatch.setattr(catalogue, "sawtooth", lambda L, variant="tent": real(L, "as_printed"))
+    v = check_sawtooth(3, "tent", shallow=False)
+    assert not v.holds and "4 regions, predicted 8" in v.details["mismatches"]
+    monkeypatch.setattr(catalogue, "sawtooth", real)
+    codes = saw.predicted_codes(3)
+    monkeypatch.setattr(saw, "predicted_codes", lambda L, variant="tent": codes[1:2] + codes[:1] + codes[2:])
+    v = check_sawtooth(3, "tent", shallow=False)
+    assert not v.holds and v.details["mismatches"] == ["codes differ from the prediction"]
+
+
 @pytest.mark.parametrize("variant,c", [("tent", -2), ("as_printed", -1)])
 def test_forward_is_the_iterated_map(variant, c):
     L = 5
