@@ -115,6 +115,20 @@ def test_nonconvex_union_violates_lemma1():
     assert same and all(w.d == 0 and w.d_omega == 2 for w in same)
 
 
+def test_unreachable_regions_count_as_d_below_d_omega():
+    # two separate strips, each cut by x = 1/2: 4 regions, only the 2 pairs inside a strip connected
+    net = arrangement([[1, 0]], ["-1/2"])
+    U = BoxUnion([Box([0, 0], [1, 1]), Box([0, 2], [1, 3])])
+    v = check_lemma1(net, U, max_witnesses=10)
+    assert v.n_regions == 4 and v.pairs_checked == 6
+    assert (v.n_less, v.n_equal, v.n_greater) == (4, 2, 0)       # d_Omega = infinity on 4 pairs
+    assert not v.holds and not v.hypotheses["convex_domain"]
+    assert sorted(w.d for w in v.violations) == [0, 0, 1, 1] and all(w.d_omega == -1 for w in v.violations)
+    assert all(w.path == () for w in v.violations)
+    v2 = check_lemma2(net, U)                                      # d <= infinity: no violation
+    assert v2.holds and (v2.n_less, v2.n_equal, v2.n_greater) == (4, 2, 0)
+
+
 def test_union_of_a_single_box_is_the_box():
     net = arrangement([[1, 2], [-1, 1]], [0, "1/3"])
     U = BoxUnion([Box([-1, -1], [1, 1])])
