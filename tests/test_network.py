@@ -121,3 +121,27 @@ def test_preactivation_maps_match_forward():
         maps = net.preactivation_maps([s[i] for s in signs])
         for (A, c), pre in zip(maps, net.preactivations(x[None])):
             np.testing.assert_allclose(A @ x + c, pre[0], rtol=1e-12, atol=1e-12)
+
+
+def test_preactivation_maps_are_exact_on_cpa_layers():
+    # exact arithmetic: the region maps reproduce the pre-activations with equality, for
+    # leaky ReLU, abs, skip and out maps (float maps above only agree to rounding)
+    rng = np.random.default_rng(4)
+    q = lambda *shape: [[Fraction(int(v), 4) for v in row] for row in rng.integers(-5, 6, size=shape)]
+    net = Network([
+        {"weight": q(3, 2), "bias": ["1/3", "-1/2", "0"], "activation": "leaky_relu",
+         "negative_slope": "1/10", "skip": q(3, 2)},
+        {"weight": q(4, 3), "bias": ["0", "1/4", "-1/4", "1/2"], "activation": "abs",
+         "out": q(2, 4), "skip": q(2, 3), "out_bias": ["1/5", "0"]},
+        {"weight": q(3, 2), "bias": ["1/7", "0", "-1/3"]},
+    ])
+    X = [[Fraction(int(a), 7), Fraction(int(b), 5)] for a, b in rng.integers(-9, 10, size=(25, 2))]
+    pres, signs = net.preactivations(X), net.signs(X)
+    seen = set()
+    for i, x in enumerate(X):
+        code = [s[i] for s in signs]
+        seen.add(tuple(tuple(bool(v) for v in c) for c in code))
+        for (A, c), pre in zip(net.preactivation_maps(code), pres):
+            assert (A @ np.array(x, dtype=object) + c).tolist() == pre[i].tolist()
+    assert len(seen) >= 5      # several regions, not one map checked many times
+
