@@ -46,3 +46,23 @@ def test_a_wrong_command_would_fail():
     proc = subprocess.run([sys.executable, "-m", "vqgeom.lemmas.no_such_claim", "--check"],
                           capture_output=True, text=True)
     assert proc.returncode != 0
+
+
+def test_the_checks_can_report_failure(monkeypatch, capsys):
+    # negative controls for the check modules run above: a wrong expectation or wrong
+    # mathematics must turn "passed" into FAILED
+    import vqgeom.catalogue as catalogue
+    from vqgeom.lemmas import heat_kernel, kernel_identity, lemma1
+
+    entry = catalogue.CATALOGUE["arrangement-duplicate"]
+    monkeypatch.setattr(catalogue, "CATALOGUE", {entry.name: entry})
+    assert lemma1._check_main() == 0
+    monkeypatch.setattr(entry, "expect_holds", True)
+    assert lemma1._check_main() == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "lemma1 check: FAILED" and out[-2].startswith("FAIL arrangement-duplicate")
+    real = kernel_identity.vq_distance_matrix
+    monkeypatch.setattr(kernel_identity, "vq_distance_matrix", lambda S, w: real(S, w) * 2)
+    assert not dict(kernel_identity.check_kernel_identity(5, 3))["K = (tr W / 2) 11^T - (1/2) S W S^T"]
+    monkeypatch.setattr(heat_kernel, "SQUARE_SIGMA", 1)       # at sigma = 1, c^T exp(-K^2) c > 0: no counterexample
+    assert not all(ok for _, ok in heat_kernel.check_heat_kernel())
