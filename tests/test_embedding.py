@@ -34,6 +34,12 @@ def test_lowrank_equals_dense(seed, n, k):
     low = mds_embedding(net, X, k=k, weights=weights)
     dense = mds_embedding(net, X, k=k, weights=weights, method="dense")
     scale = max(1.0, dense.total)
+    # an oracle outside the module: the spectrum of -(1/2) J K J computed here
+    K = np.asarray(vq_kernel(net, X, weights=weights), dtype=np.float64)
+    J = np.eye(n) - 1.0 / n
+    ref = np.clip(np.sort(np.linalg.eigvalsh(-0.5 * J @ K @ J))[::-1][:k], 0, None)
+    np.testing.assert_allclose(low.eigenvalues, ref, rtol=0, atol=1e-9 * scale)
+    assert abs(low.total - np.trace(-0.5 * J @ K @ J)) <= 1e-12 * scale
     np.testing.assert_allclose(low.eigenvalues, dense.eigenvalues, rtol=0, atol=1e-9 * scale)
     assert low.total == pytest.approx(dense.total, rel=1e-12)
     # same embedding up to the choice of basis inside (near-)degenerate eigenspaces:
