@@ -43,7 +43,7 @@ import numpy as np
 from vqgeom.errors import CertificateError, InvalidInputError
 
 __all__ = ["to_fmpq", "exact_point", "region_maps", "check_interior", "check_facet",
-           "check_domain", "farkas_solve", "check_redundant"]
+           "check_domain", "farkas_solve", "check_redundant", "check_redundant_many"]
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _BOUNDS: dict = {}  # Box -> its bounds as fmpq (boxes are immutable and hashable)
@@ -486,27 +486,57 @@ def check_redundant(target, rows, lam, *, what="constraint") -> None:
     ...
     vqgeom.errors.CertificateError: redundancy certificate of constraint: offsets give 2 > 1
     """
-    a, b = [to_fmpq(v) for v in target[0]], to_fmpq(target[1])
     if len(lam) != len(rows):
         raise CertificateError(f"redundancy certificate of {what}: {len(lam)} multipliers for "
                                f"{len(rows)} rows")
-    lam = [to_fmpq(v) for v in lam]
-    acc = [0 * b for _ in a]
-    off = 0 * b
-    for k, (row, lk) in enumerate(zip(rows, lam)):
-        if lk < 0:
-            raise CertificateError(f"redundancy certificate of {what}: multiplier {k} is {lk} < 0")
-        if lk == 0:
+    if any(len(row[0]) != len(target[0]) for row in rows):
+        raise CertificateError(f"redundancy certificate of {what}: rows and target have "
+                               f"different dimensions")
+    bad = check_redundant_many([target], rows, [lam])[0]
+    if bad is not None:
+        raise CertificateError(f"redundancy certificate of {what}: {bad}")
+
+
+def check_redundant_many(targets, rows, lams):
+    """:func:`check_redundant` for several targets over one support, in exact matrix form.
+
+    Parameters
+    ----------
+    targets : list of (sequence of D numbers, number)
+    rows : list of (sequence of D numbers, number), s of them
+    lams : list of sequences of s numbers, one per target
+
+    Returns
+    -------
+    list of (str or None)
+        None where the certificate holds, otherwise why it fails.
+
+    Examples
+    --------
+    >>> rows = [([1, 0], 1), ([0, 1], 1)]
+    >>> check_redundant_many([([1, 1], 2), ([1, -1], 5)], rows, [[1, 1], [1, -1]])
+    [None, 'multiplier 1 is -1 < 0']
+    """
+    from flint import fmpq, fmpq_mat
+
+    cv = lambda v: v if type(v) is fmpq else to_fmpq(v)
+    D, s, k = len(targets[0][0]), len(rows), len(targets)
+    M = fmpq_mat(D, s, [cv(rows[j][0][i]) for i in range(D) for j in range(s)])
+    B = fmpq_mat(1, s, [cv(row[1]) for row in rows])
+    L = fmpq_mat(s, k, [cv(lams[t][j]) for j in range(s) for t in range(k)])
+    N, O = M * L, B * L
+    out = []
+    for t, (a, b) in enumerate(targets):
+        neg = next((j for j in range(s) if L[j, t] < 0), None)
+        if neg is not None:
+            out.append(f"multiplier {neg} is {L[neg, t]} < 0")
             continue
-        ai, bi = row
-        if len(ai) != len(a):
-            raise CertificateError(f"redundancy certificate of {what}: row {k} has {len(ai)} "
-                                   f"coefficients, {len(a)} expected")
-        for i, v in enumerate(ai):
-            acc[i] += lk * to_fmpq(v)
-        off += lk * to_fmpq(bi)
-    if acc != a:
-        raise CertificateError(f"redundancy certificate of {what}: the combination of normals "
-                               f"is {acc}, not {a}")
-    if off > b:
-        raise CertificateError(f"redundancy certificate of {what}: offsets give {off} > {b}")
+        acc = [N[i, t] for i in range(D)]
+        if acc != [cv(v) for v in a]:
+            out.append(f"the combination of normals is {acc}, not {list(a)}")
+            continue
+        if O[0, t] > cv(b):
+            out.append(f"offsets give {O[0, t]} > {b}")
+            continue
+        out.append(None)
+    return out

@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 from collections import deque
 from fractions import Fraction
 from itertools import combinations
@@ -185,7 +186,7 @@ class _Analysis:
 
     def exact_row(self, flat):
         """``(row, c, s)``: the exact map of neuron ``flat`` on the cell and its sign."""
-        l = int(np.searchsorted(self.offsets, flat, side="right")) - 1
+        l = bisect_right(self.offsets, flat) - 1
         k = flat - self.offsets[l]
         Ae, ce = self.entries[l]
         D = self.D
@@ -549,19 +550,24 @@ class _Walk:
         return get
 
     def _check_groups(self, an, ex):
-        """Exact check that the groups are the classes of positively proportional rows."""
-        seen = {}
-        for r in range(len(an.G)):
-            a, b = ex(r)
-            piv = next(v for v in a if v != 0)
-            piv = piv if piv > 0 else -piv
-            key = tuple(v / piv for v in a) + (b / piv,)
-            g = seen.setdefault(key, an.gid[r])
-            if g != an.gid[r]:
+        """Check that no two groups hold positively proportional rows (exactly).
+
+        Rows are compared exactly where their unit-normalised float rows agree to 1e-6;
+        exactly proportional rows agree to float rounding (about 1e-15), far inside that.
+        """
+        R = np.column_stack([an.G, an.h])
+        if len(R) < 2:
+            return
+        diff = np.max(np.abs(R[:, None, :] - R[None, :, :]), axis=2)
+        near = diff <= 1e-6 * (1.0 + np.abs(an.h))[:, None]
+        near &= an.gid[:, None] != an.gid[None, :]
+        for u, v in zip(*np.nonzero(np.triu(near))):
+            au, bu = ex(int(u))
+            av, bv = ex(int(v))
+            if _proportional(list(au) + [bu], list(av) + [bv]):
                 raise CertificateError(
-                    f"rows {an.groups[g][0]} and {r} are the same halfspace but were not grouped")
-        if len(seen) != len(an.groups):
-            raise CertificateError("a constraint group holds rows of distinct halfspaces")
+                    f"rows {int(u)} and {int(v)} of region {an.code} are the same halfspace but "
+                    f"were not grouped")
 
     def _certify_complete(self, i, cell, an, x):
         """Certify every constraint group of region ``i`` as a facet or as redundant.
@@ -573,7 +579,7 @@ class _Walk:
         neighbour joins the walk. A group that is neither raises
         :class:`DegenerateInputError`.
         """
-        from vqgeom.exact.certificates import check_redundant, farkas_solve
+        from vqgeom.exact.certificates import check_redundant, check_redundant_many, farkas_solve
 
         if not len(an.groups):
             return
@@ -585,7 +591,7 @@ class _Walk:
         todo = np.flatnonzero(~cert).tolist()
         if not todo:
             return
-        todo = self._farkas_hull(an, x, todo, ex, farkas_solve, check_redundant)
+        todo = self._farkas_hull(an, x, todo, ex, farkas_solve, check_redundant_many)
         for gi in todo:
             if self._farkas_lp(an, gi, ex, farkas_solve, check_redundant):
                 continue
@@ -599,7 +605,7 @@ class _Walk:
                 f"exact facet point was found (the float64 LPs cannot resolve it); the region "
                 f"set would not be certified complete")
 
-    def _farkas_hull(self, an, x, todo, ex, farkas_solve, check_redundant):
+    def _farkas_hull(self, an, x, todo, ex, farkas_solve, check_many):
         """Farkas certificates from the polar hull; returns the groups still uncertified.
 
         With ``x`` strictly inside, row j is redundant iff ``u_j = G_j / (h_j - G_j x)`` lies
@@ -648,11 +654,8 @@ class _Walk:
             if lams is None:
                 left.extend(use)
                 continue
-            for gi, lam in zip(use, lams):
-                try:
-                    check_redundant(ex(an.groups[gi][0]), rows, lam)
-                except CertificateError:
-                    left.append(gi)
+            bad = check_many([ex(an.groups[gi][0]) for gi in use], rows, lams)
+            left.extend(gi for gi, why in zip(use, bad) if why is not None)
         return left
 
     def _farkas_lp(self, an, gi, ex, farkas_solve, check_redundant):
