@@ -47,8 +47,10 @@ def test_heat_kernel_follows_torch():
     torch = pytest.importorskip("torch")
     K = torch.tensor([[0, 2], [2, 0]])
     H = heat_kernel(K, 4.0)
-    assert isinstance(H, torch.Tensor)
-    assert np.allclose(H.numpy(), np.exp(-np.array([[0, 2], [2, 0]]) / 4.0))
+    assert isinstance(H, torch.Tensor) and H.dtype == torch.float64   # integer K: float64, not float32
+    np.testing.assert_allclose(H.numpy(), np.exp(-np.array([[0, 2], [2, 0]]) / 4.0), rtol=1e-15, atol=0)
+    Hs = heat_kernel(K, 4.0, squared=True)
+    np.testing.assert_allclose(Hs.numpy(), np.exp(-np.array([[0, 4], [4, 0]]) / 4.0), rtol=1e-15, atol=0)
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "big", True])
