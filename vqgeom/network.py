@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from vqgeom._paths import check_output_file
 from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
 
@@ -247,13 +248,17 @@ class Network:
 
     def __init__(self, layers: Sequence, readout=None, *, input_dim: int | None = None,
                  exact: bool | None = None):
+        if isinstance(layers, (str, bytes, dict)) or not hasattr(layers, "__iter__"):
+            raise InvalidNetworkError(
+                f"layers must be a sequence of layer dicts or Layers, got {type(layers).__name__}"
+            )
         layers = list(layers)
         if not layers:
             raise InvalidNetworkError("a network needs at least one layer; got none")
         if exact is None:
             exact = any(
-                _is_exact_value([_fields(lay)[k] for k in ("weight", "bias", "skip", "out", "out_bias")])
-                for lay in layers
+                _is_exact_value([_fields(lay, i)[k] for k in ("weight", "bias", "skip", "out", "out_bias")])
+                for i, lay in enumerate(layers)
             ) or (readout is not None and _is_exact_value(list(_readout_fields(readout))))
         self._exact = bool(exact)
         built = []
@@ -289,7 +294,7 @@ class Network:
         return np.array([Fraction(0)] * n, dtype=object) if self._exact else np.zeros(n)
 
     def _build_layer(self, lay, index: int, dim: int | None) -> Layer:
-        f = _fields(lay)
+        f = _fields(lay, index)
         where = f"layer {index}"
         act = f["activation"]
         if act not in ACTIVATIONS:
@@ -311,7 +316,14 @@ class Network:
             raise InvalidNetworkError(f"{where}: bias must have shape ({n},), got {tuple(b.shape)}")
         slope = f["negative_slope"]
         if act == "leaky_relu":
-            slope = to_fraction(slope, name=f"{where} negative_slope") if self._exact else float(slope)
+            if self._exact:
+                slope = to_fraction(slope, name=f"{where} negative_slope")
+            else:
+                try:
+                    slope = float(slope)
+                except (TypeError, ValueError):
+                    raise InvalidNetworkError(
+                        f"{where}: negative_slope must be a real number, got {slope!r}") from None
             if not (math.isfinite(float(slope)) and float(slope) != 1):
                 raise InvalidNetworkError(
                     f"{where}: negative_slope must be finite and != 1 (a slope of 1 is linear, no "
@@ -481,7 +493,23 @@ class Network:
         Returns
         -------
         list of (A, c) with ``pre_l(x) = A @ x + c``, A: (n_l, input_dim).
+
+        Raises
+        ------
+        InvalidInputError
+            If ``code`` has more layers than the network or a layer's signs are not a vector
+            of that layer's width.
         """
+        if isinstance(code, (str, bytes)) or not hasattr(code, "__len__") or len(code) > self.depth:
+            raise InvalidInputError(
+                f"code must be a sequence of at most {self.depth} sign vectors (one per layer), got {code!r}"
+            )
+        for l in range(len(code)):
+            if np.shape(code[l]) != (self.layers[l].n_neurons,):
+                raise InvalidInputError(
+                    f"code[{l}] must hold {self.layers[l].n_neurons} signs (layer {l}'s width), "
+                    f"got shape {np.shape(code[l])}"
+                )
         D = self.input_dim
         if self._exact:
             M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
@@ -526,7 +554,7 @@ class Network:
         text = json.dumps(self.to_dict(), indent=indent)
         if path is None:
             return text
-        _atomic_write_text(Path(path), text + "\n")
+        _atomic_write_text(check_output_file(path, "path"), text + "\n")
         return None
 
     @classmethod
@@ -599,7 +627,7 @@ class Network:
         if self.readout is not None:
             put("readout.weight", self.readout.weight)
             put("readout.bias", self.readout.bias)
-        path = Path(path)
+        path = check_output_file(path, "path")
         tmp = path.with_name(path.name + ".tmp.npz")
         try:
             np.savez(tmp, **arrays)
@@ -610,7 +638,13 @@ class Network:
     @classmethod
     def from_npz(cls, path) -> "Network":
         """Load a network written by :meth:`save_npz`."""
-        with np.load(path, allow_pickle=False) as data:
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise InvalidNetworkError(f"cannot read {str(path)!r} as a .npz network file ({exc})") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise InvalidNetworkError(f"{str(path)!r} is a single .npy array, not a .npz network file")
+        with archive as data:
             files = set(data.files)
             n = 0
             while f"layer{n}.weight" in files:
@@ -657,15 +691,24 @@ class Network:
         return network_to_module(self, dtype=dtype)
 
 
-def _fields(lay) -> dict:
+_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias")
+
+
+def _fields(lay, index: int) -> dict:
     if isinstance(lay, Layer):
         return dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
                     negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out, out_bias=lay.out_bias)
     if isinstance(lay, dict):
+        bad = set(lay) - set(_LAYER_KEYS)
+        if bad:
+            raise InvalidNetworkError(f"layer {index}: unknown key(s) {', '.join(sorted(map(str, bad)))}; "
+                                      f"expected {', '.join(_LAYER_KEYS)}")
+        if lay.get("weight") is None:
+            raise InvalidNetworkError(f"layer {index}: missing 'weight'")
         return dict(weight=lay.get("weight"), bias=lay.get("bias"), activation=lay.get("activation", "relu"),
                     negative_slope=lay.get("negative_slope", 0.01), skip=lay.get("skip"),
                     out=lay.get("out"), out_bias=lay.get("out_bias"))
-    raise InvalidNetworkError(f"a layer must be a Layer or a dict, got {type(lay).__name__}")
+    raise InvalidNetworkError(f"layer {index} must be a Layer or a dict, got {type(lay).__name__}")
 
 
 def _readout_fields(readout):
@@ -707,6 +750,11 @@ def load_network(source, *, exact: bool | None = None) -> Network:
         return Network.from_dict(source, exact=exact)
     if hasattr(source, "named_modules"):
         return Network.from_torch(source, exact=bool(exact))
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidInputError(
+            "network must be a vqgeom.Network, a dict, a torch nn.Module or a path to a network "
+            f"file, got {type(source).__name__}"
+        )
     path = Path(source)
     if not path.exists():
         raise InvalidInputError(f"network file {str(path)!r} does not exist")

@@ -45,6 +45,8 @@ class Box:
         if lo is not None and hi is not None and len(lo) != len(hi):
             raise InvalidInputError(f"Box: lower has {len(lo)} coordinates but upper has {len(hi)}")
         n = len(lo) if lo is not None else (len(hi) if hi is not None else dim)
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
+            raise InvalidInputError(f"Box: the dimension must be an integer >= 1, got {n!r}")
         if n is None:
             # both scalar: dimension decided later by with_dim
             lo_t = (to_fraction(lower, name="lower"),)

@@ -26,6 +26,7 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
+from vqgeom._paths import check_output_file
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
@@ -592,7 +593,7 @@ class Partition:
 
     def save(self, path) -> None:
         """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
-        path = Path(path)
+        path = check_output_file(path, "path")
         text = json.dumps(self.to_dict(), separators=(",", ":"))
         tmp = path.with_name(f".{path.name}.tmp")
         try:
@@ -621,7 +622,7 @@ class Partition:
         for i, j, d in self.graph.edges(data=True):
             g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
                        facet_witness=point(d["facet_witness"]))
-        path = Path(path)
+        path = check_output_file(path, "path")
         tmp = path.with_name(f".{path.name}.tmp")
         try:
             nx.write_graphml(g, tmp)
