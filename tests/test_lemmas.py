@@ -139,6 +139,20 @@ def test_union_of_a_single_box_is_the_box():
     halves = BoxUnion([Box([-1, -1], [0, 1]), Box([0, -1], [1, 1])])
     c = check_lemma1(net, halves)
     assert c.n_regions == b.n_regions and c.holds
+    assert c.hypotheses["convex_domain"] and c.hypotheses_met   # the union is the box itself
+
+
+@pytest.mark.parametrize("boxes, convex", [
+    ([([-1, -1], [0, 1]), ([0, -1], [1, 1])], True),             # two halves of a box
+    ([([0, 0], [2, 1]), ([1, 0], [3, 1]), ([0, 1], [3, 2])], True),  # overlapping pieces of [0,3]x[0,2]
+    ([([0, 0], [3, 1]), ([0, 0], [1, 3])], False),               # an L shape
+    ([([0, 0], [1, 1]), ([0, 2], [1, 3])], False),               # a gap
+    ([([0, 0], [1, 1]), ([1, 1], [2, 2])], False),               # two boxes touching at a corner
+    ([([0], [1]), (["1/2"], [2])], True),
+    ([([0], [1]), ([2], [3])], False),
+])
+def test_boxunion_convexity_is_decided_exactly(boxes, convex):
+    assert BoxUnion(boxes).is_convex() == convex
 
 
 def test_boxunion_rejects_bad_input():

@@ -81,9 +81,17 @@ class BoxUnion:
         return any(b.contains(x, strict=strict) for b in self.boxes)
 
     def is_convex(self) -> bool:
-        """True when the union equals its bounding box (so it is a box)."""
-        bb = self.bounding_box()
-        return any(b.lower == bb.lower and b.upper == bb.upper for b in self.boxes)
+        """True when the union equals its bounding box (so it is a box), decided exactly.
+
+        A union of closed boxes is convex iff it is its bounding box. Cut the bounding box
+        along every box coordinate; the union is the bounding box iff every cell's centre is
+        in some box (e.g. two halves of a box, neither of them the bounding box).
+        """
+        import itertools
+
+        cuts = [sorted({v for b in self.boxes for v in (b.lower[i], b.upper[i])}) for i in range(self.dim)]
+        centres = [[(a + c) / 2 for a, c in zip(cs, cs[1:])] for cs in cuts]
+        return all(self.contains(list(x)) for x in itertools.product(*centres))
 
     def to_dict(self) -> dict:
         return {"type": "union", "boxes": [b.to_dict() for b in self.boxes]}
