@@ -32,8 +32,11 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from vqgeom._paths import check_output_file
     from vqgeom.lemmas.counterexample import find_counterexample
 
+    if args.out:
+        check_output_file(args.out, "--out")
     res = find_counterexample(args.claim, args.relax, dim=args.dim, max_width=args.max_width,
                               seed=args.seed, budget=args.budget)
     if res.found and args.out:

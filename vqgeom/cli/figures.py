@@ -10,6 +10,7 @@ Examples::
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -44,6 +45,8 @@ def run(args) -> int:
 
     if args.seeds < 1:
         raise InvalidInputError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.mnist_dir is not None and not os.path.isdir(args.mnist_dir):
+        raise InvalidInputError(f"--mnist-dir: folder {args.mnist_dir!r} does not exist")
     for mod in ("matplotlib", "sklearn"):
         try:
             __import__(mod)

@@ -70,6 +70,9 @@ def _load_points(path, name):
         X = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise InvalidInputError(f"{name}: cannot read {path!r} as a .npy array ({exc})") from None
+    if not isinstance(X, np.ndarray):
+        X.close()
+        raise InvalidInputError(f"{name}: {path!r} is an .npz archive; give one (N, D) array saved with np.save")
     if X.dtype.kind not in "iuf":
         raise InvalidInputError(f"{name}: {path!r} must hold numbers, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -82,6 +85,9 @@ def run(args) -> int:
     from vqgeom.kernels import vq_kernel
     from vqgeom.network import load_network
 
+    from vqgeom._paths import check_output_file
+
+    check_output_file(args.out, "--out")
     net = load_network(args.network)
     X = _load_points(args.points, "--points")
     Y = None if args.points_y is None else _load_points(args.points_y, "--points-y")

@@ -59,6 +59,10 @@ def run(args) -> int:
     from vqgeom.regions.domain import Box
     from vqgeom.regions.engines import enumerate_regions
 
+    from vqgeom._paths import check_output_file
+
+    if args.out:
+        check_output_file(args.out, "--out")
     net = load_network(args.network)
     if args.whole:
         domain = "whole"

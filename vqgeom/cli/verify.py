@@ -92,8 +92,13 @@ def _markdown(rows, total) -> str:
 
 
 def run(args) -> int:
+    from vqgeom._paths import check_output_file
     from vqgeom.catalogue import CATALOGUE
 
+    if args.json and args.json != "-":
+        check_output_file(args.json, "--json")
+    if args.markdown:
+        check_output_file(args.markdown, "--markdown")
     if args.list:
         for e in CATALOGUE.values():
             tag = "holds" if e.expect_holds else f"drops {e.relaxed}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 __all__ = ["FIGURES", "run_figures"]
 
@@ -57,6 +58,8 @@ def run_figures(out, *, only=None, seeds: int = 3, fast: bool = False, mnist_dir
             raise InvalidInputError(f"unknown figure {n!r}; expected one of {', '.join(FIGURES)}")
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise InvalidInputError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if mnist_dir is not None and not Path(mnist_dir).is_dir():
+        raise InvalidInputError(f"mnist_dir: folder {str(mnist_dir)!r} does not exist")
     prev = None
     if threads is not None:
         import torch

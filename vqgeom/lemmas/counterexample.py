@@ -347,6 +347,8 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     for name, val, lo in (("dim", dim, 1), ("max_width", max_width, 1), ("budget", budget, 1)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < lo:
             raise InvalidInputError(f"{name} must be an int >= {lo}, got {val!r}")
+    if rng is None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InvalidInputError(f"seed must be an int >= 0, got {seed!r}")
     if relax == "facet_adjacency" and dim != 2:
         raise InvalidInputError(f"relax='facet_adjacency' (touching) needs dim=2, got dim={dim}")
     if relax == "convex_domain" and dim < 2:
