@@ -479,7 +479,11 @@ def _module_codes(module, X, *, layers, batch_size, device) -> Codes:
                 if dev is not None:
                     t = t.to(dev)
                 calls.clear()
-                module(t)
+                try:
+                    module(t)
+                except RuntimeError as exc:
+                    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise InvalidInputError(f"X: the module's forward pass failed on it ({msg})") from None
                 seen, names = {}, []
                 for name, _, _ in calls:
                     k = seen.get(name, 0)

@@ -117,7 +117,8 @@ def mds_embedding(net, X=None, k: int = 3, *, weights=None, method: str = "lowra
         codes = net
     else:
         if X is None:
-            raise InvalidInputError("X (the points) is required when the first argument is a network")
+            raise InvalidInputError("X (the points) is required unless the first argument is Codes; "
+                                    f"got a {type(net).__name__} without X")
         codes = activation_codes(net, X)
     N = codes.n_points
     if (not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool)

@@ -91,7 +91,8 @@ def heat_kernel(K, sigma2, squared: bool = False, *, out=None):
     Raises
     ------
     InvalidInputError
-        If ``sigma2`` is not a positive finite number or ``K`` is not numeric.
+        If ``sigma2`` is not a positive finite number, ``squared`` is not a bool, or ``K`` is
+        not numeric or holds a negative or NaN entry (a distance is >= 0).
 
     Examples
     --------
@@ -101,15 +102,21 @@ def heat_kernel(K, sigma2, squared: bool = False, *, out=None):
     [[1.0, 0.1353]]
     """
     s2 = _check_sigma2(sigma2)
+    if not isinstance(squared, (bool, np.bool_)):
+        raise InvalidInputError(f"squared must be True or False, got {squared!r}")
     if hasattr(K, "detach") and hasattr(K, "device"):
         import torch
 
         Kt = K.to(torch.float64) if not torch.is_floating_point(K) else K
+        if Kt.numel() and not bool(Kt.min() >= 0):
+            raise InvalidInputError("K must hold distances >= 0; it has a negative or NaN entry")
         return torch.exp(-(Kt * Kt if squared else Kt) / s2)
     try:
         A = np.asarray(K, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"K must be a numeric array ({exc})") from None
+    if A.size and not A.min() >= 0:
+        raise InvalidInputError("K must hold distances >= 0; it has a negative or NaN entry")
     if out is None:
         out = np.empty_like(A)
     elif out.shape != A.shape or out.dtype != np.float64:
@@ -441,6 +448,10 @@ def _scan_direct(sources, shape, symmetric, centered, tile, s2_table, squared, p
     blocks = _blocks(shape, symmetric, tile)
     for b, (r, c, on_diag) in enumerate(blocks):
         tiles = [src.tile(r[0], r[1], c[0], c[1]).astype(np.float64, copy=False) for src in sources]
+        for s_, T in enumerate(tiles):
+            if T.size and any(row[s_] is not None for row in s2_table) and not T.min() >= 0:
+                raise InvalidInputError(f"{sources[s_].name}: a heat kernel needs distances >= 0; "
+                                        "the kernel has a negative or NaN entry")
         factor = 1.0 if (on_diag or not symmetric) else 2.0
         for k in range(S):
             F = [_value_map(s2_table[k][s], squared)(T) for s, T in enumerate(tiles)]
@@ -548,6 +559,9 @@ def _check_tile(tile):
 
 
 def _run(kernels, names, sigma2, squared, centered, tile, method, progress):
+    for flag, value in (("squared", squared), ("centered", centered)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise InvalidInputError(f"{flag} must be True or False, got {value!r}")
     settings, is_list = _parse_sigma2(sigma2, squared)
     tile = _check_tile(tile)
     if method not in ("auto", "histogram", "direct"):

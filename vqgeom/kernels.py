@@ -474,6 +474,8 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
     """
     if method not in METHODS:
         raise InvalidInputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if not isinstance(per_layer, (bool, np.bool_)):
+        raise InvalidInputError(f"per_layer must be True or False, got {per_layer!r}")
     if memory_budget is None:
         memory_budget = _DEFAULT_BUDGET
     elif (not isinstance(memory_budget, (numbers.Integral, np.integer)) or isinstance(memory_budget, bool)
