@@ -1,18 +1,27 @@
-"""The 1-D engine: exact interval splitting, layer by layer.
+"""The 1-D engine: exact breakpoint propagation, layer by layer.
 
-Each piece is an interval (possibly unbounded) with the code of the layers seen so far and
-the affine map of the current layer's input, ``z = M x + m``. A layer's pre-activations are
-then affine on the piece, and each neuron with a nonzero slope splits it at its root when
-the root is strictly inside. Unbounded pieces are processed with their affine maps like
-bounded ones, so on all of R every breakpoint is found exactly (no guessed box).
+A layer's input ``z(x)`` is continuous and piecewise affine in x. It is carried as its exact
+values at the current points (the breakpoints found so far, plus the box ends on a box) and
+its slopes on the pieces between them. A layer's pre-activations are then known exactly at
+the points (one matrix product) with their slopes on the pieces (another); a neuron splits a
+piece only where its pre-activation changes sign strictly between the piece's ends (or, on an
+unbounded piece of R, where value and slope say its root lies beyond the last point), and the
+root is one exact division. The layer's output is propagated the same way: values at the old
+points and new roots, slopes on the new pieces (the activation's slope per neuron is read off
+the new codes), so no per-region affine map is ever formed.
 
-Regions are the final intervals; two regions are adjacent when they share a breakpoint
-(a 0-dimensional facet), and the facet witness is the breakpoint.
+Exact mode uses python-flint (``fmpq_mat`` products, ``fmpq`` scalars; both several times
+faster than :class:`fractions.Fraction` here) and returns Fractions; float mode runs the same
+steps in float64 and merges neighbouring intervals whose codes agree (rounding artefacts).
+
+Regions are the final intervals, left to right; region ``i`` and ``i + 1`` are adjacent across
+the breakpoint they share (a 0-dimensional facet), which is the facet witness.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from fractions import Fraction
 
 import numpy as np
@@ -26,6 +35,74 @@ __all__ = ["enumerate_partition", "supports"]
 def supports(net, domain, arithmetic) -> bool:
     """True for 1-D networks on a box or on all of R."""
     return net.input_dim == 1 and isinstance(domain, (Box, Whole))
+
+
+class _Exact:
+    """Exact scalars (flint.fmpq in object arrays) and fmpq_mat products."""
+
+    def __init__(self):
+        import flint
+
+        self.flint = flint
+        self.one = flint.fmpq(1)
+        self.zero = flint.fmpq(0)
+
+    def scalar(self, v):
+        v = Fraction(v)
+        return self.flint.fmpq(v.numerator, v.denominator)
+
+    def array(self, a):
+        a = np.asarray(a, dtype=object)
+        out = np.empty(a.shape, dtype=object)
+        out.ravel()[:] = [self.scalar(v) for v in a.ravel().tolist()]
+        return out
+
+    def matmul(self, A, B):
+        """``A @ B`` for object arrays of fmpq (via fmpq_mat)."""
+        (n, k), m = A.shape, B.shape[1]
+        if n == 0 or m == 0 or k == 0:
+            return np.full((n, m), self.zero, dtype=object)
+        fm = self.flint.fmpq_mat
+        C = fm(n, k, A.ravel().tolist()) * fm(k, m, B.ravel().tolist())
+        out = np.empty((n, m), dtype=object)
+        out.ravel()[:] = C.entries()
+        return out
+
+    @staticmethod
+    def sign(A):
+        """Exact signs (-1, 0, 1) of an object array of fmpq, as int8."""
+        flat = [(p > 0) - (p < 0) for p in (q.p for q in A.ravel().tolist())]
+        return np.array(flat, dtype=np.int8).reshape(A.shape)
+
+    @staticmethod
+    def out(v):
+        return Fraction(int(v.p), int(v.q))
+
+
+class _Float:
+    """float64 arrays and numpy products."""
+
+    one, zero = 1.0, 0.0
+
+    @staticmethod
+    def scalar(v):
+        return float(v)
+
+    @staticmethod
+    def array(a):
+        return np.asarray(a, dtype=np.float64)
+
+    @staticmethod
+    def matmul(A, B):
+        return A @ B
+
+    @staticmethod
+    def sign(A):
+        return np.sign(A).astype(np.int8)
+
+    @staticmethod
+    def out(v):
+        return float(v)
 
 
 def _interior_point(a, b, one):
@@ -55,12 +132,13 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     Returns
     -------
     Partition
-        Regions sorted left to right; region ``i`` and ``i + 1`` share a breakpoint.
+        Regions sorted left to right; region ``i`` and ``i + 1`` share a breakpoint, the
+        facet witness of their edge (exact Fraction in exact mode).
 
     Raises
     ------
     InvalidInputError
-        If the network's input dimension is not 1.
+        If the network's input dimension is not 1 or the domain is not a Box or Whole.
     RegionBudgetExceeded
         When more than ``max_regions`` intervals exist.
 
@@ -77,72 +155,182 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
 
     if net.input_dim != 1:
         raise InvalidInputError(f"the interval engine needs input_dim=1, got {net.input_dim}")
+    if not isinstance(domain, (Box, Whole)):
+        raise InvalidInputError(f"the interval engine needs a Box or Whole domain, got {domain!r}")
     start = time.perf_counter()
     exact = arithmetic == "exact"
     if exact and not net.exact:
         net = net.to_exact()
-    one = Fraction(1) if exact else 1.0
-    zero = one * 0
-    if isinstance(domain, Box):
-        lo, hi = domain.lower[0], domain.upper[0]
-        if not exact:
-            lo, hi = float(lo), float(hi)
-    elif isinstance(domain, Whole):
-        lo = hi = None
-    else:
-        raise InvalidInputError(f"the interval engine needs a Box or Whole domain, got {domain!r}")
+    F = _Exact() if exact else _Float()
+    pts, codes = _propagate(net, domain, F, exact, max_regions, progress)
+    if not exact:
+        pts, codes = _merge_equal(pts, codes, isinstance(domain, Whole))
 
-    dtype = object if exact else np.float64
-    M0 = np.array([[one]], dtype=dtype)
-    m0 = np.array([zero], dtype=dtype)
-    # piece: (a, b, code (tuple of per-layer tuples), M, m)
-    pieces = [(lo, hi, (), M0, m0)]
-    for l, lay in enumerate(net.layers):
-        new = []
-        for a, b, code, M, m in pieces:
-            slope = lay.weight @ M[:, 0]          # (n_l,)
-            offset = lay.weight @ m + lay.bias    # (n_l,)
-            cuts = set()
-            for s, c in zip(slope, offset):
-                if s != 0:
-                    r = -c / s
-                    if (a is None or r > a) and (b is None or r < b):
-                        cuts.add(r)
-            bounds = [a, *sorted(cuts), b]
-            for k in range(len(bounds) - 1):
-                ka, kb = bounds[k], bounds[k + 1]
-                x = _interior_point(ka, kb, one)
-                pre = slope * x + offset
-                signs = np.asarray(pre >= 0, dtype=bool)
-                M2, m2 = lay.output_map(M, m, signs)
-                new.append((ka, kb, code + (tuple(bool(v) for v in signs),), M2, m2))
-        if not exact:
-            new = _merge_equal(new)
-        pieces = new
-        if progress is not None:
-            progress(len(pieces), f"layer {l + 1}/{net.depth}")
-        if max_regions is not None and len(pieces) > max_regions:
-            raise RegionBudgetExceeded(len(pieces), max_regions)
-
-    codes = [p[2] for p in pieces]
-    conv = (lambda v: v) if exact else float
-    witnesses = [(conv(_interior_point(p[0], p[1], one)),) for p in pieces]
-    edges = []
-    for i in range(len(pieces) - 1):
-        flips = tuple((l, j) for l, (u, v) in enumerate(zip(codes[i], codes[i + 1]))
-                      for j, (su, sv) in enumerate(zip(u, v)) if su != sv)
-        edges.append((i, i + 1, flips, (conv(pieces[i][1]),)))
+    whole = isinstance(domain, Whole)
+    n_pieces = codes.shape[0]
+    # piece i lies between points i - 1 and i on R, between points i and i + 1 on a box
+    ends = ([None, *pts, None] if whole else list(pts))
+    ends = [None if v is None else F.out(v) for v in ends]
+    witnesses = [(_interior_point(ends[i], ends[i + 1], Fraction(1) if exact else 1.0),)
+                 for i in range(n_pieces)]
+    widths = np.cumsum((0,) + tuple(net.widths))
+    diff = codes[1:] != codes[:-1]
+    rows, cols = np.nonzero(diff)
+    layer_of = np.searchsorted(widths, cols, side="right") - 1
+    flips = [[] for _ in range(n_pieces - 1)]
+    for r, l, c in zip(rows.tolist(), layer_of.tolist(), cols.tolist()):
+        flips[r].append((l, c - int(widths[l])))
+    edges = [(i, i + 1, tuple(flips[i]), (ends[i + 1],)) for i in range(n_pieces - 1)]
     return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
                      engine="interval", seconds=time.perf_counter() - start)
 
 
-def _merge_equal(pieces):
+def _propagate(net, domain, F, exact, max_regions, progress):
+    """The final points and the codes of the pieces (bool array, layers concatenated).
+
+    State per layer: ``pts`` (N,) sorted points; ``V`` (N, d + 1) the layer input at the
+    points with a trailing column of ones; ``S`` (pieces, d) its slopes on the pieces. On a
+    box the pieces are the N - 1 gaps between the points (the ends are the box ends); on R
+    there are N + 1 pieces (two unbounded), and the first layer starts from the anchor 0,
+    dropped afterwards unless it is a breakpoint.
+    """
+    whole = isinstance(domain, Whole)
+    lead = 1 if whole else 0          # piece i spans points i - lead and i - lead + 1
+    if whole:
+        pts = np.array([F.zero], dtype=object)
+        V = np.array([[F.zero, F.one]], dtype=object)
+        S = np.array([[F.one], [F.one]], dtype=object)
+    else:
+        lo, hi = F.scalar(domain.lower[0]), F.scalar(domain.upper[0])
+        pts = np.array([lo, hi], dtype=object)
+        V = np.array([[lo, F.one], [hi, F.one]], dtype=object)
+        S = np.array([[F.one]], dtype=object)
+    if not exact:
+        pts, V, S = (a.astype(np.float64) for a in (pts, V, S))
+    codes = np.zeros((S.shape[0], 0), dtype=bool)
+    depth = net.depth
+    for l, lay in enumerate(net.layers):
+        W = F.array(lay.weight)
+        WT1 = np.concatenate([W.T, F.array(lay.bias)[None, :]], axis=0)
+        P = F.matmul(V, WT1)                  # (N, n) pre-activations at the points
+        Q = F.matmul(S, np.ascontiguousarray(W.T))  # (pieces, n) their slopes on the pieces
+        sP, sQ = F.sign(P), F.sign(Q)
+        N, n_pieces = len(pts), S.shape[0]
+        ia = np.arange(n_pieces) - lead       # left point of each piece (-1: -inf)
+        ib = ia + 1                           # right point (N: +inf)
+        anc = np.where(ia >= 0, ia, ib)       # a finite end of each piece
+        cross = np.zeros(Q.shape, dtype=bool)
+        base = np.zeros(Q.shape, dtype=bool)  # the code of a piece no root splits
+        inner = (ia >= 0) & (ib < N)
+        sa, sb = sP[ia[inner]], sP[ib[inner]]
+        cross[inner] = sa * sb < 0
+        base[inner] = (sa >= 0) & (sb >= 0)
+        if whole:                             # pre(x) = v + s (x - p) beyond the last points
+            v, s = sP[0], sQ[0]
+            cross[0], base[0] = (v != 0) & (s == v), (v >= 0) & (s <= 0)
+            v, s = sP[N - 1], sQ[-1]
+            cross[-1], base[-1] = (v != 0) & (s == -v), (v >= 0) & (s >= 0)
+        # exact roots of the crossing neurons: pre(anchor) + slope (r - anchor) = 0
+        ci, cj = np.nonzero(cross)
+        ca = anc[ci]
+        roots = (pts[ca] - P[ca, cj] / Q[ci, cj]).tolist() if ci.size else []
+        # new pieces, left to right: (parent piece, code of this layer); new points likewise
+        parent, layer_codes, new_pts = [], [], []
+        splits = np.searchsorted(ci, np.arange(n_pieces + 1))
+        for i in range(n_pieces):
+            lo_k, hi_k = splits[i], splits[i + 1]
+            if i == 0 and not whole:
+                new_pts.append((pts[0], 0, None))
+            if lo_k == hi_k:
+                parent.append(i)
+                layer_codes.append(base[i])
+            else:
+                a = pts[ia[i]] if ia[i] >= 0 else None
+                b = pts[ib[i]] if ib[i] < N else None
+                rs = roots[lo_k:hi_k]
+                # exact roots lie strictly inside; float ones within rounding of an end are
+                # put on that end (else a coincidence would leave a sliver piece)
+                a_in = a if a is None or exact else a + 1e-12 * max(1.0, abs(a))
+                b_in = b if b is None or exact else b - 1e-12 * max(1.0, abs(b))
+                inside = [(a_in is None or r > a_in) and (b_in is None or r < b_in) for r in rs]
+                uniq = sorted({r for r, ok in zip(rs, inside) if ok})
+                R = len(uniq)
+                js = cj[lo_k:hi_k]
+                k = np.array([bisect_left(uniq, r) if ok else (-1 if a_in is not None and r <= a_in else R)
+                              for r, ok in zip(rs, inside)], dtype=np.int64)
+                block = np.repeat(base[i][None, :], R + 1, axis=0)
+                left = np.arange(R + 1)[:, None] <= k[None, :]
+                slope_neg = sQ[i, js] < 0
+                block[:, js] = np.where(left, slope_neg[None, :], ~slope_neg[None, :])
+                parent.extend([i] * (R + 1))
+                layer_codes.extend(block)
+                new_pts.extend((r, None, i) for r in uniq)
+            if ib[i] < N:
+                new_pts.append((pts[ib[i]], int(ib[i]), None))
+        parent = np.array(parent, dtype=np.int64)
+        layer_codes = np.array(layer_codes, dtype=bool).reshape(len(parent), lay.n_neurons)
+        if whole and l == 0:
+            # the anchor 0 is a breakpoint only when the codes on its two sides differ
+            at = next(k for k, (_, o, _) in enumerate(new_pts) if o == 0)
+            if np.array_equal(layer_codes[at], layer_codes[at + 1]):
+                del new_pts[at]
+                parent = np.delete(parent, at + 1)
+                layer_codes = np.delete(layer_codes, at + 1, axis=0)
+        codes = np.concatenate([codes[parent], layer_codes], axis=1)
+        if progress is not None:
+            progress(len(codes), f"layer {l + 1}/{depth}")
+        if max_regions is not None and len(codes) > max_regions:
+            raise RegionBudgetExceeded(len(codes), max_regions)
+        old_pts = pts
+        pts = np.empty(len(new_pts), dtype=object)
+        pts[:] = [p for p, _, _ in new_pts]
+        if not exact:
+            pts = pts.astype(np.float64)
+        if l == depth - 1:
+            break
+        # the layer's output at the points: old points keep their rows, a root r in piece i
+        # gets pre(anchor) + slope * (r - anchor) (and z likewise when there is a skip)
+        old = np.array([-1 if k is None else k for _, k, _ in new_pts], dtype=np.int64)
+        is_new = old < 0
+        src_piece = np.array([i for _, _, i in new_pts if i is not None], dtype=np.int64)
+        src_anc = anc[src_piece]
+        dr = pts[is_new] - old_pts[src_anc]
+        P_all = np.empty((len(new_pts), P.shape[1]), dtype=P.dtype)
+        P_all[~is_new] = P[old[~is_new]]
+        if is_new.any():
+            P_all[is_new] = P[src_anc] + Q[src_piece] * dr[:, None]
+        s_all = F.sign(P_all)
+        minus = F.scalar(lay.minus_slope)
+        post = np.where(s_all < 0, P_all * minus, P_all) if minus != 0 else np.where(
+            s_all < 0, F.zero, P_all)
+        # slopes of sigma(pre) on the new pieces, read off this layer's codes
+        Qp = Q[parent]
+        dpost = np.where(layer_codes, Qp, Qp * minus) if minus != 0 else np.where(layer_codes, Qp, F.zero)
+        Z, dZ = post, dpost
+        if lay.out is not None:
+            outT = np.ascontiguousarray(F.array(lay.out).T)
+            Z, dZ = F.matmul(Z, outT), F.matmul(dZ, outT)
+        if lay.skip is not None:
+            skipT = np.ascontiguousarray(F.array(lay.skip).T)
+            Zin = np.empty((len(new_pts), V.shape[1] - 1), dtype=V.dtype)
+            Zin[~is_new] = V[old[~is_new], :-1]
+            if is_new.any():
+                Zin[is_new] = V[src_anc, :-1] + S[src_piece] * dr[:, None]
+            Z, dZ = Z + F.matmul(Zin, skipT), dZ + F.matmul(S[parent], skipT)
+        if lay.out_bias is not None:
+            Z = Z + F.array(lay.out_bias)[None, :]
+        ones = np.full((len(new_pts), 1), F.one, dtype=Z.dtype)
+        V = np.concatenate([Z, ones], axis=1)
+        S = dZ
+    return pts, codes
+
+
+def _merge_equal(pts, codes, whole):
     """Float mode: merge neighbouring intervals whose codes agree (rounding artefacts)."""
-    out = []
-    for p in pieces:
-        if out and out[-1][2] == p[2] and out[-1][1] == p[0]:
-            q = out[-1]
-            out[-1] = (q[0], p[1], q[2], q[3], q[4])
-        else:
-            out.append(p)
-    return out
+    if len(codes) < 2:
+        return pts, codes
+    same = np.all(codes[1:] == codes[:-1], axis=1)
+    keep_piece = np.concatenate([[True], ~same])
+    # the point between pieces i and i + 1 is pts[i] on R and pts[i + 1] on a box
+    drop_pt = np.flatnonzero(same) + (0 if whole else 1)
+    return np.delete(pts, drop_pt), codes[keep_piece]
