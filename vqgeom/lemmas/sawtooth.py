@@ -61,7 +61,8 @@ def check_sawtooth(depth: int, variant: str = "tent", *, shallow="auto") -> Verd
     shallow : bool or "auto"
         The shallow equivalent (:func:`~vqgeom.catalogue.shallow_equivalent`) is always built
         and its breakpoints compared; with True its own partition is also enumerated and
-        checked against Lemma 1 (d = d_Omega on every pair). "auto": when it has <= 255 neurons.
+        checked against Lemma 1 (d = d_Omega on every pair). "auto": when it has <= 1023 neurons
+        (every depth up to 10).
 
     Returns
     -------
@@ -120,7 +121,7 @@ def check_sawtooth(depth: int, variant: str = "tent", *, shallow="auto") -> Verd
     if sorted(-b for b in sh.layers[0].bias) != breaks:
         mismatches.append("the shallow equivalent's breakpoints differ")
     if shallow == "auto":
-        shallow = shallow_neurons <= 255
+        shallow = shallow_neurons <= 1023
     if shallow:
         v1 = check_lemma1(sh, box)
         if v1.n_regions != part.n_regions or not v1.holds:
