@@ -175,3 +175,64 @@ def test_bad_inputs():
         activation_codes(model, X)
     with pytest.raises(InvalidInputError, match="widths"):
         Codes([np.zeros((2, 1), np.uint64)], [3, 4])
+
+
+def _exact_bits(net, X):
+    """Signs in exact rational arithmetic (sign(0) = +1): the oracle for every float route."""
+    exact = net.to_exact()
+    pts = [[Fraction(float(v)) for v in row] for row in np.asarray(X, dtype=np.float64)]
+    return np.concatenate([np.asarray(s, dtype=bool) for s in exact.signs(pts)], axis=1)
+
+
+def test_every_route_gives_sign_zero_plus_one_on_cpa_layers():
+    # dyadic weights and points: float arithmetic is exact here, so pre-activations that are 0
+    # are exactly 0 on the numpy route, the torch route and through module hooks
+    rng = np.random.default_rng(6)
+    net = Network([
+        {"weight": [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]], "bias": [0.0, 0.0, 0.5],
+         "activation": "leaky_relu", "negative_slope": 0.25},
+        {"weight": [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.5, 0.5, -1.0]], "bias": [0.0, 0.0, 0.25],
+         "activation": "abs", "skip": [[0.5, -1.0, 0.0], [0.0, 1.0, 1.0]], "out": [[1.0, 0.5, 0.0], [0.0, 1.0, -2.0]]},
+        {"weight": [[1.0, -1.0], [0.25, 0.0]], "bias": [0.0, -0.5]},
+    ])
+    grid = np.array([(a, b) for a in np.arange(-2, 2.25, 0.25) for b in np.arange(-2, 2.25, 0.25)])
+    X = np.concatenate([grid, rng.integers(-64, 65, size=(40, 2)) / 32])
+    want = _exact_bits(net, X)
+    numpy_route = activation_codes(net, X)
+    torch_route = activation_codes(net, X, device="cpu")
+    np.testing.assert_array_equal(numpy_route.bits(), want)
+    np.testing.assert_array_equal(torch_route.bits(), want)
+    exact = net.to_exact()
+    pts = [[Fraction(float(v)) for v in row] for row in X]
+    zero = np.any(np.concatenate([np.asarray(p == 0, dtype=bool) for p in exact.preactivations(pts)], axis=1), axis=1)
+    assert zero.sum() > 20 and not zero.all()     # many points sit on boundaries, in every layer:
+    for l in range(3):
+        assert np.any(np.asarray(exact.preactivations(pts)[l] == 0, dtype=bool))
+    np.testing.assert_array_equal(numpy_route.on_boundary, zero)
+    np.testing.assert_array_equal(torch_route.on_boundary, zero)
+    # the leaky slope matters: with slope 0 the codes would differ on these points
+    relu = Network([dict(weight=l.weight, bias=l.bias, activation="relu", skip=l.skip, out=l.out)
+                    if l.activation == "leaky_relu" else
+                    dict(weight=l.weight, bias=l.bias, activation=l.activation, skip=l.skip, out=l.out)
+                    for l in net.layers])
+    assert not np.array_equal(_exact_bits(relu, X), want)
+
+
+def test_hooks_give_sign_zero_plus_one():
+    # a module whose pre-activations are exactly 0 at chosen points (dyadic weights, zero biases)
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.LeakyReLU(0.5), nn.Linear(2, 1), nn.ReLU())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[1.0, 0.0], [1.0, -1.0]]))
+        model[0].bias.zero_()
+        model[2].weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.5]]))
+        model[2].bias.copy_(torch.tensor([0.0, 0.25]))
+        model[4].weight.copy_(torch.tensor([[1.0, -1.0]]))
+        model[4].bias.zero_()
+    X = torch.tensor([(a, b) for a in np.arange(-1, 1.25, 0.25) for b in np.arange(-1, 1.25, 0.25)],
+                     dtype=torch.float32)
+    codes = activation_codes(model, X)
+    net = Network.from_torch(model)
+    want = _exact_bits(net, X.numpy())
+    np.testing.assert_array_equal(codes.bits(), want)
+    pres = net.to_exact().preactivations([[Fraction(float(v)) for v in row] for row in X.numpy()])
+    assert all(np.any(np.asarray(p == 0, dtype=bool)) for p in pres)   # zeros in every layer
