@@ -266,3 +266,32 @@ def test_wide_shallow_sawtooth_equivalent():
     assert facets == [Fraction(k, 64) for k in range(1, 64)] == [
         deep.graph.edges[i, i + 1]["facet_witness"][0] for i in range(deep.n_regions - 1)]
     _certify(part, sh, Box(0, 1))
+
+
+def test_sawtooth_check_enumerates_the_1023_neuron_shallow_equivalent():
+    # the "auto" shallow check now covers depth 10 (it was capped at 255 neurons)
+    from vqgeom.lemmas.sawtooth import check_sawtooth
+
+    v = check_sawtooth(10)
+    assert v.holds and v.details["shallow_lemma1_checked"]
+    assert v.details["shallow_neurons"] == 1023 and v.n_regions == 1024
+
+
+def test_the_certificate_rejects_wrong_partitions():
+    from vqgeom.regions.partition import Partition
+
+    net = Network([{"weight": [["1"], ["1"]], "bias": ["0", "-1"]},
+                   {"weight": [["1", "-2"]], "bias": ["-1/2"]}])
+    good = enumerate_partition(net, Whole())
+    _certify(good, net, Whole())
+    edges = [(i, j, d["flips"], d["facet_witness"]) for i, j, d in good.graph.edges(data=True)]
+    codes = [list(map(list, c)) for c in good.codes]
+    codes[1][1][0] = not codes[1][1][0]                   # a wrong bit
+    bad = Partition(net, Whole(), codes, good.witnesses, edges, arithmetic="exact", engine="x")
+    with pytest.raises(AssertionError):
+        _certify(bad, net, Whole())
+    # a missed breakpoint: the first two regions merged
+    merged = Partition(net, Whole(), good.codes[1:], good.witnesses[1:],
+                       [(i - 1, j - 1, f, w) for i, j, f, w in edges[1:]], arithmetic="exact", engine="x")
+    with pytest.raises(AssertionError):
+        _certify(merged, net, Whole())
