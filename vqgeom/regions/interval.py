@@ -48,13 +48,16 @@ class _Exact:
         self.zero = flint.fmpq(0)
 
     def scalar(self, v):
-        v = Fraction(v)
+        if type(v) is not Fraction:
+            v = Fraction(v)
         return self.flint.fmpq(v.numerator, v.denominator)
 
     def array(self, a):
         a = np.asarray(a, dtype=object)
         out = np.empty(a.shape, dtype=object)
-        out.ravel()[:] = [self.scalar(v) for v in a.ravel().tolist()]
+        fmpq = self.flint.fmpq
+        out.ravel()[:] = [fmpq(v.numerator, v.denominator) if type(v) is Fraction else self.scalar(v)
+                          for v in a.ravel().tolist()]
         return out
 
     def matmul(self, A, B):
