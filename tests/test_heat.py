@@ -189,6 +189,12 @@ def test_median_heuristic():
     net = random_net(rng)
     K = np.asarray(vq_kernel(net, X), dtype=float)
     assert median_heuristic((net, X)) == np.median(K[~np.eye(40, dtype=bool)])
+    # even counts whose two middle values differ: the mean of both
+    assert median_heuristic(np.array([[0, 1], [3, 0]])) == 2.0
+    assert median_heuristic(np.array([[0, 1], [3, 0]]), squared=True) == 5.0
+    assert median_heuristic(np.array([[1, 2], [3, 4]])) == 2.5
+    E = rng.integers(0, 50, (30, 30))
+    assert median_heuristic(E) == np.median(E[~np.eye(30, dtype=bool)].astype(float))
     with pytest.raises(DegenerateInputError, match="median"):
         median_heuristic(np.zeros((5, 5)))
     with pytest.raises(InvalidInputError, match="max_dense"):

@@ -231,6 +231,20 @@ def test_genericity_sees_vanishing_without_flip():
     assert any(len(ns) == 3 for _, _, ns in g.multi_vanish_facets)
 
 
+def test_genericity_sees_a_neuron_vanishing_on_a_facet_it_does_not_cross():
+    # layer 1 is |x|, layer 2 reads it: on x = 0 two neurons vanish, only one flips (the
+    # layer-2 neuron is >= 0 on both sides); no other reason for non-genericity is present
+    net = Network([{"weight": [[1, 0]], "bias": [0], "activation": "abs"}, {"weight": [[1]], "bias": [0]}],
+                  exact=True)
+    g = genericity(enumerate_regions(net))
+    assert not g.generic and not g.multi_flip_facets and not g.vanishing
+    assert [ns for _, _, ns in g.multi_vanish_facets] == [((0, 0), (1, 0))]
+    # moved off the facet (bias -1/2) the two zero sets only cross: generic
+    moved = Network([{"weight": [[1, 0]], "bias": [0], "activation": "abs"}, {"weight": [[1]], "bias": ["-1/2"]}],
+                    exact=True)
+    assert genericity(enumerate_regions(moved)).generic
+
+
 def test_affine_pieces_break_lemma2():
     v = CATALOGUE["sawtooth-printed-affine-pieces"].check()
     assert not v.holds and not v.hypotheses["activation_partition"]
