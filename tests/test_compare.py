@@ -1,5 +1,7 @@
 """compare_partitions: known cases, the shallow equivalent of the deep sawtooth, the parallel network."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -30,9 +32,22 @@ def test_shallow_equivalent_has_the_deep_partition(depth):
 
 def test_printed_sawtooth_is_coarser_than_the_tent():
     dom = Box(0, 1)
-    c = compare_partitions(sawtooth(3, "as_printed"), sawtooth(3), domain=dom)
-    assert c.n_regions_p == 4 and c.n_regions_q == 8
-    assert not c.same
+    c = compare_partitions(sawtooth(3, "as_printed"), sawtooth(3), domain=dom, weights_p=[1, 1, 1],
+                           weights_q=[1, 2, 4])
+    assert c.n_regions_p == 4 and c.n_regions_q == 8 and c.n_regions_common == 8
+    assert not c.same and c.q_refines_p and not c.p_refines_q
+    # the common regions are the tent's intervals (k/8, (k+1)/8), listed left to right; the
+    # printed partition's intervals end at 1/8, 1/4, 1/2, 1; codes: thermometer and Gray codes
+    assert [w[0] for w in c.witnesses] == sorted(w[0] for w in c.witnesses)
+    assert all(Fraction(k, 8) < w[0] < Fraction(k + 1, 8) for k, w in enumerate(c.witnesses))
+    P = [0, 1, 2, 2, 3, 3, 3, 3]
+    g = [k ^ (k >> 1) for k in range(8)]
+    for i in range(8):
+        for j in range(8):
+            assert c.d_omega_p[i, j] == abs(P[i] - P[j]) == c.d_p[i, j]   # Lemma 1 for thermometer codes
+            assert c.d_omega_q[i, j] == abs(i - j)
+            x = g[i] ^ g[j]   # bit 2 is layer 1 (weight 1), bit 0 is layer 3 (weight 4)
+            assert c.d_q[i, j] == (x >> 2 & 1) + 2 * (x >> 1 & 1) + 4 * (x & 1)
 
 
 def test_adding_a_neuron_refines():
