@@ -35,6 +35,7 @@ def test_found_shrunk_and_exact(claim, relax, dim):
 def test_none_found_without_relaxing(claim, dim):
     r = find_counterexample(claim, dim=dim, budget=25, seed=3)
     assert not r.found and r.tried == r.budget == 25 and r.pairs_checked > 0
+    assert r.tried - r.rejected >= 5    # fair candidates (hypotheses met) were checked, not only rejected
     assert "no counterexample" in r.summary() and "25 of 25" in r.summary()
 
 
