@@ -64,6 +64,15 @@ def test_verify_report_path_checked_first(files, capsys, option):
     assert capsys.readouterr().out == ""  # nothing ran
 
 
+def test_negative_fractions_and_lists_after_options(files, capsys):
+    # argparse would read "-1/3" and "-1,2" as option names ("expected one argument")
+    assert main(["regions", "net.json", "--box", "-1/3", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["domain"]["lower"] == ["-1/3", "-1/3"]
+    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1,2", "--out", "K.npy"],
+           capsys, "weights[0] must be > 0")
+
+
 def test_counterexample_negative_seed(files, capsys):
     _fails(["counterexample", "lemma2", "--relax", "generic", "--seed", "-1"], capsys, "seed", "-1")
     with pytest.raises(InvalidInputError, match="seed"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 __all__ = ["main", "CLIError"]
@@ -40,12 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NEGATIVE_NUMBER = re.compile(r"-(\d|\.\d)")
+
+
+def _protect_negative_numbers(argv):
+    """Let values such as ``-1/3``, ``-1e-3`` or ``-1,2`` follow an option.
+
+    argparse reads any token that starts with ``-`` and is not a plain negative number as an
+    option name, so ``--box -1/3 1`` or ``--weights -1,2`` would fail with "expected one
+    argument". No vqgeom option starts with a digit, so a leading space is added to tokens of
+    the form ``-<digit>...`` / ``-.<digit>...``; every number parser strips it again.
+    """
+    return [" " + a if isinstance(a, str) and _NEGATIVE_NUMBER.match(a) else a for a in argv]
+
+
 def main(argv=None) -> int:
     """Entry point of the ``vqgeom`` console script; returns the exit code."""
     from vqgeom.errors import VQGeomError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_protect_negative_numbers(sys.argv[1:] if argv is None else argv))
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0
