@@ -69,8 +69,10 @@ def test_negative_fractions_and_lists_after_options(files, capsys):
     assert main(["regions", "net.json", "--box", "-1/3", "1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["domain"]["lower"] == ["-1/3", "-1/3"]
-    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1,2", "--out", "K.npy"],
+    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1", "--out", "K.npy"],
            capsys, "weights[0] must be > 0")
+    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1,2", "--out", "K.npy"],
+           capsys, "one entry per layer")
 
 
 def test_counterexample_negative_seed(files, capsys):
