@@ -195,20 +195,10 @@ class _Analysis:
 
 def _proportional(r1, r2):
     """True when the exact rows (lists) satisfy r2 = lam * r1 with lam > 0."""
-    lam = None
-    for a, b in zip(r1, r2):
-        if a == 0:
-            if b != 0:
-                return False
-            continue
-        q = b / a
-        if lam is None:
-            if not q > 0:
-                return False
-            lam = q
-        elif q != lam:
-            return False
-    return lam is not None
+    from vqgeom.exact.certificates import _scale_of
+
+    lam = _scale_of(r2, r1)
+    return lam is not None and lam > 0
 
 
 def _analyse(arith, cell, offsets, box_G, box_h):
