@@ -10,10 +10,10 @@ subdivision; the subdivision plus its exact certificate) and for the full
 ``enumerate_regions`` call, which also builds the Partition object. Each timing is the
 best of ``--repeat`` runs.
 
-Optionally (``--lp``) it also prints regions per second for a 3-32-32 network on [-1, 1]^3
-with the any-D LP engine.
+The any-D LP engine has its own benchmark: ``benchmarks/bench_regions_nd.py`` (3-32-32 on
+[-1, 1]^3, regions per second, exact vs float).
 
-Run:  python benchmarks/bench_regions.py [--repeat 3] [--seeds 0 1 2] [--lp]
+Run:  python benchmarks/bench_regions.py [--repeat 3] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--lp", action="store_true", help="also time the LP engine on 3-32-32")
     args = parser.parse_args(argv)
 
     import vqgeom
@@ -106,12 +105,6 @@ def main(argv=None) -> int:
               f"(full {fl:.3f} s = {fl / rc:.2f}x; target <= 3x); exact engine {ce:.3f} s = "
               f"{ce / sb:.2f}x float engine (full {ex:.3f} s = {ex / fl:.2f}x full float; target <= 10x)")
 
-    if args.lp:
-        module = _mlp(0, [3, 32, 32])
-        net3 = vqgeom.Network.from_torch(module)
-        t3, part3 = _best(lambda: enumerate_regions(net3, engine="lp"), 1)
-        print(f"3-32-32 on [-1, 1]^3, LP engine (exact): {part3.n_regions} regions in {t3:.2f} s, "
-              f"{part3.n_regions / t3:.1f} regions/s")
     if mismatches:
         print(f"{mismatches} MISMATCH(ES) — see above", file=sys.stderr)
         return 1

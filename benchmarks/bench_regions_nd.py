@@ -16,16 +16,7 @@ import argparse
 import sys
 import time
 
-
-def _mlp(seed, widths):
-    import torch
-    from torch import nn
-
-    torch.manual_seed(seed)
-    mods = []
-    for a, b in zip(widths[:-1], widths[1:]):
-        mods += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*mods)
+from bench_regions import _mlp  # the same torch-default-initialised MLP
 
 
 def main(argv=None) -> int:
