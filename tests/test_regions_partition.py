@@ -269,8 +269,14 @@ def test_verify_rejects_corrupted_witnesses_and_facets():
         with pytest.raises(CertificateError, match="listed flips"):
             _rebuilt(part, edges=[(i, j, bad, facet)] + edges[1:]).verify()
     # a facet witness where the flipping neuron does not vanish
-    with pytest.raises(CertificateError, match="does not vanish"):
+    with pytest.raises(CertificateError, match=r"flipped neuron .* not 0"):
         _rebuilt(part, edges=[(i, j, flips, part.witnesses[i])] + edges[1:]).verify()
+    # a facet witness on the flipped neuron's zero set, but on another facet of it (some other
+    # neuron has a sign there that neither region's code gives it)
+    # (another pair of regions differs from {i, j} in a neuron that does not vanish there)
+    far = next(e[3] for e in edges if e[2] == flips and {e[0], e[1]} != {i, j})
+    with pytest.raises(CertificateError, match="facet witness"):
+        _rebuilt(part, edges=[(i, j, flips, far)] + edges[1:]).verify()
     with pytest.raises(InvalidInputError, match="exact"):
         enumerate_regions(rational_mlp((4, 3), 7), arithmetic="float").verify()
 

@@ -528,8 +528,10 @@ class Partition:
     def verify(self) -> None:
         """Check every witness exactly (exact mode): each region's witness lies strictly
         inside the domain and has the region's code with no non-constant neuron vanishing,
-        and each facet witness makes exactly the listed neurons vanish among the neurons
-        flipping between the two regions.
+        and each facet witness lies in the relative interior of a facet shared by the two
+        regions (:func:`vqgeom.exact.certificates.check_facet`: the flipped neurons vanish
+        there, every other neuron keeps the sign both codes give it, and the two closures are
+        opposite halfspaces of one hyperplane near it), strictly inside a box domain.
 
         Raises
         ------
@@ -538,6 +540,7 @@ class Partition:
         """
         if not self.exact:
             raise InvalidInputError("verify() needs an exact partition (arithmetic='exact')")
+        from vqgeom.exact.certificates import check_facet
         from vqgeom.regions.domain import Box
 
         labels = self.region_of(np.array(self.witnesses, dtype=object).reshape(-1, self.input_dim),
@@ -557,13 +560,8 @@ class Partition:
             f = data["facet_witness"]
             if f is None:
                 continue
-            pres = self.net.preactivations(np.array([f], dtype=object))
-            flat = np.concatenate([p[0] for p in pres])
-            order = self.net.neuron_index
-            for (l, k) in diff:
-                if flat[order.index((l, k))] != 0:
-                    raise CertificateError(f"facet ({i}, {j}): neuron {(l, k)} does not vanish at the "
-                                           f"facet witness {_fmt_point(f)}")
+            check_facet(self.net, self.codes[i], self.codes[j], f,
+                        self.domain if isinstance(self.domain, Box) else None)
 
     # ----------------------------------------------------------- save / load
     def to_dict(self) -> dict:
