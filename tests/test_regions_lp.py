@@ -104,7 +104,7 @@ def _deep(rng, widths, scale=1.0, exact=True):
 
 
 # --------------------------------------------------------------------- Zaslavsky oracle
-@pytest.mark.parametrize("D,n,seed", [(1, 5, 0), (2, 5, 1), (2, 6, 2), (3, 5, 3), (3, 6, 4)])
+@pytest.mark.parametrize("D,n,seed", [(1, 5, 0), (2, 5, 1), (2, 6, 2), (3, 5, 3), (3, 6, 4), (4, 6, 5), (5, 7, 6)])
 def test_zaslavsky_whole_and_box(D, n, seed):
     rng = np.random.default_rng(seed)
     W, b = _general_position(rng, n, D)
