@@ -46,7 +46,6 @@ _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
 _TILE = 256
 _BLOCK_ENTRIES = 2**19
-_MIRROR = True
 
 
 # ================================================================ weights
@@ -600,7 +599,7 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
     host_copy = target.device != dev
     direct = not host_copy and len(prepared) == 1 and not per_layer and prepared[0][1] == 1
     # the symmetric kernel: blocks from the diagonal on, each mirrored while it is in cache
-    mirror = _MIRROR and symmetric and P >= n and not per_layer
+    mirror = symmetric and P >= n and not per_layer
     acc_dt = torch.float32 if cx.n_bits < 2**24 else torch.float64
     local_state = threading.local()
 
