@@ -100,35 +100,81 @@ class Partition:
         self.engine = engine
         self.seconds = seconds
         self.frame = frame
-        self.codes = _normalise_codes(codes, net.widths)
-        self.witnesses = [tuple(w) for w in witnesses]
-        if len(self.codes) != len(self.witnesses):
+        # Engines that emit 10^4 regions pass a code bit array and a float witness array; the
+        # per-region Python tuples, the code index and the networkx graph are then built on
+        # first use, so that a caller who needs only counts or codes does not pay for them.
+        if isinstance(codes, np.ndarray):
+            _normalise_codes(codes[:0], net.widths)  # shape check only
+            self._bits = codes.astype(bool, copy=False)
+            self._codes = None
+            n = codes.shape[0]
+        else:
+            self._bits = None
+            self._codes = _normalise_codes(codes, net.widths)
+            n = len(self._codes)
+        if isinstance(witnesses, np.ndarray):
+            self._witness_array, self._witnesses = witnesses, None
+        else:
+            self._witness_array, self._witnesses = None, [tuple(w) for w in witnesses]
+        if len(witnesses) != n:
             raise ValueError("Partition: codes and witnesses must have the same length")
-        if polygons is not None and len(polygons) != len(self.codes):
+        if polygons is not None and len(polygons) != n:
             raise ValueError("Partition: polygons must have one vertex list per region")
         self._polygons = None if polygons is None else [
             poly if type(poly) is list and (not poly or type(poly[0]) is tuple)
             else [tuple(v) for v in poly] for poly in polygons]
-        g = nx.Graph()
-        for i, (code, wit) in enumerate(zip(self.codes, self.witnesses)):
-            g.add_node(i, code=code, witness=wit)
-        for i, j, flips, facet in edges:
-            g.add_edge(int(i), int(j), flips=tuple((int(l), int(k)) for l, k in flips), facet_witness=facet)
-        self.graph = g
-        # a code's cell is convex, so on a convex domain a code names one region; on a
-        # non-convex domain (a union of boxes) one cell may fall into several regions
-        self._index = {}
-        self._shared = {}
-        for i, code in enumerate(self.codes):
-            if code in self._index:
-                self._shared.setdefault(code, [self._index[code]]).append(i)
-            else:
-                self._index[code] = i
+        self._n = n
+        self._edges_in = edges
+        self._graph = None
+        self._index = self._shared = None
+
+    @property
+    def codes(self) -> list:
+        """``codes[i]`` is region ``i``'s code: a tuple per layer of tuples of bools."""
+        if self._codes is None:
+            self._codes = _normalise_codes(self._bits, self.net.widths)
+        return self._codes
+
+    @property
+    def witnesses(self) -> list:
+        """``witnesses[i]`` is a point strictly inside region ``i`` (a tuple)."""
+        if self._witnesses is None:
+            self._witnesses = [tuple(w) for w in self._witness_array.tolist()]
+        return self._witnesses
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The facet-adjacency graph (networkx): nodes carry ``code`` and ``witness``, edges
+        ``flips`` (tuple of (layer, neuron)) and ``facet_witness``."""
+        if self._graph is None:
+            g = nx.Graph()
+            for i, (code, wit) in enumerate(zip(self.codes, self.witnesses)):
+                g.add_node(i, code=code, witness=wit)
+            for i, j, flips, facet in self._edges_in:
+                g.add_edge(int(i), int(j), flips=tuple((int(l), int(k)) for l, k in flips),
+                           facet_witness=facet)
+            self._graph, self._edges_in = g, None
+        return self._graph
+
+    def _code_index(self):
+        """``(index, shared)``: code -> first region with it, and code -> all its regions for
+        codes held by several regions. A code's cell is convex, so on a convex domain a code
+        names one region; on a non-convex domain (a union of boxes) one cell may fall into
+        several regions."""
+        if self._index is None:
+            index, shared = {}, {}
+            for i, code in enumerate(self.codes):
+                if code in index:
+                    shared.setdefault(code, [index[code]]).append(i)
+                else:
+                    index[code] = i
+            self._index, self._shared = index, shared
+        return self._index, self._shared
 
     # ------------------------------------------------------------------ basics
     @property
     def n_regions(self) -> int:
-        return len(self.codes)
+        return self._n
 
     @property
     def n_adjacencies(self) -> int:
@@ -148,17 +194,20 @@ class Partition:
         On a non-convex domain several regions may share a code; the first is returned
         (see :meth:`regions_of_code`)."""
         key = tuple(tuple(bool(s) for s in layer) for layer in code)
-        return self._index.get(key)
+        return self._code_index()[0].get(key)
 
     def regions_of_code(self, code) -> list[int]:
         """All regions with this code (more than one only on a non-convex domain)."""
         key = tuple(tuple(bool(s) for s in layer) for layer in code)
-        if key in self._shared:
-            return list(self._shared[key])
-        return [self._index[key]] if key in self._index else []
+        index, shared = self._code_index()
+        if key in shared:
+            return list(shared[key])
+        return [index[key]] if key in index else []
 
     def code_bits(self) -> np.ndarray:
         """Codes as a bool array (n_regions, n_neurons), layers concatenated."""
+        if self._bits is not None:
+            return self._bits.copy()
         if not self.codes:
             return np.zeros((0, self.net.n_neurons), dtype=bool)
         return np.array([[s for layer in code for s in layer] for code in self.codes], dtype=bool)
@@ -388,7 +437,7 @@ class Partition:
                 code = tuple(tuple(bool(v) for v in s[n]) for s in signs)
                 raise DegenerateInputError(
                     f"point X[{n}] = {_fmt_point(P[n])} has a code shared by regions "
-                    f"{self._shared[code]} (pieces of one cell in a non-convex domain); "
+                    f"{self._code_index()[1][code]} (pieces of one cell in a non-convex domain); "
                     f"region_of cannot tell them apart")
             out[n] = idx
         if on_boundary == "raise":

@@ -190,7 +190,7 @@ def _float_output(sub, widths):
     lens = np.diff(fptr)
     cent = np.stack([np.add.reduceat(X[fv, 0], fptr[:-1]), np.add.reduceat(X[fv, 1], fptr[:-1])],
                     axis=1) / lens[:, None]
-    witnesses = [tuple(p) for p in cent.tolist()]
+    witnesses = cent  # an array: Partition makes the tuples on first use
     pairs, e = sub.adjacency()
     mids = ((X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2).tolist()
     flips = _flips(sub.codes[pairs[:, 0]] ^ sub.codes[pairs[:, 1]], _neuron_list(widths))
