@@ -2,9 +2,11 @@
 
 Every enumeration engine produces a :class:`Partition` through the same constructor:
 
-* ``codes``: one code per region, a tuple (per layer) of tuples of bools (True = sign +1);
+* ``codes``: one code per region, a tuple (per layer) of tuples of bools (True = sign +1),
+  or a bool array (n_regions, n_neurons) with the layers concatenated;
 * ``witnesses``: one interior point per region (tuple of Fractions in exact mode, a float
-  tuple in float mode) strictly inside the region and the domain;
+  tuple in float mode; or a float array (n_regions, D)) strictly inside the region and the
+  domain;
 * ``edges``: ``(i, j, flips, facet_witness)`` for every pair of regions whose closures share
   a (D-1)-dimensional facet; ``flips`` is a tuple of ``(layer, neuron)`` pairs whose sign
   differs across the facet, ``facet_witness`` a point in the relative interior of the
