@@ -147,16 +147,22 @@ class Layer:
             res = res + self.out_bias
         return res
 
-    def output_map(self, M: np.ndarray, m: np.ndarray, signs: np.ndarray):
+    def preactivation_map(self, M: np.ndarray, m: np.ndarray):
+        """The affine map ``(A, c)`` of this layer's pre-activations, ``pre = A @ x + c``,
+        given its input as ``z = M @ x + m``."""
+        return self.weight @ M, self.weight @ m + self.bias
+
+    def output_map(self, M: np.ndarray, m: np.ndarray, signs: np.ndarray, pre=None):
         """The affine map of this layer's output, valid where its neurons have ``signs``.
 
         Given the layer input as ``z = M @ x + m`` (M: (input_dim, D), m: (input_dim,)),
         returns ``(M2, m2)`` with ``z' = M2 @ x + m2`` on the closed cell where the
-        pre-activation signs are ``signs`` (bool, True for +1).
+        pre-activation signs are ``signs`` (bool, True for +1). ``pre``, when given, is this
+        layer's :meth:`preactivation_map` for the same ``(M, m)`` (saves recomputing it).
         """
+        A, c = self.preactivation_map(M, m) if pre is None else pre
         s = self.slopes(np.asarray(signs, dtype=bool))
-        PM = (self.weight @ M) * s[:, None]
-        pm = (self.weight @ m + self.bias) * s
+        PM, pm = A * s[:, None], c * s
         if self.out is not None:
             PM, pm = self.out @ PM, self.out @ pm
         if self.skip is not None:
@@ -518,10 +524,10 @@ class Network:
         m = self._zeros(D)
         maps = []
         for l, lay in enumerate(self.layers):
-            maps.append((lay.weight @ M, lay.weight @ m + lay.bias))
+            maps.append(lay.preactivation_map(M, m))
             if l >= len(code):
                 break
-            M, m = lay.output_map(M, m, code[l])
+            M, m = lay.output_map(M, m, code[l], pre=maps[-1])
         return maps
 
     # -------------------------------------------------------------------- JSON

@@ -117,20 +117,10 @@ class _FloatArith:
         return np.eye(self.D), np.zeros(self.D)
 
     def pre(self, l, M, m):
-        lay = self.net.layers[l]
-        return lay.weight @ M, lay.weight @ m + lay.bias
+        return self.net.layers[l].preactivation_map(M, m)
 
     def advance(self, l, A, c, M, m, signs):
-        lay = self.net.layers[l]
-        s = lay.slopes(np.asarray(signs, dtype=bool))
-        PM, pm = A * s[:, None], c * s
-        if lay.out is not None:
-            PM, pm = lay.out @ PM, lay.out @ pm
-        if lay.skip is not None:
-            PM, pm = PM + lay.skip @ M, pm + lay.skip @ m
-        if lay.out_bias is not None:
-            pm = pm + lay.out_bias
-        return PM, pm
+        return self.net.layers[l].output_map(M, m, signs, pre=(A, c))
 
 
 class _ExactArith:
