@@ -37,6 +37,9 @@ _EXPORTS = {
     "Whole": "vqgeom.regions",
     "Partition": "vqgeom.regions",
     "enumerate_regions": "vqgeom.regions",
+    "Plane": "vqgeom.regions.slices",
+    "Line": "vqgeom.regions.slices",
+    "restrict": "vqgeom.regions.slices",
     # claims: lemmas, sawtooth, catalogue, counterexamples
     "check_lemma1": "vqgeom.lemmas",
     "check_lemma2": "vqgeom.lemmas",

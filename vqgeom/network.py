@@ -252,6 +252,10 @@ class Network:
     ((2,), 2, False)
     """
 
+    #: False: a first-layer neuron must have a hyperplane. Networks restricted to a slice
+    #: (:class:`vqgeom.regions.slices.SliceNetwork`) allow constant first-layer neurons.
+    _constant_first_layer_ok = False
+
     def __init__(self, layers: Sequence, readout=None, *, input_dim: int | None = None,
                  exact: bool | None = None):
         if isinstance(layers, (str, bytes, dict)) or not hasattr(layers, "__iter__"):
@@ -367,7 +371,7 @@ class Network:
                 raise InvalidNetworkError(
                     f"{where}: out_bias must have shape ({d_out},), got {tuple(out_bias.shape)}"
                 )
-        if index == 0:
+        if index == 0 and not self._constant_first_layer_ok:
             zero = np.flatnonzero(np.all(W == 0, axis=1))
             if zero.size:
                 raise InvalidNetworkError(
@@ -445,7 +449,7 @@ class Network:
         readout = None
         if self.readout is not None:
             readout = dict(weight=conv(self.readout.weight), bias=conv(self.readout.bias))
-        return Network(layers, readout, exact=exact)
+        return type(self)(layers, readout, exact=exact)
 
     # --------------------------------------------------------------- forward
     def _points(self, X, name="X"):

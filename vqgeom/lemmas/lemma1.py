@@ -145,8 +145,10 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
     ----------
     net : Network
         A one-hidden-layer network (its first layer's rows are the hyperplanes).
-    domain : Box, "whole", None or BoxUnion
+    domain : Box, "whole", None, BoxUnion, Plane or Line
         None is [-1, 1]^D. A :class:`BoxUnion` that is not a box drops the convexity hypothesis.
+        On a slice the check runs on the restricted network (:func:`vqgeom.restrict`) over the
+        slice's (u, v) box; witnesses are in slice coordinates.
     adjacency : {"facet", "touching"}
         How d_Omega's graph joins regions: sharing a (D-1)-dimensional facet (the lemma's), or
         closures sharing any point (drops a hypothesis; D <= 2 only).
@@ -187,6 +189,9 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
     start = time.perf_counter()
     if adjacency not in ADJACENCIES:
         raise InvalidInputError(f"adjacency must be one of {', '.join(map(repr, ADJACENCIES))}, got {adjacency!r}")
+    from vqgeom.regions.slices import on_slice
+
+    net, domain = on_slice(net, domain)  # a Plane / Line: the restricted network on its (u, v) box
     net = load_network(net).to_exact()
     part = partition if partition is not None else partition_of(net, domain, engine=engine)
     dups = duplicate_hyperplanes(net)

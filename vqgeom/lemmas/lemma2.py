@@ -187,8 +187,9 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
     Parameters
     ----------
     net : Network
-    domain : Box, "whole", None or BoxUnion
-        None is [-1, 1]^D.
+    domain : Box, "whole", None, BoxUnion, Plane or Line
+        None is [-1, 1]^D. On a slice the check runs on the restricted network
+        (:func:`vqgeom.restrict`) over the slice's (u, v) box; witnesses are in slice coordinates.
     weights : sequence of numbers, one per layer, optional
         The layer weights w_l > 0 of d (default 1). Any w_l > 1 drops hypothesis (ii).
     omega : {"activation", "affine"}
@@ -224,6 +225,9 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
     start = time.perf_counter()
     if omega not in OMEGAS:
         raise InvalidInputError(f"omega must be one of {', '.join(map(repr, OMEGAS))}, got {omega!r}")
+    from vqgeom.regions.slices import on_slice
+
+    net, domain = on_slice(net, domain)  # a Plane / Line: the restricted network on its (u, v) box
     net = load_network(net).to_exact()
     w = as_layer_weights(weights, net.depth)
     part = partition if partition is not None else partition_of(net, domain, engine=engine)

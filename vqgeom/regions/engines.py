@@ -99,10 +99,13 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
 
     Parameters
     ----------
-    net : Network or str or path
-        The network (anything :func:`vqgeom.load_network` accepts).
-    domain : Box, "whole", Whole, (lower, upper) or None
-        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly).
+    net : Network or str or path or torch module
+        The network (anything :func:`vqgeom.load_network` accepts; on a slice any torch
+        module :func:`vqgeom.torch_cpa.module_to_network` converts).
+    domain : Box, "whole", Whole, (lower, upper), Plane, Line or None
+        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly);
+        a :class:`~vqgeom.Plane` or :class:`~vqgeom.Line` enumerates the network restricted
+        to it on its (u, v) box and returns a :class:`~vqgeom.regions.slices.SlicePartition`.
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
@@ -136,7 +139,13 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     (3, 2, 'interval')
     """
     from vqgeom.network import load_network
+    from vqgeom.regions import slices
 
+    if slices.is_slice(domain):  # a Plane or a Line: the restricted network on its (u, v) box
+        sub = slices.restrict(net, domain, arithmetic=arithmetic)
+        part = enumerate_regions(sub, domain.box, arithmetic=arithmetic, engine=engine,
+                                 max_regions=max_regions, progress=progress)
+        return slices.SlicePartition(part, domain, model=net)
     net = load_network(net)
     if arithmetic not in ARITHMETICS:
         raise InvalidInputError(

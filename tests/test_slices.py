@@ -1,0 +1,162 @@
+"""Planes and lines through data: exact points, restriction of a network, enumeration on a slice."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import vqgeom
+from vqgeom import Line, Network, Plane, enumerate_regions, restrict
+from vqgeom.errors import DegenerateInputError, InvalidInputError
+from vqgeom.regions.partition import _exact_signs
+
+
+def _random_net(rng, widths, readout=3):
+    layers = [{"weight": rng.normal(size=(b, a)), "bias": rng.normal(size=b) * 0.5}
+              for a, b in zip(widths[:-1], widths[1:])]
+    ro = None if not readout else {"weight": rng.normal(size=(readout, widths[-1])), "bias": rng.normal(size=readout)}
+    return Network(layers, ro)
+
+
+def test_points_are_read_exactly():
+    p = Plane([0.1, 0, 0], ["1/3", 0, 1], [0, Fraction(2, 7), 0])
+    assert p.points[0][0] == Fraction(0.1) != Fraction(1, 10)
+    assert p.points[1][0] == Fraction(1, 3) and p.points[2][1] == Fraction(2, 7)
+    x0, B = p.basis()
+    assert B[:, 0].tolist() == [Fraction(1, 3) - Fraction(0.1), 0, 1]
+
+
+@pytest.mark.parametrize("make, word", [
+    (lambda: Plane([0, 0, 0], [1, 1, 1], [2, 2, 2]), "collinear"),
+    (lambda: Plane([0, 0, 0], [0, 0, 0], [1, 2, 3]), "x1 equals x0"),
+    (lambda: Line([1, 2], ["1", "2"]), "x1 equals x0"),
+    (lambda: Plane([0, 0], [1, 0], [0, 1, 0]), "x2 has 3 coordinates"),
+])
+def test_points_spanning_less_than_the_slice_are_an_error(make, word):
+    with pytest.raises((DegenerateInputError, InvalidInputError), match=word):
+        make()
+
+
+def test_slice_dimension_must_match_the_network():
+    net = _random_net(np.random.default_rng(0), [4, 5])
+    with pytest.raises(InvalidInputError, match="input_dim is 4"):
+        restrict(net, Plane([0, 0, 0], [1, 0, 0], [0, 1, 0]))
+
+
+@pytest.mark.parametrize("kind", ["plane", "line"])
+def test_restrict_agrees_with_the_model_codes_exactly(kind):
+    rng = np.random.default_rng(1)
+    D = 12
+    net = _random_net(rng, [D, 9, 7, 5])
+    X = rng.normal(size=(3, D))
+    sl = Plane(*X) if kind == "plane" else Line(X[0], X[1])
+    sub = restrict(net, sl)
+    assert sub.widths == net.widths and sub.input_dim == sl.slice_dim
+    # 3000 random rational slice points (denominator 2^12), some exactly on the data points
+    U = [[Fraction(int(v), 4096) for v in row] for row in rng.integers(-1024, 5120, size=(3000, sl.slice_dim))]
+    U[:2] = [[Fraction(0)] * sl.slice_dim, [Fraction(1)] + [Fraction(0)] * (sl.slice_dim - 1)]
+    U = np.array(U, dtype=object)
+    Xs = sl.embed(U)
+    full = _exact_signs(net.to_exact(), Xs)
+    mine = _exact_signs(sub, U)
+    for (a, za), (b, zb) in zip(full, mine):
+        assert np.array_equal(a, b) and np.array_equal(za, zb)
+    # the coordinates of the embedded points come back exactly
+    assert (sl.coordinates(Xs[:50]) == U[:50]).all()
+
+
+def test_first_layer_neurons_constant_on_the_slice_are_kept():
+    # neuron 1 sees only the third coordinate, which is 0 on the plane: constant on it
+    net = Network([{"weight": [[1.0, 2.0, 0.0], [0.0, 0.0, 1.0]], "bias": [0.0, -1.0]},
+                   {"weight": [[1.0, 1.0]], "bias": [-0.5]}])
+    with pytest.raises(vqgeom.InvalidNetworkError):
+        Network([{"weight": [[0.0, 0.0]], "bias": [1.0]}])
+    sl = Plane([0, 0, 0], [1, 0, 0], [0, 1, 0], lo=-1, hi=1)
+    sub = restrict(net, sl)
+    assert sub.constant_neurons == [(0, 1)]
+    part = enumerate_regions(net, sl)
+    assert part.n_regions == 3  # neuron 0's line cuts the box; layer 1's neuron cuts one side
+    assert all(code[0][1] is False for code in part.codes)
+    part.verify()
+
+
+def test_line_count_equals_an_independent_walk():
+    rng = np.random.default_rng(3)
+    D = 10
+    for trial in range(3):
+        net = _random_net(rng, [D, 8, 8, 6], readout=0).to_exact()
+        X = rng.normal(size=(2, D))
+        sl = Line(X[0], X[1], lo=-2, hi=3)
+        part = enumerate_regions(net, sl)
+        assert part.n_regions == _walk_count(net, X[0], X[1], Fraction(-2), Fraction(3))
+
+
+def _walk_count(net, a, b, lo, hi):
+    """Intervals of constant code of t -> net(a + t (b - a)) on [lo, hi], by walking from lo:
+    on each piece every pre-activation is affine in t (computed from the composed network by
+    hand, in Fractions); step to the nearest root ahead and read the code just after it."""
+    a = [Fraction(v) for v in a]
+    d = [Fraction(v) - x for v, x in zip(b, a)]
+
+    def pre_affine(t):
+        # forward pass of (value, slope in t) pairs at the point t (right-derivative)
+        z = [(x + t * dx, dx) for x, dx in zip(a, d)]
+        out = []
+        code = []
+        for lay in net.layers:
+            pre = [(sum(w * v for w, (v, _) in zip(row, z)) + bb, sum(w * s for w, (_, s) in zip(row, z)))
+                   for row, bb in zip(lay.weight, lay.bias)]
+            signs = tuple(v > 0 or (v == 0 and s >= 0) for v, s in pre)  # the sign just after t
+            out.append(pre)
+            code.append(signs)
+            z = [(v if g else 0, s if g else 0) for (v, s), g in zip(pre, signs)]
+        return out, tuple(code)
+
+    t, count, last = lo, 0, None
+    while t < hi:
+        pres, code = pre_affine(t)
+        if code != last:
+            count += 1
+            last = code
+        roots = [t - v / s for layer in pres for v, s in layer if s != 0 and t - v / s > t]
+        t = min(roots + [hi])
+    return count
+
+
+def test_region_of_takes_input_points_and_rejects_points_off_the_slice():
+    rng = np.random.default_rng(5)
+    net = _random_net(rng, [6, 8, 8])
+    X = rng.normal(size=(3, 6))
+    sl = Plane(*X)
+    part = enumerate_regions(net, sl)
+    assert isinstance(part, vqgeom.regions.slices.SlicePartition) and part.slice is sl
+    U = np.array([[Fraction(1, 3), Fraction(1, 5)], [Fraction(1, 2), Fraction(1, 7)]], dtype=object)
+    got = part.region_of(sl.embed(U), on_boundary="mark")
+    assert got.tolist() == part.region_of_uv(U, on_boundary="mark").tolist()
+    off = X[0] + np.eye(6)[0] * 0.5 + (X[1] - X[0]) * 0.25  # generic: not on the plane
+    with pytest.raises(DegenerateInputError, match="does not lie on the plane"):
+        part.region_of(off)
+    assert part.region_of(np.vstack([off, X[0]]), on_boundary="mark")[0] == -2
+    d = part.partition_distance(X[:1], X[1:2])
+    assert d.shape == (1, 1)
+
+
+def test_lemma_checks_on_a_slice():
+    rng = np.random.default_rng(7)
+    net = _random_net(rng, [5, 6, 6])
+    X = rng.normal(size=(3, 5))
+    v = vqgeom.check_lemma2(net, Plane(*X))
+    assert v.holds and v.hypotheses_met and v.n_regions == enumerate_regions(net, Plane(*X)).n_regions
+    shallow = _random_net(rng, [5, 7], readout=0)
+    v1 = vqgeom.check_lemma1(shallow, Line(X[0], X[1], lo=-3, hi=3))
+    assert v1.holds and v1.n_regions == enumerate_regions(shallow, Line(X[0], X[1], lo=-3, hi=3)).n_regions
+
+
+def test_float_and_exact_agree_on_a_plane():
+    rng = np.random.default_rng(11)
+    net = _random_net(rng, [16, 24, 24])
+    X = rng.normal(size=(3, 16))
+    a = enumerate_regions(net, Plane(*X), arithmetic="float")
+    b = enumerate_regions(net, Plane(*X))
+    assert a.n_regions == b.n_regions and a.n_adjacencies == b.n_adjacencies
+    assert sorted(map(str, a.codes)) == sorted(map(str, b.codes))
