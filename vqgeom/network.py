@@ -681,17 +681,19 @@ class Network:
 
     # ------------------------------------------------------------------- torch
     @classmethod
-    def from_torch(cls, module, *, exact: bool = False) -> "Network":
-        """Convert an ``nn.Sequential`` of Linear / ReLU / LeakyReLU / Flatten / Identity.
+    def from_torch(cls, module, *, exact: bool = False, input_shape=None) -> "Network":
+        """Convert a torch module: MLPs, CNNs (Conv1d/2d, AvgPool, BatchNorm in eval mode),
+        residual additions (see :mod:`vqgeom.torch_cpa`).
 
-        A Linear followed by an activation becomes a layer; a trailing Linear becomes the
-        readout; consecutive Linears are composed into one affine map (float rounding of
-        that product is the only inexact step). Anything else raises
-        :class:`UnsupportedModuleError` naming the module.
+        Each ReLU / LeakyReLU call becomes a layer; what follows the last one becomes the
+        readout; affine maps with no activation between them are composed in float64 (that
+        product's rounding is the only inexact step). Anything not piecewise linear raises
+        :class:`UnsupportedModuleError` naming the module. ``input_shape`` (without the batch
+        dimension) is needed when the first layer is a convolution.
         """
-        from vqgeom._torch import sequential_to_layers
+        from vqgeom.torch_cpa import module_to_layers
 
-        layers, readout = sequential_to_layers(module)
+        layers, readout = module_to_layers(module, input_shape=input_shape)
         return cls(layers, readout, exact=exact)
 
     def to_torch(self, dtype=None):

@@ -331,7 +331,10 @@ def as_network(model, slice_=None):
     if hasattr(model, "named_modules"):
         from vqgeom.torch_cpa import module_to_network
 
-        return module_to_network(model, input_shape=None if slice_ is None else slice_.shape)
+        if slice_ is None:
+            return module_to_network(model)
+        shape = slice_.shape if len(slice_.shape) > 1 else None  # flat points: inferred from the model
+        return module_to_network(model, input_shape=shape, input_dim=slice_.dim)
     return load_network(model)
 
 
