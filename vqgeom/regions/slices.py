@@ -376,7 +376,10 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
     net = as_network(model, slice_)
     slice_.with_dim(net.input_dim)
     exact = arithmetic == "exact"
-    net = net.to_exact() if exact else net.to_float()
+    if not exact:
+        net = net.to_float()
+    # exact: the layers after the first stay as they are (float arrays are read exactly by the
+    # SliceNetwork built below); the first is composed exactly
     x0, B = slice_.basis()
     lay = net.layers[0]
     if exact:
@@ -392,7 +395,9 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         else:
             S, s = lay.skip @ Bf, lay.skip @ x0f
         first["skip"] = S
-        first["out_bias"] = s if lay.out_bias is None else lay.out_bias + s
+        if lay.out_bias is not None:
+            s = s + (np.array([to_fraction(v) for v in lay.out_bias], dtype=object) if exact else lay.out_bias)
+        first["out_bias"] = s
     rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
                  skip=l.skip, out=l.out, out_bias=l.out_bias) for l in net.layers[1:]]
     readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
@@ -407,12 +412,19 @@ def _compose_exact(W, b, x0, B):
 
     n, D = W.shape
     k = B.shape[1]
-    Wm = fmpq_mat(n, D, [to_fmpq(v) for v in W.ravel()])
+    if W.dtype == np.float64:  # every float is the rational p/q of as_integer_ratio
+        from flint import fmpq
+
+        Wm = fmpq_mat(n, D, [fmpq(*v.as_integer_ratio()) for v in W.ravel().tolist()])
+    else:
+        Wm = fmpq_mat(n, D, [to_fmpq(v) for v in W.ravel()])
     Bm = fmpq_mat(D, k + 1, [to_fmpq(v) for row in zip(*[B[:, j] for j in range(k)], x0) for v in row])
     P = Wm * Bm
     vals = np.array([Fraction(int(e.p), int(e.q)) for e in P.entries()], dtype=object).reshape(n, k + 1)
     WB, Wx = vals[:, :k], vals[:, k]
-    return WB, (Wx if b is None else Wx + b)
+    if b is None:
+        return WB, Wx
+    return WB, Wx + np.array([to_fraction(v) for v in b], dtype=object)
 
 
 def on_slice(model, domain, *, arithmetic: str = "exact"):
