@@ -160,3 +160,17 @@ def test_float_and_exact_agree_on_a_plane():
     b = enumerate_regions(net, Plane(*X))
     assert a.n_regions == b.n_regions and a.n_adjacencies == b.n_adjacencies
     assert sorted(map(str, a.codes)) == sorted(map(str, b.codes))
+
+
+def test_a_784_input_mlp_on_a_plane():
+    # MNIST-size input, random weights (torch's default init): the restriction makes it a
+    # 2-input network, so the exact enumeration costs what a 2-D one does
+    from vqgeom.training import mlp
+
+    model = mlp(784, [64, 64], 10, seed=0)
+    X = np.random.default_rng(0).uniform(0, 1, (3, 784))
+    part = enumerate_regions(model, Plane(*X))
+    assert part.arithmetic == "exact" and part.n_regions > 100
+    assert part.n_regions == enumerate_regions(model, Plane(*X), arithmetic="float").n_regions
+    labels = part.region_of(X, on_boundary="mark")
+    assert (labels >= 0).all()

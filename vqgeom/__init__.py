@@ -40,6 +40,7 @@ _EXPORTS = {
     "Plane": "vqgeom.regions.slices",
     "Line": "vqgeom.regions.slices",
     "restrict": "vqgeom.regions.slices",
+    "decision_regions": "vqgeom.regions.decision",
     # claims: lemmas, sawtooth, catalogue, counterexamples
     "check_lemma1": "vqgeom.lemmas",
     "check_lemma2": "vqgeom.lemmas",
