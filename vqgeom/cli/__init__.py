@@ -16,6 +16,7 @@ COMMANDS = {
     "info": "vqgeom.cli.info",
     "kernel": "vqgeom.cli.kernel",
     "regions": "vqgeom.cli.regions",
+    "slice": "vqgeom.cli.slice",
     "counterexample": "vqgeom.cli.counterexample",
     "figures": "vqgeom.cli.figures",
 }
