@@ -13,7 +13,7 @@ import numpy as np
 
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["slack_histogram", "slice_summary", "slice_figure"]
+__all__ = ["slack_histogram", "slice_summary", "slice_figure", "plot_slice", "plot_slack", "save_figure"]
 
 
 def slack_histogram(part, *, weights=None, chunk: int = 512) -> dict:
@@ -117,6 +117,77 @@ def _intervals(part):
     return [(float(a), float(b), int(r)) for a, b, r in zip(ends, ends[1:], regions)]
 
 
+def plot_slice(part, ax, *, points=None, labels=None, decision=None, source_point: int = 0):
+    """Draw a slice's regions coloured by d_Omega from the region of ``points[source_point]``
+    (region 0 without points), the decision boundary and the points, on ``ax`` (a plane);
+    on a line, d_Omega and d from that region along u."""
+    from matplotlib.collections import LineCollection
+
+    from vqgeom.plotting import plot_partition
+
+    source = 0
+    uv = None
+    if points is not None:
+        uv = np.array(part.slice.coordinates(points), dtype=object).astype(np.float64)
+        regions = part.region_of(points, on_boundary="mark")
+        if not 0 <= source_point < len(regions):
+            raise InvalidInputError(f"source_point must be in [0, {len(regions)}), got {source_point}")
+        if regions[source_point] < 0:
+            raise InvalidInputError(f"points[{source_point}] lies on a region boundary or outside the slice's box")
+        source = int(regions[source_point])
+    if part.input_dim == 2:
+        plot_partition(part, ax=ax, color_by="distance", source=source, linewidth=0.15)
+        if decision is not None and decision.boundary:
+            segs = [[[float(a[0]), float(a[1])], [float(b[0]), float(b[1])]] for a, b in decision.boundary]
+            ax.add_collection(LineCollection(segs, colors="w", linewidths=2.2))
+            ax.add_collection(LineCollection(segs, colors="k", linewidths=1.0))
+        if uv is not None:
+            ax.plot(uv[:, 0], uv[:, 1], "o", ms=7, mfc="w", mec="k")
+            for k, (u, v) in enumerate(uv):
+                ax.annotate(str(labels[k]) if labels is not None else f"x{k}", (u, v), xytext=(4, 4),
+                            textcoords="offset points", fontsize=11, fontweight="bold")
+        ax.set_xlabel("u")
+        ax.set_ylabel("v")
+        return ax
+    dO = part.region_distances([source])[0]
+    d = part.vq_distances(sources=[source])[0]
+    for a, b, r in _intervals(part):
+        ax.plot([a, b], [dO[r], dO[r]], "C0-", lw=2)
+        ax.plot([a, b], [d[r], d[r]], "C1-", lw=2)
+    ax.plot([], [], "C0-", label="d_Omega")
+    ax.plot([], [], "C1-", label="d (VQ)")
+    if uv is not None:
+        ax.plot(uv[:, 0], np.zeros(len(uv)), "ko")
+    ax.set_xlabel("u")
+    ax.legend()
+    ax.set_title(f"{part.n_regions} intervals; distances from x{source_point}'s region")
+    return ax
+
+
+def plot_slack(hist, ax):
+    """Bar chart (log counts) of a :func:`slack_histogram`; negative slacks in red."""
+    keys = [k for k in hist if k != float("inf")]
+    ax.bar(keys, [hist[k] for k in keys], color=["C3" if k < 0 else "C0" for k in keys])
+    ax.set_yscale("log")
+    ax.set_xlabel("d_Omega - d  (Lemma 2 slack)")
+    ax.set_ylabel("region pairs")
+    ax.set_title(f"{sum(hist.values())} region pairs; min slack {min(keys) if keys else '-'}")
+    return ax
+
+
+def save_figure(fig, path, *, dpi: int = 130) -> None:
+    """Save ``fig`` to ``path`` through a temporary file renamed at the end."""
+    from vqgeom._paths import check_output_file
+
+    out = check_output_file(path, "path")
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix or '.png'}")
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def slice_figure(part, *, points=None, labels=None, decision=None, source_point: int = 0, hist=None,
                  path=None, title: str | None = None):
     """Draw a slice: regions coloured by d_Omega from a data point's region, the decision
@@ -145,65 +216,13 @@ def slice_figure(part, *, points=None, labels=None, decision=None, source_point:
     matplotlib Figure
     """
     import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
 
-    from vqgeom.plotting import plot_partition
-
-    source = 0
-    uv = None
-    if points is not None:
-        uv = np.array(part.slice.coordinates(points), dtype=object).astype(np.float64)
-        regions = part.region_of(points, on_boundary="mark")
-        if not 0 <= source_point < len(regions):
-            raise InvalidInputError(f"source_point must be in [0, {len(regions)}), got {source_point}")
-        if regions[source_point] < 0:
-            raise InvalidInputError(f"points[{source_point}] lies on a region boundary or outside the slice's box")
-        source = int(regions[source_point])
     fig, (ax, axh) = plt.subplots(1, 2, figsize=(11, 5), gridspec_kw={"width_ratios": [1.2, 1]})
-    if part.input_dim == 2:
-        plot_partition(part, ax=ax, color_by="distance", source=source, linewidth=0.15)
-        if decision is not None and decision.boundary:
-            segs = [[[float(a[0]), float(a[1])], [float(b[0]), float(b[1])]] for a, b in decision.boundary]
-            ax.add_collection(LineCollection(segs, colors="w", linewidths=2.2))
-            ax.add_collection(LineCollection(segs, colors="k", linewidths=1.0))
-        if uv is not None:
-            ax.plot(uv[:, 0], uv[:, 1], "o", ms=7, mfc="w", mec="k")
-            for k, (u, v) in enumerate(uv):
-                ax.annotate(str(labels[k]) if labels is not None else f"x{k}", (u, v), xytext=(4, 4),
-                            textcoords="offset points", fontsize=11, fontweight="bold")
-        ax.set_xlabel("u")
-        ax.set_ylabel("v")
-    else:
-        dO = part.region_distances([source])[0]
-        d = part.vq_distances(sources=[source])[0]
-        for a, b, r in _intervals(part):
-            ax.plot([a, b], [dO[r], dO[r]], "C0-", lw=2)
-            ax.plot([a, b], [d[r], d[r]], "C1-", lw=2)
-        ax.plot([], [], "C0-", label="d_Omega")
-        ax.plot([], [], "C1-", label="d (VQ)")
-        if uv is not None:
-            ax.plot(uv[:, 0], np.zeros(len(uv)), "ko")
-        ax.set_xlabel("u")
-        ax.legend()
-        ax.set_title(f"{part.n_regions} intervals; distances from x{source_point}'s region")
-    hist = slack_histogram(part) if hist is None else hist
-    keys = [k for k in hist if k != float("inf")]
-    axh.bar(keys, [hist[k] for k in keys], color=["C3" if k < 0 else "C0" for k in keys])
-    axh.set_yscale("log")
-    axh.set_xlabel("d_Omega - d  (Lemma 2 slack)")
-    axh.set_ylabel("region pairs")
-    axh.set_title(f"{sum(hist.values())} region pairs; min slack {min(keys) if keys else '-'}")
+    plot_slice(part, ax, points=points, labels=labels, decision=decision, source_point=source_point)
+    plot_slack(slack_histogram(part) if hist is None else hist, axh)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     if path is not None:
-        from vqgeom._paths import check_output_file
-
-        out = check_output_file(path, "path")
-        tmp = out.with_name(f".{out.stem}.tmp{out.suffix or '.png'}")
-        try:
-            fig.savefig(tmp, dpi=130)
-            tmp.replace(out)
-        finally:
-            tmp.unlink(missing_ok=True)
+        save_figure(fig, path)
     return fig
