@@ -89,8 +89,8 @@ def _infer_input_shape(gm, dim):
                 if side * side * C == dim:
                     return (C, side, side)
                 break
-            if isinstance(mod, nn.Unflatten) and dim is not None:
-                return (dim,)  # the model reshapes flat inputs itself
+            if isinstance(mod, nn.Unflatten) and mod.dim in (1, -1):
+                return (int(np.prod(mod.unflattened_size)),)  # the model reshapes flat inputs itself
             if isinstance(mod, _IDENTITY_MODULES):
                 continue
             break

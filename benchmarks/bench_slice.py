@@ -1,0 +1,99 @@
+"""Benchmark: a trained digits CNN on the plane through three test digits, vqgeom vs Regioncam.
+
+The CNN (3x3 convolution, 4 channels, stride 1, padding 1; 3x3 convolution, 8 channels,
+stride 2, padding 1; linear to 10) is trained on the bundled digits (full batch, on one
+thread); the plane goes through the first three test digits, (u, v) in [-0.25, 1.25]^2
+(several thousand regions). In the same run it times, best of ``--repeat``:
+
+* vqgeom float: ``enumerate_regions(net, Plane(...), arithmetic="float")`` (restriction to the
+  plane, the planar engine, the Partition);
+* vqgeom exact: the same with ``arithmetic="exact"`` (exact restriction, certified regions);
+* Regioncam (float32, ``pip install regioncam``): the slice map and the two convolutions as dense
+  matrices (built once, outside the timing) added to a ``Regioncam(size=0.75)``.
+
+It prints the region counts (a mismatch makes the script exit with status 1), the times and
+the ratios to Regioncam (targets: float within 3x, exact within 10x). The one-off conversion
+of the torch module to a vqgeom Network is timed separately.
+
+Run:  python benchmarks/bench_slice.py [--repeat 3] [--seed 0] [--epochs 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _best(fn, repeat):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=60)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    import vqgeom
+    from vqgeom.datasets import digits
+    from vqgeom.digit_models import digits_cnn, three_digits, train_on_digits
+
+    try:
+        import regioncam
+    except ImportError:
+        regioncam = None
+        print("regioncam is not installed (pip install regioncam): no baseline")
+
+    split = digits(rng=args.seed)
+    model = digits_cnn((4, 8), seed=args.seed)
+    acc = train_on_digits(model, split, epochs=args.epochs)
+    X, y = three_digits(split)
+    plane = vqgeom.Plane(*X)
+    t_conv, net = _best(lambda: vqgeom.Network.from_torch(model), args.repeat)
+    print(f"digits CNN {net!r}, test accuracy {acc:.3f}; plane through test digits {y.tolist()}, "
+          f"(u, v) in [-0.25, 1.25]^2 (best of {args.repeat} runs)")
+    print(f"  torch -> vqgeom Network conversion: {t_conv:.3f} s (once per model)")
+    t_float, pf = _best(lambda: vqgeom.enumerate_regions(net, plane, arithmetic="float"), args.repeat)
+    t_exact, pe = _best(lambda: vqgeom.enumerate_regions(net, plane), args.repeat)
+    bad = pf.n_regions != pe.n_regions or pe.engine != "planar"
+    t_rc, n_rc = float("nan"), None
+    if regioncam is not None:
+        f = np.float32
+        x0, x1, x2 = X
+        B = np.stack([x1 - x0, x2 - x0]).astype(f)
+        c = (x0 + 0.5 * (x1 - x0) + 0.5 * (x2 - x0)).astype(f)
+        dense = [(np.ascontiguousarray(lay.weight.T).astype(f), lay.bias.astype(f)) for lay in net.layers]
+
+        def run_rc():
+            rc = regioncam.Regioncam(size=0.75)   # [-0.75, 0.75]^2 = the (u, v) box shifted by 1/2
+            rc.linear(B, c)
+            for W, b in dense:
+                rc.linear(W, b)
+                rc.relu()
+            return rc.num_faces
+
+        t_rc, n_rc = _best(run_rc, args.repeat)
+        bad |= n_rc != pe.n_regions
+    print(f"{'regions':>8} {'regioncam':>9} {'rc s':>7} | {'float s':>7} {'/rc':>6} | {'exact s':>7} {'/rc':>6} "
+          f"{'/float':>6}")
+    print(f"{pe.n_regions:>8} {str(n_rc):>9} {t_rc:>7.3f} | {t_float:>7.3f} {t_float / t_rc:>6.2f} | "
+          f"{t_exact:>7.3f} {t_exact / t_rc:>6.2f} {t_exact / t_float:>6.2f}")
+    print(f"targets: float within 3x of Regioncam ({'met' if t_float <= 3 * t_rc else 'NOT met'}), "
+          f"exact within 10x ({'met' if t_exact <= 10 * t_rc else 'NOT met'})")
+    if bad:
+        print(f"MISMATCH: float {pf.n_regions}, exact {pe.n_regions} ({pe.engine}), regioncam {n_rc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
