@@ -398,10 +398,23 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         if lay.out_bias is not None:
             s = s + (np.array([to_fraction(v) for v in lay.out_bias], dtype=object) if exact else lay.out_bias)
         first["out_bias"] = s
-    rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
-                 skip=l.skip, out=l.out, out_bias=l.out_bias) for l in net.layers[1:]]
-    readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
+    cv = _exact_array if exact else (lambda a: a)
+    rest = [dict(weight=cv(l.weight), bias=cv(l.bias), activation=l.activation, negative_slope=l.negative_slope,
+                 skip=cv(l.skip), out=cv(l.out), out_bias=cv(l.out_bias)) for l in net.layers[1:]]
+    readout = None if net.readout is None else dict(weight=cv(net.readout.weight), bias=cv(net.readout.bias))
     return SliceNetwork([first] + rest, readout, exact=exact)
+
+
+def _exact_array(a):
+    """A float64 array as Fractions (each float's exact value; ``as_integer_ratio`` is already
+    in lowest terms); other arrays unchanged."""
+    if a is None or a.dtype != np.float64:
+        return a
+    from vqgeom.regions._planar_exact import _from_coprime
+
+    out = np.empty(a.size, dtype=object)
+    out[:] = [_from_coprime(*v.as_integer_ratio()) for v in a.ravel().tolist()]
+    return out.reshape(a.shape)
 
 
 def _compose_exact(W, b, x0, B):
