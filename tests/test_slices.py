@@ -174,3 +174,32 @@ def test_a_784_input_mlp_on_a_plane():
     assert part.n_regions == enumerate_regions(model, Plane(*X), arithmetic="float").n_regions
     labels = part.region_of(X, on_boundary="mark")
     assert (labels >= 0).all()
+
+
+def test_compare_partitions_and_vq_kernel_on_a_slice():
+    import torch
+
+    from vqgeom.digit_models import digits_cnn
+
+    rng = np.random.default_rng(13)
+    X = rng.uniform(0, 1, (3, 64))
+    # a first-layer neuron constant on the plane: pixel 0 is 0 in all three points and the
+    # network's neuron 0 sees only it
+    X[:, 0] = 0
+    sl = Plane(*X)
+    W = rng.normal(size=(6, 64))
+    W[0] = 0
+    W[0, 0] = 1
+    a = Network([{"weight": W, "bias": rng.normal(size=6)}, {"weight": rng.normal(size=(4, 6)), "bias": rng.normal(size=4)}])
+    b = Network([{"weight": W[1:], "bias": a.layers[0].bias[1:]}])
+    c = vqgeom.compare_partitions(a, b, domain=sl)
+    assert c.p_refines_q and c.n_regions_p == enumerate_regions(a, sl).n_regions
+    with pytest.raises(InvalidInputError, match="different domains"):
+        vqgeom.compare_partitions(enumerate_regions(a, sl), enumerate_regions(a, Plane(X[1], X[0], X[2])))
+    # vq_kernel of a torch CNN at points of the plane = that of its restriction at their (u, v)
+    model = digits_cnn((2, 3), seed=0).double().eval()
+    U = rng.uniform(-0.25, 1.25, (200, 2))
+    pts = sl.embed(U).astype(np.float64)
+    K_torch = vqgeom.vq_kernel(model, torch.as_tensor(pts))
+    K_slice = vqgeom.vq_kernel(restrict(model, sl, arithmetic="float"), U)
+    assert np.array_equal(np.asarray(K_torch), K_slice)

@@ -76,7 +76,6 @@ def parallel_network(p, q):
     >>> r.widths, all((a == b).all() for a, b in zip(r.signs(x), p.signs(x) + q.signs(x)))
     ((1, 1, 1), True)
     """
-    from vqgeom.network import Network
 
     if p.input_dim != q.input_dim:
         raise InvalidInputError(f"the networks have input_dim {p.input_dim} and {q.input_dim}; they must agree")
@@ -119,7 +118,7 @@ def parallel_network(p, q):
             layers.append(dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
                                negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out,
                                out_bias=lay.out_bias))
-    return Network(layers, exact=exact)
+    return type(p)(layers, exact=exact)  # p's kind: a network on a slice may have constant first-layer neurons
 
 
 @dataclass
@@ -222,7 +221,8 @@ def _as_partition(x, domain, arithmetic, max_regions, name):
         raise InvalidInputError(f"{name}: {exc}") from None
 
 
-def _domain_key(dom):
+def _domain_key(part):
+    dom = getattr(part, "slice", part.domain)  # a partition of a slice: the slice itself
     return dom.to_dict() if hasattr(dom, "to_dict") else repr(dom)
 
 
@@ -232,10 +232,10 @@ def compare_partitions(p, q, *, domain=None, arithmetic: str = "exact", weights_
 
     Parameters
     ----------
-    p, q : Partition or Network
+    p, q : Partition or Network or torch module
         Partitions (from :func:`vqgeom.enumerate_regions`) on the same domain, or networks,
         enumerated on ``domain``.
-    domain : Box, "whole" or None
+    domain : Box, "whole", Plane, Line or None
         Used for networks (default ``[-1, 1]^D``); partitions keep their own.
     arithmetic : {"exact", "float"}
         For the enumerations (the common refinement uses the arithmetic of ``p``).
@@ -269,8 +269,9 @@ def compare_partitions(p, q, *, domain=None, arithmetic: str = "exact", weights_
     Q = _as_partition(q, domain, arithmetic, max_regions, "q")
     if P.input_dim != Q.input_dim:
         raise InvalidInputError(f"p has input_dim {P.input_dim} but q has {Q.input_dim}")
-    if _domain_key(P.domain) != _domain_key(Q.domain):
-        raise InvalidInputError(f"p and q are on different domains: {P.domain!r} and {Q.domain!r}")
+    if _domain_key(P) != _domain_key(Q):
+        raise InvalidInputError(f"p and q are on different domains: {getattr(P, 'slice', P.domain)!r} and "
+                                f"{getattr(Q, 'slice', Q.domain)!r}")
     from vqgeom.regions import enumerate_regions
 
     joint = parallel_network(P.net, Q.net)
