@@ -9,7 +9,6 @@ from torch import nn
 
 import vqgeom
 from vqgeom import Network, UnsupportedModuleError
-from vqgeom.torch_cpa import module_to_network
 
 
 def _cnn(seed):
@@ -56,7 +55,7 @@ def _hook_signs(model, X):
 
 def test_cnn_matches_torch_outputs_and_codes():
     model = _cnn(0).double()
-    net = module_to_network(model, input_shape=(1, 8, 8))
+    net = Network.from_torch(model, input_shape=(1, 8, 8))
     assert net.widths == (4 * 8 * 8, 6 * 4 * 4) and net.readout is not None
     assert net.layers[1].activation == "leaky_relu" and net.layers[1].negative_slope == pytest.approx(0.1)
     X = torch.randn(400, 1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
@@ -113,7 +112,7 @@ def test_plain_sequential_is_the_same_as_before():
 def test_unsupported_modules_are_named(module, pattern):
     shape = (1, 6, 6) if isinstance(module[0], nn.Conv2d) else None
     with pytest.raises(UnsupportedModuleError, match=pattern):
-        module_to_network(module, input_shape=shape)
+        Network.from_torch(module, input_shape=shape)
 
 
 def test_functional_nonlinearity_is_named():
@@ -126,4 +125,4 @@ def test_functional_nonlinearity_is_named():
             return torch.tanh(F.relu(self.l(x)))
 
     with pytest.raises(UnsupportedModuleError, match="function tanh"):
-        module_to_network(M())
+        Network.from_torch(M())

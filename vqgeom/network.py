@@ -681,7 +681,8 @@ class Network:
 
     # ------------------------------------------------------------------- torch
     @classmethod
-    def from_torch(cls, module, *, exact: bool = False, input_shape=None) -> "Network":
+    def from_torch(cls, module, *, exact: bool = False, input_shape=None,
+                   input_dim: int | None = None) -> "Network":
         """Convert a torch module: MLPs, CNNs (Conv1d/2d, AvgPool, BatchNorm in eval mode),
         residual additions (see :mod:`vqgeom.torch_cpa`).
 
@@ -689,11 +690,12 @@ class Network:
         readout; affine maps with no activation between them are composed in float64 (that
         product's rounding is the only inexact step). Anything not piecewise linear raises
         :class:`UnsupportedModuleError` naming the module. ``input_shape`` (without the batch
-        dimension) is needed when the first layer is a convolution.
+        dimension) is needed when the first layer is a convolution (square images are
+        inferred from ``input_dim``).
         """
         from vqgeom.torch_cpa import module_to_layers
 
-        layers, readout = module_to_layers(module, input_shape=input_shape)
+        layers, readout = module_to_layers(module, input_shape=input_shape, input_dim=input_dim)
         return cls(layers, readout, exact=exact)
 
     def to_torch(self, dtype=None):

@@ -1,6 +1,6 @@
 """Torch modules -> CPA networks: MLPs, CNNs and residual networks as exact dense layers.
 
-:func:`module_to_network` traces a module with ``torch.fx`` (nested Sequentials and
+:func:`module_to_layers` (behind :meth:`vqgeom.Network.from_torch`) traces a module with ``torch.fx`` (nested Sequentials and
 residual additions included) and follows every tensor as an affine function of the current
 *state* vector. Each call of a ReLU-type activation (``nn.ReLU``, ``nn.LeakyReLU``,
 ``F.relu``, ``F.leaky_relu``, ``torch.relu``, ``x.relu()``) becomes one vqgeom layer whose
@@ -49,7 +49,7 @@ from torch import fx, nn
 
 from vqgeom.errors import InvalidInputError, UnsupportedModuleError
 
-__all__ = ["module_to_network", "module_to_layers"]
+__all__ = ["module_to_layers"]
 
 _IDENTITY_MODULES = (nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d)
 _DENSE_MODULES = (nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d,
@@ -375,6 +375,17 @@ def module_to_layers(module, *, input_shape=None, input_dim: int | None = None):
     UnsupportedModuleError
         A module or function that is not piecewise linear or not supported (named), a
         module in training mode, an input shape that cannot be inferred, or no activation.
+
+    Examples
+    --------
+    >>> cnn = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(32, 3))
+    >>> layers, readout = module_to_layers(cnn, input_shape=(1, 4, 4))
+    >>> [lay["weight"].shape for lay in layers], readout["weight"].shape
+    ([(32, 16)], (3, 32))
+    >>> module_to_layers(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()))
+    Traceback (most recent call last):
+    ...
+    vqgeom.errors.UnsupportedModuleError: module '1' of type Sigmoid is not piecewise linear; vqgeom converts Linear, Conv1d/2d, AvgPool, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, ReLU/LeakyReLU and residual additions
     """
     if not isinstance(module, nn.Module):
         raise InvalidInputError(f"module must be a torch.nn.Module, got {type(module).__name__}")
@@ -402,22 +413,3 @@ def module_to_layers(module, *, input_shape=None, input_dim: int | None = None):
             f"the module cannot run on inputs of shape {input_shape} ({type(exc).__name__}: {exc}); "
             f"pass the right input_shape") from None
     return _Converter(gm, input_shape).run()
-
-
-def module_to_network(module, *, input_shape=None, input_dim: int | None = None, exact: bool = False):
-    """A :class:`~vqgeom.Network` computing ``module`` (see the module docstring).
-
-    Examples
-    --------
-    >>> cnn = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(32, 3))
-    >>> module_to_network(cnn, input_shape=(1, 4, 4))
-    Network(16-32, float, readout->3)
-    >>> module_to_network(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()))
-    Traceback (most recent call last):
-    ...
-    vqgeom.errors.UnsupportedModuleError: module '1' of type Sigmoid is not piecewise linear; vqgeom converts Linear, Conv1d/2d, AvgPool, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, ReLU/LeakyReLU and residual additions
-    """
-    from vqgeom.network import Network
-
-    layers, readout = module_to_layers(module, input_shape=input_shape, input_dim=input_dim)
-    return Network(layers, readout, exact=exact)

@@ -101,7 +101,7 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     ----------
     net : Network or str or path or torch module
         The network (anything :func:`vqgeom.load_network` accepts; on a slice any torch
-        module :func:`vqgeom.torch_cpa.module_to_network` converts).
+        module :meth:`vqgeom.Network.from_torch` converts).
     domain : Box, "whole", Whole, (lower, upper), Plane, Line or None
         The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly);
         a :class:`~vqgeom.Plane` or :class:`~vqgeom.Line` enumerates the network restricted

@@ -321,7 +321,7 @@ def is_slice(domain) -> bool:
 def as_network(model, slice_=None):
     """A :class:`~vqgeom.Network` from a Network, a path, a dict or a torch module.
 
-    A torch module is converted by :func:`vqgeom.torch_cpa.module_to_network`, with the
+    A torch module is converted by :meth:`vqgeom.Network.from_torch`, with the
     slice's point shape as its input shape when a slice is given.
     """
     from vqgeom.network import load_network
@@ -329,12 +329,10 @@ def as_network(model, slice_=None):
     if isinstance(model, Network):
         return model
     if hasattr(model, "named_modules"):
-        from vqgeom.torch_cpa import module_to_network
-
         if slice_ is None:
-            return module_to_network(model)
+            return Network.from_torch(model)
         shape = slice_.shape if len(slice_.shape) > 1 else None  # flat points: inferred from the model
-        return module_to_network(model, input_shape=shape, input_dim=slice_.dim)
+        return Network.from_torch(model, input_shape=shape, input_dim=slice_.dim)
     return load_network(model)
 
 
