@@ -133,7 +133,10 @@ def network_to_module(net, dtype=None):
 #: The only classes a torch file may instantiate when loaded without ``allow_pickle``: the
 #: modules :meth:`vqgeom.Network.from_torch` understands. Tensors, parameters and plain
 #: containers are allowed by torch's ``weights_only`` unpickler itself.
-SAFE_MODULES = (nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Flatten, nn.Identity)
+SAFE_MODULES = (nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Flatten, nn.Identity,
+                # the CNN layers vqgeom.torch_cpa converts
+                nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d,
+                nn.BatchNorm1d, nn.BatchNorm2d, nn.Unflatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d)
 
 
 def _one_line_load_error(exc) -> tuple[str, bool]:

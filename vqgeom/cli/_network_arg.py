@@ -7,7 +7,8 @@ __all__ = ["add_trust_pickle", "load_network_arg"]
 TRUST_PICKLE_HELP = (
     "load a .pt/.pth file with full unpickling (torch.load(weights_only=False)); this RUNS ANY "
     "CODE the file carries, so use it only for files you trust as much as a script. Without it "
-    "a torch file may hold only tensors and Sequential/Linear/ReLU/LeakyReLU/Flatten/Identity"
+    "a torch file may hold only tensors and the torch.nn layers vqgeom converts (Sequential, Linear, "
+    "ReLU, LeakyReLU, Flatten, Identity, Conv, AvgPool, BatchNorm, Unflatten, Dropout)"
 )
 
 

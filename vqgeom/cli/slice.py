@@ -16,6 +16,8 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._network_arg import add_trust_pickle
+
     p = sub.add_parser(
         "slice",
         help="regions, decision regions and the Lemma 2 slack on a plane or line through data points",
@@ -25,6 +27,7 @@ def add_parser(sub):
                     "decision regions and the Lemma 2 slack d_Omega - d over all region pairs.",
     )
     p.add_argument("model", metavar="MODEL", help="network file (.json, .npz) or torch file (.pt, .pth)")
+    add_trust_pickle(p)
     p.add_argument("--points", required=True, metavar="P.npy",
                    help="array of data points, shape (N, D) or (N, C, H, W)")
     p.add_argument("--rows", required=True, nargs="+", type=int, metavar="I",
@@ -56,7 +59,7 @@ def _load_array(path, option):
     return arr
 
 
-def _load_model(path):
+def _load_model(path, allow_pickle):
     from pathlib import Path
 
     from vqgeom.errors import InvalidInputError
@@ -67,7 +70,7 @@ def _load_model(path):
     if p.suffix.lower() in (".pt", ".pth"):
         from vqgeom._torch import load_torch_file
 
-        return load_torch_file(p).eval()
+        return load_torch_file(p, allow_pickle=allow_pickle).eval()
     from vqgeom.network import load_network
 
     return load_network(p)
@@ -103,7 +106,7 @@ def run(args) -> int:
     lo, hi = args.lo.strip(), args.hi.strip()
     pts = [P[r] for r in args.rows]
     sl = Plane(*pts, lo=lo, hi=hi) if len(pts) == 3 else Line(*pts, lo=lo, hi=hi)
-    model = _load_model(args.model)
+    model = _load_model(args.model, args.trust_pickle)
     progress = sys.stderr.isatty()
     part = enumerate_regions(model, sl, arithmetic="float" if args.float else "exact",
                              max_regions=args.max_regions, progress=progress)
