@@ -78,10 +78,32 @@ def test_a_single_line_splits_the_box_in_two():
 
 
 def test_decision_regions_need_a_plane_and_two_classes():
-    with pytest.raises(InvalidInputError, match="2-D"):
-        decision_regions(enumerate_regions(Network([{"weight": [[1.0]], "bias": [0.0]}])))
+    with pytest.raises(InvalidInputError, match="1-D or 2-D"):
+        decision_regions(enumerate_regions(Network([{"weight": [[1.0, 0.0, 0.0]], "bias": [0.0]}])))
     net, rng = _net(0)
     with pytest.raises(InvalidInputError, match="exact partition"):
         decision_regions(enumerate_regions(net, Plane(*rng.normal(size=(3, 6))), arithmetic="float"))
     with pytest.raises(InvalidInputError, match="two outputs"):
         decision_regions(enumerate_regions(Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])))
+
+
+def test_decision_intervals_on_a_line():
+    net, rng = _net(3)
+    X = rng.normal(size=(2, 6))
+    part = enumerate_regions(net, vqgeom.Line(X[0], X[1], lo=-4, hi=4))
+    dec = decision_regions(part)
+    # the pieces tile [-4, 4] left to right, each inside its region's interval
+    assert dec.pieces[0][2][0] == (-4,) and dec.pieces[-1][2][1] == (4,)
+    assert all(p[2][1] == q[2][0] for p, q in zip(dec.pieces, dec.pieces[1:]))
+    exact_net = part.net.to_exact()
+    for r, c, (a, b) in dec.pieces:
+        for t in (a[0] + (b[0] - a[0]) / 3, (a[0] + b[0]) / 2):
+            o = exact_net.forward([[t]])[0]
+            assert max(range(len(o)), key=lambda k: (o[k], -k)) == c
+            assert part.region_of_uv([[t]])[0] == r
+    # at a boundary point two classes tie; the components alternate classes
+    for t, _ in dec.boundary:
+        o = exact_net.forward([[t[0]]])[0]
+        assert sorted(o)[-1] == sorted(o)[-2]
+    assert all(a[0] != b[0] for a, b in zip(dec.components, dec.components[1:]))
+    assert dec.n_decision_regions == len(dec.boundary) + 1

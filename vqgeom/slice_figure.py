@@ -120,7 +120,7 @@ def _intervals(part):
 def plot_slice(part, ax, *, points=None, labels=None, decision=None, source_point: int = 0):
     """Draw a slice's regions coloured by d_Omega from the region of ``points[source_point]``
     (region 0 without points), the decision boundary and the points, on ``ax`` (a plane);
-    on a line, d_Omega and d from that region along u."""
+    on a line, d_Omega and d from that region along u, the decision boundary as dashed lines."""
     from matplotlib.collections import LineCollection
 
     from vqgeom.plotting import plot_partition
@@ -156,6 +156,9 @@ def plot_slice(part, ax, *, points=None, labels=None, decision=None, source_poin
         ax.plot([a, b], [d[r], d[r]], "C1-", lw=2)
     ax.plot([], [], "C0-", label="d_Omega")
     ax.plot([], [], "C1-", label="d (VQ)")
+    if decision is not None:
+        for t, _ in decision.boundary:
+            ax.axvline(float(t[0]), color="k", ls="--", lw=0.8)
     if uv is not None:
         ax.plot(uv[:, 0], np.zeros(len(uv)), "ko")
     ax.set_xlabel("u")

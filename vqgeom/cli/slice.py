@@ -112,7 +112,7 @@ def run(args) -> int:
                              max_regions=args.max_regions, progress=progress)
     decision = None
     has_classes = part.net.output_dim >= 2
-    if sl.slice_dim == 2 and has_classes and not args.float:
+    if has_classes and not args.float:
         from vqgeom.regions.decision import decision_regions
 
         decision = decision_regions(part)

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.regions.partition import Partition
 from vqgeom.regions.polygon import clip_polygon, shared_edges
 
 __all__ = ["DecisionRegions", "decision_regions"]
@@ -77,6 +78,16 @@ class DecisionRegions:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 5))
+        if self.partition.input_dim == 1:
+            cm = plt.get_cmap(cmap)
+            for _, c, (a, b) in self.pieces:
+                ax.plot([float(a[0]), float(b[0])], [c, c], "-", color=cm(c % cm.N), lw=4)
+            for t, _ in self.boundary if boundary else []:
+                ax.axvline(float(t[0]), color="k", lw=0.8)
+            ax.set_xlabel("u")
+            ax.set_ylabel("class")
+            ax.set_title(f"{self.n_decision_regions} decision intervals, {self.n_pieces} pieces")
+            return ax
         polys = [np.array([[float(x), float(y)] for x, y in p]) for _, _, p in self.pieces]
         cls = np.array([c for _, c, _ in self.pieces], dtype=float)
         coll = PolyCollection(polys, array=cls, cmap=cmap, alpha=alpha, edgecolors="face", linewidths=0)
@@ -166,14 +177,57 @@ def _winners(signs, pairs, K):
     return w
 
 
+def _decision_on_line(part) -> DecisionRegions:
+    """The 1-D case: each interval's scores are lines in u; walk their upper envelope."""
+    net = part.net
+    W, _ = _score_layers(net)
+    K = W.shape[0]
+    lo, hi = part.domain.lower[0], part.domain.upper[0]
+    cuts = sorted({data["facet_witness"][0] for _, _, data in part.graph.edges(data=True)})
+    ends = [lo] + cuts + [hi]
+    mids = np.array([[(a + b) / 2] for a, b in zip(ends, ends[1:])], dtype=object)
+    regions = Partition.region_of(part, mids)  # in the partition's own coordinates
+    maps = _exact_score_maps(net, part.code_bits()[regions])
+    pieces = []
+    for (a, b), r, (G, g) in zip(zip(ends, ends[1:]), regions, maps):
+        t = a
+        while t < b:
+            # the winner just right of t: largest value, then largest slope, then lowest index
+            c = max(range(K), key=lambda k: (G[k, 0] * t + g[k], G[k, 0], -k))
+            nxt = b
+            for j in range(K):
+                if j != c and G[j, 0] > G[c, 0]:
+                    s = Fraction(int(g[c] - g[j]), int(G[j, 0] - G[c, 0]))
+                    if t < s < nxt:
+                        nxt = s
+            pieces.append((int(r), c, [(t,), (nxt,)]))
+            t = nxt
+    merged = []
+    for r, c, seg in pieces:   # consecutive pieces of one region and class (ties in slope order) join
+        if merged and merged[-1][0] == r and merged[-1][1] == c:
+            merged[-1] = (r, c, [merged[-1][2][0], seg[1]])
+        else:
+            merged.append((r, c, seg))
+    boundary = [(p[2][1], p[2][1]) for p, q in zip(merged, merged[1:]) if p[1] != q[1]]
+    components = []
+    for k, (_, c, _) in enumerate(merged):
+        if components and components[-1][0] == c:
+            components[-1][1].append(k)
+        else:
+            components.append((c, [k]))
+    return DecisionRegions(part, merged, boundary, components)
+
+
 def decision_regions(part) -> DecisionRegions:
-    """The exact partition of a 2-D partition's domain by the argmax of the network's output.
+    """The exact partition of a plane's (or a line's) domain by the argmax of the network's output.
 
     Parameters
     ----------
     part : Partition
         An exact 2-D partition (e.g. ``enumerate_regions(model, vqgeom.Plane(x0, x1, x2))``)
-        of a network with two or more outputs (its readout's, or its last layer's).
+        or 1-D one (a :class:`~vqgeom.Line`) of a network with two or more outputs (its
+        readout's, or its last layer's). On a line the pieces are intervals ``[(a,), (b,)]``
+        and the boundary is a list of points ``((t,), (t,))``.
 
     Returns
     -------
@@ -183,7 +237,7 @@ def decision_regions(part) -> DecisionRegions:
     Raises
     ------
     InvalidInputError
-        If the partition is not 2-D, not exact, or the network has fewer than two outputs.
+        If the partition is not 1-D or 2-D, not exact, or the network has fewer than two outputs.
 
     Notes
     -----
@@ -201,11 +255,14 @@ def decision_regions(part) -> DecisionRegions:
     >>> dec.n_pieces, dec.n_decision_regions, [(str(a[0]), str(b[0])) for a, b in dec.boundary]
     (3, 2, [('1/4', '1/4')])
     """
-    if part.input_dim != 2:
-        raise InvalidInputError(f"decision_regions needs a 2-D partition (a plane), got input_dim={part.input_dim}")
+    if part.input_dim not in (1, 2):
+        raise InvalidInputError(f"decision_regions needs a 1-D or 2-D partition (a line or a plane), got "
+                                f"input_dim={part.input_dim}")
     if not part.exact:
         raise InvalidInputError("decision_regions needs an exact partition (enumerate_regions with "
                                 "arithmetic='exact'), got a float one")
+    if part.input_dim == 1:
+        return _decision_on_line(part)
     net = part.net
     W, _ = _score_layers(net)
     K = W.shape[0]
