@@ -203,3 +203,20 @@ def test_compare_partitions_and_vq_kernel_on_a_slice():
     K_torch = vqgeom.vq_kernel(model, torch.as_tensor(pts))
     K_slice = vqgeom.vq_kernel(restrict(model, sl, arithmetic="float"), U)
     assert np.array_equal(np.asarray(K_torch), K_slice)
+
+
+def test_slice_partitions_save_and_load(tmp_path):
+    from vqgeom.regions.slices import SlicePartition
+
+    net = Network([{"weight": [[1.0, 2.0, 0.0], [0.0, 0.0, 1.0]], "bias": [0.0, -1.0]},
+                   {"weight": [[1.0, 1.0]], "bias": [-0.5]}])
+    sl = Plane([0, 0, 0], [1, 0, 0], ["1/3", 1, 0], lo=-1, hi=[1, 2])
+    part = enumerate_regions(net, sl)
+    part.save(tmp_path / "p.json")
+    back = SlicePartition.load(tmp_path / "p.json")
+    assert back.slice == sl and back.n_regions == part.n_regions and back.net.constant_neurons == [(0, 1)]
+    x = sl.embed([[Fraction(1, 2), Fraction(1, 3)]])
+    assert back.region_of(x).tolist() == part.region_of(x).tolist()
+    back.verify()
+    with pytest.raises(InvalidInputError, match="not a slice partition"):
+        SlicePartition.from_dict(vqgeom.enumerate_regions(Network([{"weight": [[1.0]], "bias": [0.0]}])).to_dict())

@@ -692,7 +692,7 @@ class Partition:
             if arithmetic not in ("exact", "float"):
                 raise InvalidInputError(f"partition arithmetic must be 'exact' or 'float', got {arithmetic!r}")
             exact = arithmetic == "exact"
-            net = Network.from_dict(doc["network"], exact=exact)
+            net = getattr(cls, "network_class", Network).from_dict(doc["network"], exact=exact)
             dec = (lambda v: to_fraction(v, name="witness")) if exact else float
             def point(p):
                 return None if p is None else tuple(dec(v) for v in p)

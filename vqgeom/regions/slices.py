@@ -33,7 +33,7 @@ from vqgeom.regions.domain import Box
 from vqgeom.regions.partition import OUTSIDE, Partition
 
 __all__ = ["Plane", "Line", "SliceNetwork", "SlicePartition", "restrict", "is_slice", "on_slice",
-           "as_network"]
+           "as_network", "slice_from_dict"]
 
 
 class SliceNetwork(Network):
@@ -313,6 +313,21 @@ class Line(_Slice):
         super().__init__((x0, x1), lo, hi)
 
 
+def slice_from_dict(doc: dict):
+    """The :class:`Plane` or :class:`Line` described by :meth:`to_dict`'s form."""
+    try:
+        kind, pts, shape = doc["type"], doc["points"], tuple(doc["shape"])
+        lo, hi = list(doc["lower"]), list(doc["upper"])
+    except (KeyError, TypeError) as exc:
+        raise InvalidInputError(f"malformed slice description ({type(exc).__name__}: {exc})") from None
+    cls = {"plane": Plane, "line": Line}.get(kind)
+    if cls is None or len(pts) != cls.k + 1:
+        raise InvalidInputError(f"bad slice description: type {kind!r} with {len(pts)} points")
+    sl = cls(*[np.array(p, dtype=object).reshape(shape) for p in pts], lo=lo if cls.k > 1 else lo[0],
+             hi=hi if cls.k > 1 else hi[0])
+    return sl
+
+
 def is_slice(domain) -> bool:
     """True for a :class:`Plane` or a :class:`Line`."""
     return isinstance(domain, _Slice)
@@ -457,10 +472,26 @@ class SlicePartition(Partition):
     :meth:`partition_distance` take points in input space.
     """
 
-    def __init__(self, part: Partition, slice_, model=None):
-        self.__dict__.update(part.__dict__)
+    #: the network type :meth:`from_dict` rebuilds (constant first-layer neurons allowed)
+    network_class = SliceNetwork
+
+    def __init__(self, part, *args, slice_=None, model=None, **kwargs):
+        if isinstance(part, Partition):  # wrap an enumerated partition of the (u, v) box
+            self.__dict__.update(part.__dict__)
+            slice_ = args[0] if args else slice_
+        else:  # Partition's own signature (used by from_dict)
+            Partition.__init__(self, part, *args, **kwargs)
         self.slice = slice_
         self.model = model
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "SlicePartition":
+        """Rebuild a slice partition from :meth:`to_dict`'s form (with its slice)."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("slice"), dict):
+            raise InvalidInputError("not a slice partition document (no 'slice' object); use Partition.load")
+        part = super().from_dict(doc)
+        part.slice = slice_from_dict(doc["slice"])
+        return part
 
     def region_of(self, X, *, on_boundary: str = "raise") -> np.ndarray:
         """The region of each point ``X`` (N, D) of input space, decided exactly.
