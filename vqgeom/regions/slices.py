@@ -59,8 +59,7 @@ def _point(value, name):
 
 def _axis_bounds(lo, hi, k, cls):
     try:
-        return Box(lo, hi, dim=k) if not isinstance(lo, (list, tuple, np.ndarray)) and not isinstance(
-            hi, (list, tuple, np.ndarray)) else Box(_pair(lo, k, "lo", cls), _pair(hi, k, "hi", cls))
+        return Box(_pair(lo, k, "lo", cls), _pair(hi, k, "hi", cls))
     except InvalidInputError as exc:
         raise InvalidInputError(f"{cls}: bad lo/hi ({exc})") from None
 
@@ -163,6 +162,8 @@ class _Slice:
         -------
         ndarray of object (Fractions), shape (N, k)
         """
+        if off not in ("raise", "mark"):
+            raise InvalidInputError(f"off must be 'raise' or 'mark', got {off!r}")
         X = np.asarray(X.detach().cpu().numpy() if hasattr(X, "detach") else X, dtype=object)
         if X.ndim == 1 or (X.ndim >= 2 and X.shape[1:] == self.shape and self.shape != (self.dim,)):
             X = X.reshape(-1, self.dim) if X.ndim > 1 else X[None, :]
