@@ -196,12 +196,18 @@ def test_compare_partitions_and_vq_kernel_on_a_slice():
     assert c.p_refines_q and c.n_regions_p == enumerate_regions(a, sl).n_regions
     with pytest.raises(InvalidInputError, match="different domains"):
         vqgeom.compare_partitions(enumerate_regions(a, sl), enumerate_regions(a, Plane(X[1], X[0], X[2])))
-    # vq_kernel of a torch CNN at points of the plane = that of its restriction at their (u, v)
+    # a torch CNN's own codes (forward hooks) at 2000 points of the plane = its restriction's
+    # exact codes at their (u, v); and so are their VQ kernels
     model = digits_cnn((2, 3), seed=0).double().eval()
-    U = rng.uniform(-0.25, 1.25, (200, 2))
-    pts = sl.embed(U).astype(np.float64)
-    K_torch = vqgeom.vq_kernel(model, torch.as_tensor(pts))
-    K_slice = vqgeom.vq_kernel(restrict(model, sl, arithmetic="float"), U)
+    U = rng.integers(-256, 1281, size=(2000, 2)) / 1024.0
+    pts = X[0] + U[:, :1] * (X[1] - X[0]) + U[:, 1:] * (X[2] - X[0])  # float; the torch side is float anyway
+    sub = restrict(model, sl)
+    mine = np.concatenate([pos for pos, _ in _exact_signs(sub, np.array(U, dtype=object) + Fraction(0))], axis=1)
+    theirs = vqgeom.activation_codes(model, torch.as_tensor(pts))
+    assert sub.widths == theirs.widths == (128, 48)
+    assert np.array_equal(theirs.pm1(np.int8) > 0, mine)
+    K_torch = vqgeom.vq_kernel(model, torch.as_tensor(pts[:300]))
+    K_slice = vqgeom.vq_kernel(restrict(model, sl, arithmetic="float"), U[:300])
     assert np.array_equal(np.asarray(K_torch), K_slice)
 
 

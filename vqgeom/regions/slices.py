@@ -143,9 +143,21 @@ class _Slice:
             U = U[None, :]
         if U.ndim != 2 or U.shape[1] != self.k:
             raise InvalidInputError(f"U must have shape (n_points, {self.k}), got {tuple(U.shape)}")
+        if not U.size:
+            return np.empty((0, self.dim), dtype=object)
+        from flint import fmpq_mat
+
+        from vqgeom.exact.certificates import to_fmpq
+
         x0, B = self.basis()
-        U = np.vectorize(lambda v: to_fraction(v, name="U"), otypes=[object])(U) if U.size else U
-        return U @ B.T + x0 if U.size else np.empty((0, self.dim), dtype=object)
+        n = U.shape[0]
+        Um = fmpq_mat(n, self.k + 1, [to_fmpq(v) if j < self.k else 1 for row in U.tolist()
+                                      for j, v in enumerate(list(row) + [1])])
+        Bm = fmpq_mat(self.k + 1, self.dim, [to_fmpq(v) for v in np.vstack([B.T, x0[None, :]]).ravel()])
+        vals = [Fraction(int(e.p), int(e.q)) for e in (Um * Bm).entries()]
+        out = np.empty(n * self.dim, dtype=object)
+        out[:] = vals
+        return out.reshape(n, self.dim)
 
     def coordinates(self, X, *, off: str = "raise"):
         """Slice coordinates ``u`` of points ``X`` (N, D) in input space, exactly.
