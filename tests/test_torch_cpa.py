@@ -126,3 +126,16 @@ def test_functional_nonlinearity_is_named():
 
     with pytest.raises(UnsupportedModuleError, match="function tanh"):
         Network.from_torch(M())
+
+
+def test_lemma2_on_a_line_through_a_residual_torch_module():
+    torch.manual_seed(1)
+    model = _Residual().eval()
+    X = np.random.default_rng(4).normal(size=(2, 6))
+    line = vqgeom.Line(X[0], X[1], lo=-3, hi=3)
+    v = vqgeom.check_lemma2(model, line)
+    part = vqgeom.enumerate_regions(model, line)
+    assert v.holds and v.n_regions == part.n_regions > 3
+    # the residual block's second ReLU reads h + b(y): its neurons flip along the line too
+    flipped = {l for _, _, d in part.graph.edges(data=True) for l, _ in d["flips"]}
+    assert flipped == {0, 1, 2}
