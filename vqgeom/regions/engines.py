@@ -30,6 +30,7 @@ ENGINES = {
     "polygon": "vqgeom.regions.polygon",
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
+    "cdd": "vqgeom.regions.cdd",
 }
 
 #: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
@@ -38,6 +39,7 @@ ENGINE_DIMS = {
     "polygon": (2, 2),
     "planar": (2, 2),
     "lp": (1, None),
+    "cdd": (1, None),
 }
 
 ARITHMETICS = ("exact", "float")
@@ -106,9 +108,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp"}
+    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3.
+        ``lp`` for D >= 3. ``cdd`` (any D, exact rational LPs throughout, slow) is never
+        picked automatically.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
