@@ -348,6 +348,7 @@ class _Walk:
         # for very large boxes, where float rounding of the rows grows with |x|
         self.eps = _EPS * max(1.0, self.scale / 1e4)
         self.n_lps = 0
+        self.n_exact_lps = 0  # cddlib's exact LPs, where the float LPs could not decide
         self._solver = None
 
     # ------------------------------------------------------------------ helpers
@@ -468,8 +469,16 @@ class _Walk:
         pending = self.pending
         if self.exact:
             maps_b = cell_b.maps if j is None or j not in pending else pending[j][0].maps
-            got = check_facet(self.net, cell.code, code_b, point, self.domain,
-                              maps_a=cell.maps, maps_b=maps_b)
+            try:
+                got = check_facet(self.net, cell.code, code_b, point, self.domain,
+                                  maps_a=cell.maps, maps_b=maps_b)
+            except CertificateError:
+                if force:
+                    raise
+                # a float LP's facet point that fails its exact check (rows within float
+                # resolution of the facet's hyperplane): no facet is recorded, and
+                # _certify_complete decides the group exactly
+                return False
             if got != flips:
                 raise CertificateError(f"facet flips {got} differ from the walk's {flips}")
             point = tuple(_frac(v) for v in point)
@@ -578,12 +587,40 @@ class _Walk:
             point = self._facet_exact(an, gi, ex)
             if point is not None and self._take_facet(i, cell, an, gi, point, force=True):
                 continue
+            if self._decide_cdd(i, cell, an, gi, ex):
+                continue
             names = ", ".join(str(self.net.neuron_index[an.neuron[r]]) for r in an.groups[gi])
             raise DegenerateInputError(
                 f"exact mode cannot certify whether the hyperplane of neuron(s) {names} carries "
                 f"a facet of region {cell.code}: no exact Farkas certificate of redundancy and no "
                 f"exact facet point was found (the float64 LPs cannot resolve it); the region "
                 f"set would not be certified complete")
+
+    def _decide_cdd(self, i, cell, an, gi, ex):
+        """Decide group ``gi`` with cddlib's exact rational LPs, where float LPs are blind.
+
+        ``max a_g x`` over the other rows: at most ``b_g`` gives an exact Farkas certificate
+        (the dual solution, checked by :func:`check_redundant`); otherwise a max-slack LP
+        on the hyperplane gives an exact relative-interior facet point, and the neighbour
+        joins the walk. Returns True when decided (it always is: for a full-dimensional
+        region a constraint that defines no facet is redundant).
+        """
+        from vqgeom.exact.cddlp import farkas, max_slack
+        from vqgeom.exact.certificates import check_redundant, to_fmpq
+
+        g = set(an.groups[gi])
+        rows = [ex(r) for r in range(len(an.GA)) if r not in g]
+        target = ex(an.groups[gi][0])
+        self.n_exact_lps += 1
+        lam = farkas([a for a, _ in rows], [b for _, b in rows], target)
+        if lam is not None:
+            check_redundant(target, rows, [to_fmpq(v) for v in lam])
+            return True
+        self.n_exact_lps += 1
+        p, t = max_slack([a for a, _ in rows], [b for _, b in rows], on=target)
+        if p is None or not t > 0:
+            return False
+        return self._take_facet(i, cell, an, gi, [to_fmpq(v) for v in p], force=True)
 
     def _farkas_hull(self, an, x, todo, ex, farkas_solve, check_many):
         """Farkas certificates from the polar hull; returns the groups still uncertified.
@@ -932,12 +969,25 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
     try:
         codes, witnesses, edges, _ = walk.run()
+    except DegenerateInputError:
+        if arithmetic != "exact":
+            raise
+        # the float LPs are blind here and the cell-local exact LPs did not help (e.g. no
+        # starting region): the whole partition from the exact cdd engine
+        from vqgeom.regions.cdd import enumerate_partition as cdd_partition
+
+        part = cdd_partition(net, domain, arithmetic=arithmetic, max_regions=max_regions,
+                             progress=progress)
+        part.engine = "lp+cdd"
+        return part
     finally:
         if own is not None and hasattr(own, "close"):
             own.close()
-    part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
+    part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
+                     engine="lp+cdd" if walk.n_exact_lps else "lp",
                      seconds=time.perf_counter() - start)
     part.n_lps = walk.n_lps
+    part.n_exact_lps = walk.n_exact_lps
     return part
 
 
