@@ -209,3 +209,16 @@ def test_the_exact_lp_engine_falls_back_to_cdd_on_the_whole_network(monkeypatch)
     assert signature(part) == signature(enumerate_regions(net, engine="cdd"))
     with pytest.raises(DegenerateInputError):   # float mode certifies nothing: no fallback
         enumerate_regions(net, engine="lp", arithmetic="float")
+
+
+def test_an_interior_witness_comes_from_cddlib_when_the_float_centre_fails():
+    from vqgeom.exact.certificates import check_interior
+
+    net = Network([{"weight": [[1, 0, 0], [0, 1, 0], [1, 1, 1]], "bias": [0, 0, "1/3"]}], exact=True)
+    walk = lp_engine._Walk(net, Box(-1, 1, dim=3), "exact")
+    cell, an, _, _, _ = walk._start_cell()
+    with pytest.raises(CertificateError):          # no float centre, no entry facet
+        walk._certify_interior(cell, None, None)
+    witness = walk._certify_interior(cell, None, None, an)
+    check_interior(net, cell.code, witness, Box(-1, 1, dim=3))
+    assert walk.n_exact_lps == 1
