@@ -66,35 +66,32 @@ def degenerate_networks(draw, dim):
     return Network(layers, exact=True)
 
 
-def _domain(draw_whole, dim):
-    return Whole() if draw_whole else Box(-1, 1, dim=dim)
-
-
 # ----------------------------------------------------------- oracle comparisons
+def _networks(dims):
+    return st.sampled_from(dims).flatmap(lambda d: degenerate_networks(d))
+
+
 @settings(max_examples=12)
-@given(st.integers(2, 4).flatmap(lambda d: st.tuples(st.just(d), degenerate_networks(d))),
-       st.booleans())
-def test_cdd_equals_the_lp_engine_exact_and_float(dim_net, whole):
-    dim, net = dim_net
-    domain = "whole" if whole else None
+@given(_networks([2, 3, 4]), st.booleans())
+def test_cdd_equals_the_lp_engine_exact_and_float(net, whole):
+    _check_engines_agree(net, "whole" if whole else None,
+                         [("lp", "exact"), ("lp", "float")])
+
+
+@settings(max_examples=12)
+@given(_networks([1, 2]), st.booleans())
+def test_cdd_equals_the_exact_low_dimensional_engines(net, whole):
+    others = ["interval"] if net.input_dim == 1 else ["polygon", "planar"]
+    _check_engines_agree(net, "whole" if whole else None, [(e, "exact") for e in others])
+
+
+def _check_engines_agree(net, domain, others):
     cdd = enumerate_regions(net, domain, engine="cdd")
     cdd.verify()
     ref = signature(cdd)
-    assert signature(enumerate_regions(net, domain, engine="lp")) == ref
-    assert signature(enumerate_regions(net, domain, engine="lp", arithmetic="float")) == ref
-
-
-@settings(max_examples=12)
-@given(st.integers(1, 2).flatmap(lambda d: st.tuples(st.just(d), degenerate_networks(d))),
-       st.booleans())
-def test_cdd_equals_the_exact_low_dimensional_engines(dim_net, whole):
-    dim, net = dim_net
-    domain = "whole" if whole else None
-    cdd = enumerate_regions(net, domain, engine="cdd")
-    cdd.verify()
-    engines = ["interval"] if dim == 1 else ["polygon", "planar"]
-    for name in engines:
-        assert signature(enumerate_regions(net, domain, engine=name)) == signature(cdd), name
+    for name, arithmetic in others:
+        got = signature(enumerate_regions(net, domain, engine=name, arithmetic=arithmetic))
+        assert got == ref, f"{name} ({arithmetic}) disagrees with cdd"
 
 
 @pytest.mark.parametrize("dim, n", [(3, 5), (4, 6)])

@@ -998,12 +998,15 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         if arithmetic != "exact":
             raise
         # the float LPs are blind here and the cell-local exact LPs did not help (e.g. no
-        # starting region): the whole partition from the exact cdd engine
-        from vqgeom.regions.cdd import enumerate_partition as cdd_partition
+        # starting region): the whole partition from the cdd engine's exact walk
+        from vqgeom.regions._cdd_walk import CddWalk
 
-        part = cdd_partition(net, domain, arithmetic=arithmetic, max_regions=max_regions,
-                             progress=progress)
-        part.engine = "lp+cdd"
+        exact_walk = CddWalk(net, domain, max_regions=max_regions, progress=progress)
+        codes, witnesses, edges = exact_walk.run()
+        part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
+                         engine="lp+cdd", seconds=time.perf_counter() - start)
+        part.n_lps = walk.n_lps
+        part.n_exact_lps = walk.n_exact_lps + exact_walk.n_lps
         return part
     finally:
         if own is not None and hasattr(own, "close"):
