@@ -219,3 +219,15 @@ def test_an_interior_witness_comes_from_cddlib_when_the_float_centre_fails():
     witness = walk._certify_interior(cell, None, None, an)
     check_interior(net, cell.code, witness, Box(-1, 1, dim=3))
     assert walk.n_exact_lps == 1
+
+
+@pytest.mark.parametrize("widths", [(3, 5, 4), (4, 4, 3)])
+def test_cdd_equals_the_lp_engine_on_random_float_networks(widths):
+    rng = np.random.default_rng(sum(widths))
+    layers, d = [], widths[0]
+    for w in widths[1:]:
+        layers.append({"weight": rng.normal(size=(w, d)), "bias": rng.normal(size=w) * 0.5})
+        d = w
+    net = Network(layers)
+    for domain in (None, "whole"):
+        _check_engines_agree(net, domain, [("lp", "exact"), ("lp", "float")])
