@@ -1,7 +1,7 @@
 """Benchmark: near-duplicate neurons, where float LPs go blind, answered exactly.
 
-For each of ``--count`` networks ``vqgeom.catalogue.near_duplicates(seed)`` (D = 3 on
-[-1, 1]^3, hidden widths ``--widths``, three rows replaced by near-copies perturbed by
+For each of ``--count`` networks ``vqgeom.catalogue.near_duplicates(seed)`` (D = ``--dim``,
+default 3, on [-1, 1]^D, hidden widths ``--widths``, three rows replaced by near-copies perturbed by
 1e-6 .. 1e-14) it runs the exact LP engine (the in-run baseline; it reports ``lp`` or
 ``lp+cdd`` where cddlib's exact LPs had to decide) and the exact cdd engine, verifies both
 partitions (``Partition.verify``), checks that they are identical (codes, adjacencies,
@@ -11,7 +11,7 @@ cdd / lp time ratio. Any failure or mismatch is printed and makes the script exi
 Before this engine existed the exact LP engine raised on 35 of the 40 default networks
 (DegenerateInputError on 17, CertificateError on 18).
 
-Run:  python benchmarks/bench_near_duplicates.py [--count 40] [--widths 8] [--first 0]
+Run:  python benchmarks/bench_near_duplicates.py [--count 40] [--widths 8] [--dim 3] [--first 0]
 """
 
 from __future__ import annotations
@@ -32,18 +32,19 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--first", type=int, default=0, help="first seed")
     parser.add_argument("--widths", type=int, nargs="+", default=[8], help="hidden widths (default 8)")
+    parser.add_argument("--dim", type=int, default=3, help="input dimension (default 3)")
     args = parser.parse_args(argv)
 
     from vqgeom import enumerate_regions
     from vqgeom.catalogue import near_duplicates
 
-    print(f"near-duplicate networks 3-{'-'.join(map(str, args.widths))} on [-1, 1]^3, "
+    print(f"near-duplicate networks {args.dim}-{'-'.join(map(str, args.widths))} on [-1, 1]^{args.dim}, "
           f"seeds {args.first}..{args.first + args.count - 1}, exact")
     failures = 0
     total = {"lp": 0.0, "cdd": 0.0}
     engines = {}
     for seed in range(args.first, args.first + args.count):
-        net = near_duplicates(seed, widths=tuple(args.widths))
+        net = near_duplicates(seed, dim=args.dim, widths=tuple(args.widths))
         parts, times = {}, {}
         try:
             for name in ("lp", "cdd"):

@@ -253,6 +253,9 @@ class CddWalk:
         self.progress = progress
         self.n_lps = 0
         self.cells = []
+        self.offsets = [0]
+        for w in net.widths:
+            self.offsets.append(self.offsets[-1] + w)
 
     def _start(self):
         for point in _start_points(self.domain, self.D):
@@ -312,19 +315,10 @@ class CddWalk:
                 if key in edges:
                     raise CertificateError(f"regions {i} and {j} share two facets")
                 edges[key] = (i, j, flips, p)
-                offsets = self._offsets()
-                flat = {offsets[l] + k for l, k in flips}
+                flat = {self.offsets[l] + k for l, k in flips}
                 known[i] |= flat
                 known[j] |= flat
         return codes, witnesses, list(edges.values())
-
-    def _offsets(self):
-        if not hasattr(self, "_offs"):
-            offs = [0]
-            for w in self.net.widths:
-                offs.append(offs[-1] + w)
-            self._offs = offs
-        return self._offs
 
 
 def frame_box(cells, points, D):
