@@ -124,6 +124,21 @@ class ExactCell:
             return tuple(p), Fraction(1)
         return max_slack(rows, rhs, on=on)
 
+    def redundant_groups(self) -> set:
+        """Groups whose row is redundant in the cell's H-representation (box rows included),
+        decided exactly by cddlib. A full-dimensional cell's facets come from irredundant
+        rows (grouping leaves no two rows of the same halfspace, except a group row equal
+        to a box row, whose hyperplane carries no facet inside the domain), so a redundant
+        group carries no facet."""
+        import cdd
+        import cdd.gmp
+
+        rows = self.rows + self.box_rows[0]
+        rhs = self.rhs + self.box_rows[1]
+        mat = cdd.gmp.matrix_from_array([[b] + [-v for v in a] for a, b in zip(rows, rhs)],
+                                        rep_type=cdd.RepType.INEQUALITY)
+        return {r for r in cdd.gmp.redundant_rows(mat) if r < len(self.groups)}
+
     def neighbour(self, gi, point):
         """The code across group ``gi``'s facet at ``point`` (relative interior), and flips.
 
@@ -293,6 +308,8 @@ class CddWalk:
             if self.progress is not None:
                 self.progress(len(witnesses), "cdd")
             done = {cell.group_of[k] for k in known[i] if k in cell.group_of}
+            if len(cell.groups) - len(done) > 2:
+                done |= cell.redundant_groups()
             for gi in range(len(cell.groups)):
                 if gi in done:
                     continue
