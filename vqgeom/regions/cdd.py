@@ -21,9 +21,11 @@ region with code ``s`` every pre-activation is affine on its closed cell
    and the domain box's rows (:func:`~vqgeom.exact.cddlp.max_slack`). ``t > 0`` exactly
    when the cell has interior in the domain; the optimiser is a rational point with slack
    ``>= t`` on every row: strictly inside the region and the domain.
-3. *Facets.* For every group not already known from the neighbour's side, an exact LP
-   maximises the common slack of every other row (box rows included) on the group's
-   hyperplane. ``t > 0`` exactly when the hyperplane meets the closed region in a
+3. *Facets.* Groups whose row cddlib's exact redundancy removal finds redundant carry no
+   facet (for a full-dimensional cell the irredundant rows are the facet-defining ones)
+   and are skipped, and so are groups whose facet is already known from the neighbour's
+   side (across a facet there is one region, step 4). For every other group an exact LP
+   maximises the common slack of every other row (box rows included) on its hyperplane. ``t > 0`` exactly when the hyperplane meets the closed region in a
    (D-1)-dimensional facet: if ``P ∩ H`` has dimension D - 1, no other row vanishes on
    all of it (such a row would be the same hyperplane: the same group, or the opposite
    halfspace, which would make P flat), so every other row is strict on its relative
