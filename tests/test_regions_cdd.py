@@ -232,3 +232,16 @@ def test_cdd_equals_the_lp_engine_on_random_float_networks(widths):
     net = Network(layers)
     for domain in (None, "whole"):
         _check_engines_agree(net, domain, [("lp", "exact"), ("lp", "float")])
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
+def test_cdd_equals_the_lp_engine_with_skips_outputs_and_other_activations(activation):
+    rng = np.random.default_rng(5)
+    ints = lambda shape, lo, hi: rng.integers(lo, hi + 1, shape).tolist()
+    extra = {"negative_slope": "1/4"} if activation == "leaky_relu" else {}
+    net = Network([{"weight": ints((4, 3), -2, 2), "bias": ints(4, -1, 1), "activation": activation,
+                    "skip": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "out": ints((3, 4), -1, 1), **extra},
+                   {"weight": ints((3, 3), -2, 2), "bias": ints(3, -1, 1), "activation": activation,
+                    **extra}], exact=True)
+    for domain in (None, "whole"):
+        _check_engines_agree(net, domain, [("lp", "exact")])
