@@ -22,12 +22,14 @@ exact is written in ``proofs/distributed.md``; in short:
    are adjacent when some piece finds them adjacent. The flips of an edge are the neurons
    whose signs differ between the two codes.
 
-The result is in a canonical order that does not depend on the executor, the number of
-workers, or the order in which pieces finish: regions sorted by code (the bit string of all
-neurons, layers concatenated, ``0`` before ``1``), edges sorted by their two region indices,
-each witness taken from the first piece (in tile order) that found it. :func:`canonical`
-puts any partition in the same order, so ``canonical(serial)`` and the distributed result
-have equal codes, edges and flips (witnesses differ: each is a valid exact certificate).
+The result is in a canonical order that does not depend on the executor or on the order in
+which pieces finish: regions sorted by code (the bit string of all neurons, layers
+concatenated, ``0`` before ``1``), edges sorted by their two region indices, each witness
+taken from the first piece (in tile order) that found it. :func:`canonical` puts any
+partition in the same order, so ``canonical(serial)`` and the distributed result have equal
+codes, edges and flips. Witnesses depend on the tiles only (each is a valid certificate): the
+same ``pieces`` gives the same witnesses on every executor; by default there are
+:data:`PIECES_PER_WORKER` tiles per worker.
 """
 
 from __future__ import annotations
@@ -43,15 +45,15 @@ from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.partition import Partition
 
-__all__ = ["enumerate_pieces", "split_box", "widen", "canonical", "PieceStat", "DEFAULT_PIECES"]
+__all__ = ["enumerate_pieces", "split_box", "widen", "canonical", "PieceStat", "PIECES_PER_WORKER"]
 
-#: tiles of the box when ``pieces`` is not given: fixed, so that the result (witnesses
-#: included) is the same whatever executes it
-DEFAULT_PIECES = 16
+#: tiles per worker when ``pieces`` is not given (each tile wall costs the regions it cuts
+#: once more, so few tiles per worker; the largest go first)
+PIECES_PER_WORKER = 2
 #: the margin by which a tile is widened across a wall, as a fraction of the box's side
 MARGIN = Fraction(1, 1024)
 #: sample points of the float region-count estimate that balances the split
-_SAMPLES = 4096
+_SAMPLES = 16384
 #: a tile is cut at one of the fractions q/8 of its side, q = 1..7
 _CUTS = 8
 
@@ -87,11 +89,11 @@ def _estimate(P, ids, lo, hi):
 def split_box(net, box: Box, n_pieces: int) -> list[Box]:
     """Cut ``box`` into ``n_pieces`` tiles balanced on an estimate of their region counts.
 
-    A k-d split: the tile with the largest estimate (distinct codes among 4096 seeded sample
-    points; ties to the first) is cut across its widest side relative to the box, at the
-    fraction q/8 of that side (q = 1..7) that best balances the two halves' estimates (ties
-    to the middle). Deterministic; the tiles are closed boxes with disjoint interiors whose
-    union is ``box``.
+    A k-d split: the tile with the largest estimate (distinct codes among 16384 seeded
+    sample points; ties to the first) is cut across its widest side relative to the box, at
+    the fraction q/8 of that side (q = 1..7) that best balances the two halves' estimates
+    (ties to the middle). Deterministic; the tiles are closed boxes with disjoint interiors
+    whose union is ``box``.
 
     Parameters
     ----------
@@ -110,11 +112,19 @@ def split_box(net, box: Box, n_pieces: int) -> list[Box]:
     >>> [(str(t.lower[0]), str(t.upper[0])) for t in split_box(net, Box(-1, 1, dim=2), 2)]
     [('-1', '0'), ('0', '1')]
     """
+    return [t for t, _ in _split(net, box, n_pieces)]
+
+
+def _floats(v):
+    return np.array([float(x) for x in v])
+
+
+def _split(net, box, n_pieces):
+    """``split_box``'s tiles with their estimates."""
     P, ids = _sample_codes(net, box, _SAMPLES)
     width = [hi - lo for lo, hi in zip(box.lower, box.upper)]
     tiles = [(list(box.lower), list(box.upper))]
-    est = [_estimate(P, ids, np.array([float(v) for v in box.lower]),
-                     np.array([float(v) for v in box.upper]))]
+    est = [_estimate(P, ids, _floats(box.lower), _floats(box.upper))]
     while len(tiles) < n_pieces:
         k = int(np.argmax(est))
         lo, hi = tiles[k]
@@ -124,14 +134,14 @@ def split_box(net, box: Box, n_pieces: int) -> list[Box]:
             cut = lo[axis] + (hi[axis] - lo[axis]) * Fraction(q, _CUTS)
             left_hi = hi[:axis] + [cut] + hi[axis + 1:]
             right_lo = lo[:axis] + [cut] + lo[axis + 1:]
-            fl = [np.array([float(v) for v in b]) for b in (lo, left_hi, right_lo, hi)]
-            e = (_estimate(P, ids, fl[0], fl[1]), _estimate(P, ids, fl[2], fl[3]))
+            e = (_estimate(P, ids, _floats(lo), _floats(left_hi)),
+                 _estimate(P, ids, _floats(right_lo), _floats(hi)))
             if best is None or max(e) < max(best[1]):
                 best = ((left_hi, right_lo), e)
         (left_hi, right_lo), (el, er) = best
         tiles[k:k + 1] = [(lo, left_hi), (right_lo, hi)]
         est[k:k + 1] = [el, er]
-    return [Box(lo, hi) for lo, hi in tiles]
+    return [(Box(lo, hi), e) for (lo, hi), e in zip(tiles, est)]
 
 
 def widen(tile: Box, box: Box, margin: Fraction = MARGIN) -> Box:
@@ -268,8 +278,10 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     progress : callable, optional
         Called as ``progress(n_regions_so_far, "pieces k/n")`` after each piece.
     pieces : int or sequence of Box, optional
-        How many tiles to cut the box into (default :data:`DEFAULT_PIECES`), or the tiles
-        themselves (checked exactly to tile the domain).
+        How many tiles to cut the box into (default :data:`PIECES_PER_WORKER` per worker),
+        or the tiles themselves (checked exactly to tile the domain). Codes, edges, flips and
+        their order never depend on it; the witnesses do (each is a valid certificate), so
+        pass it to get the same witnesses on executors of different sizes.
 
     Returns
     -------
@@ -296,28 +308,35 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
         return out
     if not isinstance(domain, Box):
         raise InvalidInputError(f"executor= needs a Box or the whole space as the domain, got {domain!r}")
-    if pieces is None:
-        pieces = DEFAULT_PIECES
-    if isinstance(pieces, (int, np.integer)) and not isinstance(pieces, bool):
-        if pieces < 1:
-            raise InvalidInputError(f"pieces must be an int >= 1 or a list of Boxes tiling the domain, got {pieces!r}")
-        tiles = split_box(net, domain, int(pieces))
-    elif isinstance(pieces, (list, tuple)):
-        tiles = _check_tiles(pieces, domain)
+    if isinstance(pieces, (list, tuple)):
+        given = _check_tiles(pieces, domain)
+    elif pieces is None or (isinstance(pieces, (int, np.integer)) and not isinstance(pieces, bool)
+                            and pieces >= 1):
+        given = None
     else:
         raise InvalidInputError(f"pieces must be an int >= 1 or a list of Boxes tiling the domain, got {pieces!r}")
-    boxes = [widen(t, domain) for t in tiles]
-    jobs = [(engine_fn, net, b, arithmetic, max_regions) for b in boxes]
 
     regions = {}   # code key -> (piece, witness)
     facets = {}    # (key, key) sorted -> (piece, facet witness)
-    stats = [None] * len(jobs)
     merge = 0.0
     with job_runner(executor) as runner:
         description = runner.description
+        if given is not None:
+            P, ids = _sample_codes(net, domain, _SAMPLES)
+            split = [(t, _estimate(P, ids, _floats(t.lower), _floats(t.upper))) for t in given]
+        else:
+            n = int(pieces) if pieces is not None else PIECES_PER_WORKER * runner.n_workers
+            split = _split(net, domain, n)
+        boxes = [widen(t, domain) for t, _ in split]
+        # the largest pieces first (longest-processing-time-first balances a dynamic pool);
+        # the result does not depend on the order
+        order = sorted(range(len(boxes)), key=lambda k: (-split[k][1], k))
+        jobs = [(engine_fn, net, boxes[k], arithmetic, max_regions) for k in order]
+        stats = [None] * len(jobs)
         results = runner.run_unordered(_run_piece, jobs)
         try:
-            for done, (k, res) in enumerate(results, 1):
+            for done, (r, res) in enumerate(results, 1):
+                k = order[r]
                 if isinstance(res[0], str):  # ("budget", n_found)
                     raise RegionBudgetExceeded(max(len(regions), res[1]), max_regions)
                 t0 = time.perf_counter()
