@@ -21,7 +21,7 @@ regions: with the LP engine those take hours here, so the default is a size that
 few minutes; name another engine (``--engine``, e.g. a faster any-D engine once registered)
 and ``--widths 3 64 64`` to run the large case.
 
-Run:  python benchmarks/bench_distributed.py [--widths 3 24 24] [--engine lp] [--workers 2]
+Run:  python benchmarks/bench_distributed.py [--widths 3 20 20] [--engine lp] [--workers 2]
           [--pieces 16] [--float] [--project 64] [--no-cluster]
 """
 
@@ -58,8 +58,8 @@ def _same(a, b) -> bool:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--widths", type=int, nargs="+", default=[3, 24, 24],
-                        help="input dimension then hidden widths (default 3 24 24)")
+    parser.add_argument("--widths", type=int, nargs="+", default=[3, 20, 20],
+                        help="input dimension then hidden widths (default 3 20 20)")
     parser.add_argument("--engine", default="lp", help="engine name (default lp)")
     parser.add_argument("--float", action="store_true", help="float arithmetic (default exact)")
     parser.add_argument("--workers", type=int, default=2, help="local workers (default 2)")
@@ -79,11 +79,11 @@ def main(argv=None) -> int:
           f"{arithmetic}; {args.workers} workers, {args.pieces or 2 * args.workers} pieces")
     print(f"  before: {_load()}")
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     serial = vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=args.engine)
-    ts = time.perf_counter() - t
+    ts, cs = time.perf_counter() - t, time.process_time() - c
     print(f"  serial:                {ts:8.2f} s  {serial.n_regions} regions, "
-          f"{serial.n_adjacencies} adjacencies  (baseline)")
+          f"{serial.n_adjacencies} adjacencies  (baseline; {cs:.2f} CPU s)")
     ref = canonical(serial)
 
     t = time.perf_counter()
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
 
         t = time.perf_counter()
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, Client(cluster) as client:
+                          host="127.0.0.1", dashboard_address=":0") as cluster, Client(cluster) as client:
             t_up = time.perf_counter() - t
             t = time.perf_counter()
             dist = vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=args.engine,
@@ -111,6 +111,11 @@ def main(argv=None) -> int:
 
     # ---- the cost model, from the local run's pieces
     pieces = local.pieces
+    cpu = sum(p.cpu_seconds for p in pieces)
+    print(f"  CPU: serial {cs:.2f} s; the {len(pieces)} pieces {cpu:.2f} s on the workers "
+          f"({cpu / cs:.2f} x serial): with a free core per worker, {args.workers} workers would take "
+          f"about {_makespan([p.cpu_seconds for p in pieces], args.workers) / cs:.3f} of the serial time "
+          f"plus start-up")
     work = sum(p.seconds for p in pieces)
     piece_regions = sum(p.n_regions for p in pieces)
     dup = piece_regions / local.n_regions - 1

@@ -90,7 +90,7 @@ def children():
 def client():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address=":0")
     c = distributed.Client(cluster)
     yield c
     c.close()
@@ -257,3 +257,17 @@ def test_bad_pieces():
         enumerate_regions(net, executor=1, pieces=[Box(-1, 1, dim=2), Box([-1, -1], [0, 0])])
     with pytest.raises(InvalidInputError, match="cover"):
         enumerate_regions(net, executor=1, pieces=[Box([-1, -1], [0, 1])])
+
+
+@pytest.mark.parametrize("arithmetic", ["exact", "float"])
+def test_one_dimension(arithmetic):
+    # breakpoints at the wall 0 and at the widened boundary 1/512; a second-layer neuron
+    # relu(x) - relu(-x) = x vanishing at the wall
+    net = Network([{"weight": [["1"], ["-1"], ["1"], ["3"]], "bias": ["0", "0", str(-W), "-1"]},
+                   {"weight": [["1", "-1", "0", "0"], ["1", "1", "-2", "1"]], "bias": ["0", "-1/7"]}])
+    serial = enumerate_regions(net, arithmetic=arithmetic)
+    with cf.ThreadPoolExecutor(2) as ex:
+        dist = enumerate_regions(net, arithmetic=arithmetic, executor=ex,
+                                 pieces=[Box([-1], [0]), Box([0], [1])])
+    assert_same(serial, dist)
+    assert dist.engine == serial.engine == "interval"

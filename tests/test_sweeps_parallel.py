@@ -126,7 +126,7 @@ def test_cli_regions_workers_and_scheduler(capsys, tmp_path):
     assert main(["regions", str(path), "--json"]) == 0
     serial = json.loads(capsys.readouterr().out)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         out = tmp_path / "p.json"
         assert main(["regions", str(path), "--json", "--scheduler", cluster.scheduler_address,
                      "--out", str(out)]) == 0

@@ -60,11 +60,13 @@ _CUTS = 8
 
 @dataclass(frozen=True)
 class PieceStat:
-    """What one piece cost: its box, its region count, the engine's seconds, LPs solved."""
+    """What one piece cost: its box, its region count, the engine's wall seconds and CPU
+    seconds (on the worker), the LPs it solved."""
 
     box: Box
     n_regions: int
     seconds: float
+    cpu_seconds: float
     n_lps: int | None = None
 
 
@@ -196,14 +198,15 @@ def _run_piece(job):
     """Worker side: enumerate one piece; return its codes (packed bits), witnesses, edges
     (local indices and facet witness) and cost, or ``("budget", n_found)``."""
     engine_fn, net, box, arithmetic, max_regions = job
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         part = engine_fn(net, box, arithmetic=arithmetic, max_regions=max_regions, progress=None)
     except RegionBudgetExceeded as exc:
         return ("budget", exc.n_found)
     keys = np.packbits(part.code_bits(), axis=1)
     edges = [(int(i), int(j), f) for i, j, f in part.graph.edges(data="facet_witness")]
-    return (keys, part.witnesses, edges, time.perf_counter() - start, getattr(part, "n_lps", None))
+    return (keys, part.witnesses, edges, time.perf_counter() - start, time.process_time() - cpu,
+            getattr(part, "n_lps", None))
 
 
 def _flips_of(bits, i, j, layer_of):
@@ -340,7 +343,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
                 if isinstance(res[0], str):  # ("budget", n_found)
                     raise RegionBudgetExceeded(max(len(regions), res[1]), max_regions)
                 t0 = time.perf_counter()
-                keys, wits, edges, secs, n_lps = res
+                keys, wits, edges, secs, cpu, n_lps = res
                 keys = [row.tobytes() for row in keys]
                 for key, w in zip(keys, wits):
                     old = regions.get(key)
@@ -351,7 +354,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
                     old = facets.get(pair)
                     if old is None or old[0] > k:
                         facets[pair] = (k, f)
-                stats[k] = PieceStat(boxes[k], len(keys), secs, n_lps)
+                stats[k] = PieceStat(boxes[k], len(keys), secs, cpu, n_lps)
                 merge += time.perf_counter() - t0
                 if max_regions is not None and len(regions) > max_regions:
                     raise RegionBudgetExceeded(len(regions), max_regions)

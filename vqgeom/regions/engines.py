@@ -121,7 +121,7 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         local worker processes, a str the address of a Dask scheduler. The result is then in
         canonical order (regions sorted by code) and the same whatever the executor.
     pieces : int or sequence of Box, optional
-        With ``executor``: the number of tiles (default 16) or the tiles themselves.
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
 
     Returns
     -------
