@@ -116,6 +116,9 @@ def main(argv=None) -> int:
           f"({cpu / cs:.2f} x serial): with a free core per worker, {args.workers} workers would take "
           f"about {_makespan([p.cpu_seconds for p in pieces], args.workers) / cs:.3f} of the serial time "
           f"plus start-up")
+    print(f"  CPU share this run got: serial {cs / ts:.2f} cores, {args.workers} local processes "
+          f"{cpu / tl:.2f} cores (on a shared machine the scheduler may give a session's processes "
+          f"one share between them; the wall ratio then shows that share, not the parallel speed-up)")
     work = sum(p.seconds for p in pieces)
     piece_regions = sum(p.n_regions for p in pieces)
     dup = piece_regions / local.n_regions - 1

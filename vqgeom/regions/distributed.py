@@ -304,10 +304,12 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
         # The decomposition needs a box that holds every vertex of the complex; computing it
         # (lp.enclosing_box) is itself an exact walk over all of R^D, as costly as the serial
         # run. So R^D is enumerated serially and only put in canonical order.
+        if isinstance(pieces, (list, tuple)):
+            raise InvalidInputError("pieces: tiles need a Box domain; on all of R^D the run is serial")
         part = engine_fn(net, domain, arithmetic=arithmetic, max_regions=max_regions, progress=progress)
         out = canonical(part)
-        out.pieces = []
-        out.merge_seconds = 0.0
+        out.pieces, out.merge_seconds, out.n_restarts = [], 0.0, 0
+        out.executor = "the calling process (all of R^D is enumerated serially)"
         return out
     if not isinstance(domain, Box):
         raise InvalidInputError(f"executor= needs a Box or the whole space as the domain, got {domain!r}")
