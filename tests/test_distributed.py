@@ -271,3 +271,25 @@ def test_one_dimension(arithmetic):
                                  pieces=[Box([-1], [0]), Box([0], [1])])
     assert_same(serial, dist)
     assert dist.engine == serial.engine == "interval"
+
+
+@pytest.mark.slow
+def test_a_broken_foreign_pool_is_reported():
+    """A process pool the caller owns cannot be replaced: a lost worker is an error that says so
+    (never a partial partition)."""
+    from vqgeom.errors import WorkerLostError
+
+    net = wall_net_3d()
+    before = children()
+    killed = []
+
+    def kill_one(n, stage):
+        if not killed:
+            victim = min(children() - before)
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    with cf.ProcessPoolExecutor(2) as ex:
+        with pytest.raises(WorkerLostError, match="cannot run jobs any more"):
+            enumerate_regions(net, executor=ex, pieces=12, progress=kill_one)
+    assert killed
