@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from vqgeom import Network, pairwise_kernel_cosine
+from vqgeom import Network, kernel_cosine, pairwise_kernel_cosine
 from vqgeom.cli import main
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas import find_counterexample
@@ -46,6 +46,13 @@ def test_pairwise_kernel_cosine_on_processes():
     nets, X = nets_and_points(n=3, N=100, seed=1)
     serial = pairwise_kernel_cosine(nets, X, sigma2=1.0, tile=32)
     assert np.array_equal(serial, pairwise_kernel_cosine(nets, X, sigma2=1.0, tile=32, executor=2))
+
+
+def test_kernel_cosine_with_an_executor(threads):
+    nets, X = nets_and_points(n=2, N=120, seed=5)
+    kw = dict(sigma2=[1.0, "median"], centered=True, tile=25)
+    a, b = (nets[0], X), (nets[1], X)
+    assert kernel_cosine(a, b, executor=threads, **kw) == kernel_cosine(a, b, **kw)
 
 
 def test_pairwise_kernel_cosine_arrays_stay_serial(threads):

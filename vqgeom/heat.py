@@ -708,7 +708,7 @@ def median_heuristic(K, *, squared: bool = False, tile: int = 1024, max_dense: i
 
 
 def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = False,
-                  tile: int = 1024, method: str = "auto", progress=None):
+                  tile: int = 1024, method: str = "auto", progress=None, executor=None):
     """Cosine similarity of two kernels, or of their heat kernels; streamed, never N x N.
 
     Parameters
@@ -735,6 +735,8 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
         sigma2; "auto" tries the histogram and falls back to direct.
     progress : callable, optional
         Called as ``progress(done_tiles, total_tiles)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        Share the tiles among workers; see :func:`pairwise_kernel_cosine` (same result).
 
     Returns
     -------
@@ -757,7 +759,9 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
     >>> [round(c, 4) for c in kernel_cosine(K, [[0, 2, 2], [2, 0, 2], [2, 2, 0]], sigma2=[0.5, 8])]
     [0.9911, 0.9981]
     """
-    results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress)
+    with job_runner(executor) as runner:
+        results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress,
+                                runner)
     vals = [float(r[0, 1]) for r in results]
     return vals if is_list else vals[0]
 
