@@ -63,6 +63,7 @@ _EXPORTS = {
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "WorkerLostError": "vqgeom.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
