@@ -183,23 +183,40 @@ class _Slice:
             raise InvalidInputError(
                 f"X must have shape (n_points, {self.dim}) for this {type(self).__name__.lower()}, got "
                 f"shape {tuple(X.shape)}")
+        from flint import fmpq_mat
+
+        from vqgeom.exact.certificates import to_fmpq
+
         x0, B = self.basis()
         rows = _pivot_rows(B)
-        sub = B[rows, :]
-        inv = _inverse(sub)
-        out = np.empty((X.shape[0], self.k), dtype=object)
-        for n in range(X.shape[0]):
-            x = [to_fraction(v, name=f"X[{n}]") for v in X[n]]
-            r = np.array([x[i] - x0[i] for i in range(self.dim)], dtype=object)
-            u = inv.dot(r[rows])
-            if any(r[i] != sum(B[i, j] * u[j] for j in range(self.k)) for i in range(self.dim)):
+        inv = _inverse(B[rows, :])
+        n, D, k = X.shape[0], self.dim, self.k
+        out = np.empty((n, k), dtype=object)
+        if n == 0:
+            return out
+        try:
+            Xm = fmpq_mat(n, D, [to_fmpq(v) for v in X.ravel().tolist()])
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"X: {exc}") from None
+        # u from the pivot rows, then x0 + B u compared with x exactly, coordinate by coordinate
+        Pm = fmpq_mat(D, k + 1, [to_fmpq(v) for v in np.hstack([B, x0[:, None]]).ravel()])
+        Sel = fmpq_mat(n, k, [0] * (n * k))
+        invm = fmpq_mat(k, k, [to_fmpq(v) for v in inv.ravel()])
+        for j, r in enumerate(rows):
+            for i in range(n):
+                Sel[i, j] = Xm[i, r] - Pm[r, k]
+        Um = Sel * invm.transpose()
+        U1 = fmpq_mat(n, k + 1, [Um[i, j] if j < k else 1 for i in range(n) for j in range(k + 1)])
+        on = (U1 * Pm.transpose()) - Xm
+        for i in range(n):
+            if any(on[i, c] != 0 for c in range(D)):
                 if off == "raise":
                     raise DegenerateInputError(
-                        f"point X[{n}] does not lie on the {type(self).__name__.lower()} through "
+                        f"point X[{i}] does not lie on the {type(self).__name__.lower()} through "
                         f"{', '.join(self.names)} (exactly)")
-                out[n] = None
+                out[i] = None
                 continue
-            out[n] = u
+            out[i] = [Fraction(int(Um[i, j].p), int(Um[i, j].q)) for j in range(k)]
         return out
 
     def contains(self, x, *, strict: bool = False) -> bool:
