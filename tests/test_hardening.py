@@ -89,3 +89,48 @@ def test_safe_pt_still_loads(tmp_path, capsys):
 def test_state_dict_is_explained(tmp_path, capsys):
     torch.save(_model().state_dict(), tmp_path / "sd.pt")
     _fails(["info", str(tmp_path / "sd.pt")], capsys, "state_dict", "torch.save(model, path)")
+
+
+# ------------------------------------------------------------------ 2. memory budget in regions
+def _wide_net(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return Network([{"weight": rng.normal(size=(n, 2)), "bias": rng.normal(size=n)}])
+
+
+def test_regions_memory_budget_checked_before_allocating():
+    import tracemalloc
+
+    from vqgeom.errors import MemoryBudgetExceeded
+    from vqgeom.regions.engines import enumerate_regions
+
+    net = _wide_net(100_000)
+    budget = 48 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryBudgetExceeded) as info:
+            enumerate_regions(net, arithmetic="float", max_memory=budget, max_regions=1000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    err = info.value
+    assert 0 < err.n_found < 1000 and err.max_memory == budget and err.needed > budget
+    assert f"after finding {err.n_found} regions" in str(err) and "max_memory" in str(err)
+    assert peak < budget + 16 * 2**20, peak   # the network itself is 2.4 MB
+
+
+def test_regions_memory_budget_is_not_hit_by_a_small_run():
+    from vqgeom.regions.engines import enumerate_regions
+
+    net = _wide_net(30, seed=1)
+    whole = enumerate_regions(net, arithmetic="float")
+    small = enumerate_regions(net, arithmetic="float", max_memory=8 * 2**20)
+    assert small.n_regions == whole.n_regions > 30
+    assert sorted(small.codes) == sorted(whole.codes)
+
+
+def test_cli_max_memory(tmp_path, capsys):
+    _wide_net(20_000).to_json(tmp_path / "wide.json")
+    line = _fails(["regions", str(tmp_path / "wide.json"), "--float", "--max-memory", "8M",
+                   "--out", str(tmp_path / "p.json")], capsys, "after finding", "--max-memory")
+    assert "regions" in line and not (tmp_path / "p.json").exists()
+    _fails(["regions", str(tmp_path / "wide.json"), "--max-memory", "lots"], capsys, "--max-memory", "'lots'")

@@ -14,10 +14,12 @@ or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import time
 from typing import Callable
 
+from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions.domain import as_domain
 
@@ -94,7 +96,7 @@ def _choose_auto(net, domain, arithmetic) -> str:
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
-                      max_regions: int | None = None, progress=False):
+                      max_regions: int | None = None, progress=False, max_memory: int | None = None):
     """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
 
     Parameters
@@ -114,6 +116,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     progress : bool or callable, optional
         True prints a one-line progress counter on stderr; a callable is called as
         ``progress(n_regions_so_far, stage)``.
+    max_memory : int, optional
+        Bytes the enumeration may take (default: 3/4 of the memory available at the call).
+        Engines that take ``max_memory`` check it before allocating; every engine is also
+        stopped at its next progress report once the process has grown by more than it.
 
     Returns
     -------
@@ -126,6 +132,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         dimension, or a bad ``max_regions``.
     RegionBudgetExceeded
         When more than ``max_regions`` regions exist.
+    MemoryBudgetExceeded
+        When the enumeration would need more than ``max_memory`` (with the count so far).
 
     Examples
     --------
@@ -164,9 +172,12 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
+    budget = MemoryBudget(check_max_memory(max_memory))
+    extra = ({"max_memory": budget.limit} if "max_memory" in
+             inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
     part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                      progress=report)
+                                      progress=budget.watch(report), **extra)
     if report is not None and hasattr(report, "close"):
         report.close()
     if part.seconds is None:

@@ -83,7 +83,7 @@ def _float_box(box) -> bool:
     return all(Fraction(float(v)) == v for v in list(box.lower) + list(box.upper))
 
 
-def float_subdivision(net, box, *, max_regions=None, progress=None):
+def float_subdivision(net, box, *, max_regions=None, progress=None, budget=None):
     """The float planar subdivision of ``box`` by ``net`` (a :class:`_planar_float.Subdivision`).
 
     Raises
@@ -94,6 +94,8 @@ def float_subdivision(net, box, *, max_regions=None, progress=None):
         When rounding made the subdivision inconsistent.
     RegionBudgetExceeded
         As soon as more than ``max_regions`` faces exist.
+    MemoryBudgetExceeded
+        Before a buffer would grow past ``budget`` (a :class:`vqgeom._memory.MemoryBudget`).
     """
     from vqgeom.regions._planar_float import subdivide
 
@@ -102,10 +104,11 @@ def float_subdivision(net, box, *, max_regions=None, progress=None):
                                 f"got {box!r}")
     lo = [float(v) for v in box.lower]
     hi = [float(v) for v in box.upper]
-    return subdivide(net.to_float(), lo, hi, max_regions=max_regions, progress=progress)
+    return subdivide(net.to_float(), lo, hi, max_regions=max_regions, progress=progress, budget=budget)
 
 
-def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
+def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None,
+                        max_memory=None):
     """Enumerate the activation regions of a 2-D network (float engine, certified when exact).
 
     Parameters
@@ -120,6 +123,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     max_regions : int, optional
     progress : callable, optional
         Called as ``progress(n_faces, stage)`` after each layer.
+    max_memory : int, optional
+        Bytes the subdivision and the result may take (default:
+        :func:`vqgeom._memory.default_max_memory`); checked before every allocation.
 
     Returns
     -------
@@ -131,6 +137,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     ------
     RegionBudgetExceeded
         When more than ``max_regions`` regions exist.
+    MemoryBudgetExceeded
+        Before an allocation would take the run past ``max_memory`` (it says how many
+        regions were found by then).
 
     Examples
     --------
@@ -146,12 +155,17 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         raise InvalidInputError(f"the planar engine needs input_dim=2, got {net.input_dim}")
     if arithmetic not in ("exact", "float"):
         raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+    from vqgeom._memory import MemoryBudget, check_max_memory
+
+    budget = MemoryBudget(check_max_memory(max_memory))
     start = time.perf_counter()
     box, frame = _box_of(net, domain)
     try:
         if not _float_box(box):
             raise Inconsistent("box bounds that are not floats: the exact polygon engine splits it")
-        sub = float_subdivision(net, box, max_regions=max_regions, progress=progress)
+        sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
+        budget.n_found = sub.n_faces
+        budget.need(_result_bytes(sub, arithmetic))
         if arithmetic == "exact":
             witnesses, edges, polygons = certify(net, box, sub)
         else:
@@ -168,6 +182,16 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
                      seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
+
+
+def _result_bytes(sub, arithmetic) -> int:
+    """A rough size of what certification and the Partition add to the subdivision ``sub``:
+    per vertex its coordinates (exact: two Fractions and the integer line data behind them),
+    per face its code, witness and polygon."""
+    per_vertex = 700 if arithmetic == "exact" else 120
+    per_face = 400 + 2 * sub.n_neurons
+    return (len(sub.X) * per_vertex + sub.n_faces * per_face
+            + sum(a.nbytes for a in (sub.X, sub.vlines, sub.fv, sub.fe, sub.ev, sub.eline, sub.codes)))
 
 
 def _flips(flipmask, index):
