@@ -134,3 +134,198 @@ def test_cli_max_memory(tmp_path, capsys):
                    "--out", str(tmp_path / "p.json")], capsys, "after finding", "--max-memory")
     assert "regions" in line and not (tmp_path / "p.json").exists()
     _fails(["regions", str(tmp_path / "wide.json"), "--max-memory", "lots"], capsys, "--max-memory", "'lots'")
+
+
+# ------------------------------------------------------------------ 3. kernel --out: signals, full disks
+def _kernel_job(folder, n_neurons=20_000, n_points=4000):
+    """A kernel job that runs for many seconds but writes a modest file."""
+    rng = np.random.default_rng(0)
+    Network([{"weight": rng.normal(size=(n_neurons, 2)), "bias": rng.normal(size=n_neurons)}]).save_npz(
+        folder / "k.npz")
+    np.save(folder / "X.npy", rng.normal(size=(n_points, 2)))
+    return ["kernel", str(folder / "k.npz"), "--points", str(folder / "X.npy"), "--out", str(folder / "K.npy")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_kernel_out_stops_on_signal_and_leaves_nothing(tmp_path, signame, code):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    argv = _kernel_job(tmp_path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen([sys.executable, "-m", "vqgeom", *argv], env=env, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not any(p.name.startswith(".K.npy") for p in tmp_path.iterdir()):
+        assert proc.poll() is None and time.monotonic() - t0 < 120, "the job ended before its temp file appeared"
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, signame))
+    t1 = time.monotonic()
+    err = proc.communicate(timeout=60)[1]
+    waited = time.monotonic() - t1
+    assert proc.returncode == code, err
+    assert waited < 5, waited
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "k.npz"]
+
+
+def _small_disk(tmp_path):
+    """A 1 MiB tmpfs when this process may mount one (root), else None."""
+    import shutil
+    import subprocess
+
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return None
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        return None
+    return mnt
+
+
+def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
+    import shutil
+    import subprocess
+
+    argv = _kernel_job(tmp_path, n_neurons=20, n_points=600)   # 1.4 MB of int32
+    mnt = _small_disk(tmp_path)
+    try:
+        if mnt is None:  # a mocked small disk
+            mnt = tmp_path / "disk"
+            usage = shutil.disk_usage(tmp_path)
+            monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=2**20))
+        argv[-1] = str(mnt / "K.npy")
+        _fails(argv, capsys, "needs 1.37 MiB", "1.00 MiB free")
+        assert list(mnt.iterdir()) == []
+    finally:
+        if os.path.ismount(mnt):
+            subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_kernel_out_reservation_fails(tmp_path, capsys, monkeypatch):
+    import errno
+
+    argv = _kernel_job(tmp_path, n_neurons=20, n_points=50)
+
+    def full(fd, offset, size):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    _fails(argv, capsys, "cannot reserve", "No space left")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "k.npz"]
+
+
+def test_kernel_out_write_error_leaves_nothing(tmp_path, monkeypatch):
+    import vqgeom.kernels as kernels
+
+    net = Network([{"weight": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.0]}])
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kernels, "_run_popcount", broken)
+    with pytest.raises(OSError, match="No space"):
+        kernels.vq_kernel(net, np.ones((5, 2)), out=tmp_path / "K.npy", method="popcount")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ 4. planted symlinks
+def _plant(folder, names):
+    victim = folder / "victim.txt"
+    victim.write_text("precious\n")
+    for name in names:
+        (folder / name).symlink_to(victim)
+    return victim
+
+
+def test_planted_symlinks_are_never_followed(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    net = Network([{"weight": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.5]}])
+    net.to_json("net.json")
+    np.save("X.npy", np.zeros((3, 2)))
+    old_names = [".part.json.tmp", ".n2.json.tmp", "n3.npz.tmp.npz", ".g.graphml.tmp",
+                 f".K.npy.{os.getpid()}.tmp.npy", ".v.json.tmp", ".v.md.tmp"]
+    victim = _plant(tmp_path, old_names)
+    assert main(["regions", "net.json", "--out", "part.json"]) == 0
+    assert main(["kernel", "net.json", "--points", "X.npy", "--out", "K.npy"]) == 0
+    net.to_json("n2.json")
+    net.save_npz("n3.npz")
+    from vqgeom.regions.engines import enumerate_regions
+
+    enumerate_regions(net).export_graphml("g.graphml")
+    assert victim.read_text() == "precious\n"
+    assert all((tmp_path / n).is_symlink() for n in old_names)
+    made = {p.name for p in tmp_path.iterdir()} - set(old_names)
+    assert made == {"victim.txt", "net.json", "X.npy", "part.json", "K.npy", "n2.json", "n3.npz", "g.graphml"}
+    assert load_network("n3.npz").to_dict() == net.to_dict()
+    assert np.load("K.npy").tolist() == [[0, 0, 0]] * 3
+
+
+def test_temp_names_are_random_and_exclusive(tmp_path, monkeypatch):
+    import tempfile
+
+    from vqgeom._paths import atomic_output
+
+    seen = []
+    real = tempfile.mkstemp
+
+    def spy(*args, **kwargs):
+        fd, name = real(*args, **kwargs)
+        seen.append((kwargs.get("dir"), name))
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    for _ in range(2):
+        with atomic_output(tmp_path / "a.txt", mode="w") as f:
+            f.write("x")
+    assert [d for d, _ in seen] == [tmp_path, tmp_path] and seen[0][1] != seen[1][1]
+    assert os.stat(tmp_path / "a.txt").st_mode & 0o777 == 0o666 & ~_umask_now()
+
+
+def _umask_now():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ------------------------------------------------------------------ 5. no wrap-around
+def test_integer_weights_beyond_int64_are_exact():
+    from vqgeom.codes import activation_codes
+    from vqgeom.kernels import hamming_reference, vq_kernel
+
+    net = Network([{"weight": [[1.0], [1.0]], "bias": [0.0, -1.0]}, {"weight": [[1.0, 1.0]], "bias": [-0.5]}])
+    X = np.array([[-1.0], [0.5], [3.0]])
+    for weights in ([2**62, 1], [2**70, 3], [1, 2**64]):
+        K = vq_kernel(net, X, weights=weights)
+        ref = hamming_reference(activation_codes(net, X), weights=weights)
+        assert K.tolist() == ref.tolist()
+        assert max(map(max, K.tolist())) >= 2**63
+    assert vq_kernel(net, X, weights=[2**62, 1])[0, 2] == 2**63 + 1
+
+
+@pytest.mark.parametrize("weights, needle", [("1e400", "int64"), ("1e400,0.5", "too large for a float64"),
+                                             ("1e1000000000", "exponent"), ("2", None)])
+def test_cli_huge_weights(tmp_path, capsys, monkeypatch, weights, needle):
+    monkeypatch.chdir(tmp_path)
+    Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}, {"weight": [[2.0]], "bias": [1.0]}]).to_json("n.json")
+    np.save("X.npy", np.zeros((2, 2)))
+    argv = ["kernel", "n.json", "--points", "X.npy", "--out", "K.npy", "--weights", weights + ",1"]
+    if needle is None:
+        assert main(argv) == 0
+        return
+    _fails(argv, capsys, "--weights", needle)
+    assert not (tmp_path / "K.npy").exists()
+
+
+# ------------------------------------------------------------------ 10. a kernel too large for memory
+def test_kernel_too_large_for_memory_points_to_out():
+    from vqgeom.errors import MemoryBudgetExceeded
+    from vqgeom.kernels import vq_kernel
+
+    net = Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])
+    X = np.zeros((200_000, 2))
+    with pytest.raises(MemoryBudgetExceeded, match=r"200000 x 200000 int32\) would take 149 GiB.*out='K.npy'"):
+        vq_kernel(net, X)

@@ -15,12 +15,12 @@ import time
 
 from vqgeom.errors import InvalidInputError, MemoryBudgetExceeded
 
-__all__ = ["MemoryBudget", "default_max_memory", "parse_size", "check_max_memory"]
+__all__ = ["MemoryBudget", "default_max_memory", "parse_size", "check_max_memory", "available_bytes"]
 
 _FALLBACK = 4 * 2**30
 
 
-def _available_bytes():
+def available_bytes():
     """Bytes of memory available to new allocations (Linux: MemAvailable), or None."""
     try:
         with open("/proc/meminfo") as f:
@@ -41,7 +41,7 @@ def default_max_memory() -> int:
     >>> default_max_memory() > 0
     True
     """
-    avail = _available_bytes()
+    avail = available_bytes()
     return _FALLBACK if not avail else max(int(avail * 3 // 4), 64 * 2**20)
 
 

@@ -79,19 +79,22 @@ class MemoryBudgetExceeded(VQGeomError, MemoryError):
         How many regions (or other results) had been found so far.
     what : str
         What was being computed.
+    message : str, optional
+        Replaces the default message (which speaks of regions and ``max_memory``).
     """
 
-    def __init__(self, needed: int, max_memory: int, n_found=None, what: str = "region enumeration"):
+    def __init__(self, needed: int, max_memory: int, n_found=None, what: str = "region enumeration",
+                 message: str | None = None):
         self.needed = int(needed)
         self.max_memory = int(max_memory)
         self.n_found = None if n_found is None else int(n_found)
         self.what = what
         so_far = "" if n_found is None else f" after finding {self.n_found} regions"
-        super().__init__(
+        super().__init__(message or (
             f"{what} stopped{so_far}: it would need about {format_bytes(self.needed)}, more than "
             f"max_memory={format_bytes(self.max_memory)}; raise max_memory (--max-memory) or "
             f"shrink the domain"
-        )
+        ))
 
 
 def format_bytes(n) -> str:

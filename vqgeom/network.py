@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from vqgeom._paths import check_output_file
+from vqgeom._paths import atomic_output, write_text_atomic
 from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
 
@@ -560,7 +560,7 @@ class Network:
         text = json.dumps(self.to_dict(), indent=indent)
         if path is None:
             return text
-        _atomic_write_text(check_output_file(path, "path"), text + "\n")
+        write_text_atomic(path, text + "\n")
         return None
 
     @classmethod
@@ -633,13 +633,8 @@ class Network:
         if self.readout is not None:
             put("readout.weight", self.readout.weight)
             put("readout.bias", self.readout.bias)
-        path = check_output_file(path, "path")
-        tmp = path.with_name(path.name + ".tmp.npz")
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(path, "path") as f:
+            np.savez(f, **arrays)
 
     @classmethod
     def from_npz(cls, path) -> "Network":
@@ -728,15 +723,6 @@ def _readout_fields(readout):
             raise InvalidNetworkError(f"readout: unknown key(s) {', '.join(sorted(bad))}")
         return readout["weight"], readout.get("bias")
     raise InvalidNetworkError(f"readout must be a dict or Readout, got {type(readout).__name__}")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_network(source, *, exact: bool | None = None, allow_pickle: bool = False) -> Network:

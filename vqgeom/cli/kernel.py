@@ -11,8 +11,10 @@ failed or interrupted run leaves nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from fractions import Fraction
+import threading
 
 __all__ = ["add_parser", "run", "parse_weights"]
 
@@ -45,10 +47,15 @@ def add_parser(sub):
 def parse_weights(text: str):
     """``"1,2,3"`` -> [1, 2, 3]; decimals give floats (``"1,0.5"`` -> [1.0, 0.5]).
 
+    Numbers are read exactly first (bounded exponents, see :func:`vqgeom.exact.to_fraction`);
+    integer values stay Python ints, so a kernel too large for int64 is refused by name
+    rather than wrapped.
+
     >>> parse_weights("1, 2"), parse_weights("1,0.5"), parse_weights("1/2,1")
     ([1, 2], [1.0, 0.5], [0.5, 1.0])
     """
     from vqgeom.errors import InvalidInputError
+    from vqgeom.exact import to_fraction
 
     items = [t.strip() for t in text.split(",")]
     if not items or any(not t for t in items):
@@ -56,12 +63,18 @@ def parse_weights(text: str):
     vals = []
     for t in items:
         try:
-            vals.append(Fraction(t))
-        except (ValueError, ZeroDivisionError):
-            raise InvalidInputError(f"--weights: {t!r} is not a number") from None
+            vals.append(to_fraction(t, name="it"))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--weights: {t[:40]!r} is not a number ({exc})") from None
     if all(v.denominator == 1 for v in vals):
         return [int(v) for v in vals]
-    return [float(v) for v in vals]
+    out = []
+    for t, v in zip(items, vals):
+        try:
+            out.append(float(v))
+        except OverflowError:
+            raise InvalidInputError(f"--weights: {t[:40]!r} is too large for a float64 weight") from None
+    return out
 
 
 def _load_points(path, name):
@@ -83,7 +96,38 @@ def _load_points(path, name):
     return X
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the kernel's temporary file is removed."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While the kernel is computed, SIGTERM raises :class:`Terminated` (cleaned up like
+    Ctrl-C) instead of killing the process with its temporary file left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def run(args) -> int:
+    try:
+        with _sigterm_as_interrupt():
+            return _run(args)
+    except Terminated:
+        print("vqgeom kernel: terminated", file=sys.stderr)
+        return 143
+
+
+def _run(args) -> int:
 
     from vqgeom.kernels import vq_kernel
     from vqgeom.cli._network_arg import load_network_arg
@@ -99,6 +143,15 @@ def run(args) -> int:
         from vqgeom.errors import InvalidInputError
 
         raise InvalidInputError(f"--out must end in .npy, got {args.out!r}")
+    if weights is not None and all(isinstance(w, int) for w in weights) and len(weights) == net.depth:
+        top = sum(w * n for w, n in zip(weights, net.widths))
+        if top > 2**63 - 1:
+            from vqgeom.errors import InvalidInputError
+
+            raise InvalidInputError(
+                f"--weights: distances can reach 2^{top.bit_length() - 1} or more, beyond the "
+                f"int64 a .npy file holds; "
+                f"use smaller integer weights (or decimals, for a float64 kernel)")
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
                   memory_budget=args.memory_budget, out=args.out if args.device is None else None)
     if args.device is not None:

@@ -28,7 +28,7 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from vqgeom._paths import check_output_file
+from vqgeom._paths import atomic_output, check_output_file, write_text_atomic
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
@@ -642,14 +642,8 @@ class Partition:
 
     def save(self, path) -> None:
         """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
-        path = check_output_file(path, "path")
-        text = json.dumps(self.to_dict(), separators=(",", ":"))
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_text(text + "\n")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        check_output_file(path, "path")
+        write_text_atomic(path, json.dumps(self.to_dict(), separators=(",", ":")) + "\n")
 
     def export_graphml(self, path) -> None:
         """Write the adjacency graph as GraphML (for graph tools; :meth:`save` keeps more).
@@ -671,13 +665,8 @@ class Partition:
         for i, j, d in self.graph.edges(data=True):
             g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
                        facet_witness=point(d["facet_witness"]))
-        path = check_output_file(path, "path")
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            nx.write_graphml(g, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(path, "path") as f:
+            nx.write_graphml(g, f)
 
     @classmethod
     def from_dict(cls, doc: dict) -> "Partition":
