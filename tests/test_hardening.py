@@ -329,3 +329,90 @@ def test_kernel_too_large_for_memory_points_to_out():
     X = np.zeros((200_000, 2))
     with pytest.raises(MemoryBudgetExceeded, match=r"200000 x 200000 int32\) would take 149 GiB.*out='K.npy'"):
         vq_kernel(net, X)
+
+
+# ------------------------------------------------------------------ 6, 7. hostile and odd files
+def _hostile_files(d):
+    import json
+
+    (d / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (d / "nested_layers.json").write_text('{"layers": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    (d / "nested_weight.json").write_text('{"layers":[{"weight":' + "[" * 70 + '"1"' + "]" * 70 + ',"bias":[0]}]}')
+    (d / "e100000.json").write_text('{"layers":[{"weight":[["1e100000","1"]],"bias":["0"]}]}')
+    (d / "e1000000000.json").write_text('{"layers":[{"weight":[["1e1000000000","1"]],"bias":["0"]}]}')
+    (d / "bigint.json").write_text('{"layers":[{"weight":[[1' + "0" * 5000 + ',1]],"bias":[0]}]}')
+    (d / "true.json").write_text(json.dumps({"layers": [{"weight": [[True, 1]], "bias": [0]}]}))
+    (d / "truedim.json").write_text(json.dumps({"input_dim": True, "layers": [{"weight": [[1, 1]], "bias": [0]}]}))
+    np.savez(d / "complex.npz", **{"layer0.weight": np.array([[1 + 2j, 1]]), "layer0.bias": np.array([0.0])})
+    np.savez(d / "ok.npz", **{"layer0.weight": np.array([[1.0, 1.0]]), "layer0.bias": np.array([0.0])})
+    data = (d / "ok.npz").read_bytes()
+    (d / "truncated.npz").write_bytes(data[: len(data) // 2])
+    return {"nested.json": "nested too deeply", "nested_layers.json": "nested too deeply",
+            "nested_weight.json": "weight", "e100000.json": "exponent", "e1000000000.json": "exponent",
+            "bigint.json": "4300 digits", "true.json": "got True", "truedim.json": "input_dim",
+            "complex.npz": "complex128", "truncated.npz": "not a zip file"}
+
+
+@pytest.mark.parametrize("cmd", ["info", "regions"])
+def test_hostile_files_one_line_fast(tmp_path, capsys, cmd):
+    import time
+
+    for name, needle in _hostile_files(tmp_path).items():
+        t = time.perf_counter()
+        _fails([cmd, str(tmp_path / name)], capsys, needle)
+        assert time.perf_counter() - t < 1.0, name
+
+
+@pytest.mark.parametrize("box, needle", [(["-1e400", "1"], None), (["-1e1000000000", "1"], "exponent")])
+def test_huge_box_bounds(tmp_path, capsys, box, needle):
+    Network([{"weight": [["1", "0"], ["0", "1"]], "bias": ["0", "1/3"]}]).to_json(tmp_path / "p.json")
+    argv = ["regions", str(tmp_path / "p.json"), "--json", "--box", *box]
+    if needle is None:   # exact arithmetic handles any rational box
+        assert main(argv) == 0
+        assert '"n_regions": 4' in capsys.readouterr().out
+        _fails(argv + ["--float"], capsys, "beyond float64's range")
+    else:
+        _fails(argv, capsys, needle)
+
+
+def test_weight_beyond_float_range_exact_or_refused(tmp_path, capsys):
+    Network([{"weight": [["1e400", "1"]], "bias": ["0"]}]).to_json(tmp_path / "e400.json")
+    assert main(["regions", str(tmp_path / "e400.json"), "--json"]) == 0
+    assert '"n_regions": 2' in capsys.readouterr().out
+    _fails(["regions", str(tmp_path / "e400.json"), "--float"], capsys, "beyond float64's range")
+
+
+def test_out_empty_is_refused(tmp_path, capsys):
+    Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}]).to_json(tmp_path / "n.json")
+    _fails(["regions", str(tmp_path / "n.json"), "--out", ""], capsys, "--out must be a file path")
+    _fails(["counterexample", "lemma2", "--relax", "generic", "--out", ""], capsys, "--out")
+
+
+def test_points_near_float_max_decided_exactly():
+    import warnings
+
+    from vqgeom.codes import activation_codes
+    from vqgeom.errors import InvalidInputError as Bad
+
+    net = Network([{"weight": [[1.0, 1.0], [1.0, -1.0]], "bias": [0.0, 0.0]},
+                   {"weight": [[1.0, -1.0]], "bias": [0.0]}])
+    X = np.array([[1.7e308, 1.7e308], [1.7e308, -1.0e308], [-1.7e308, -1.7e308], [1.0, 2.0]])
+    exact = [pre >= 0 for pre in net.to_exact().preactivations(X.tolist())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no RuntimeWarning either
+        got = net.signs(X)
+        bits = activation_codes(net, X).bits()
+    with np.errstate(all="ignore"):
+        naive = [pre >= 0 for pre in net.preactivations(X)]
+    assert any((a != b).any() for a, b in zip(naive, exact))   # float64 alone gets a bit wrong
+    assert all((a == b).all() for a, b in zip(got, exact))
+    assert (bits == np.concatenate(exact, axis=1)).all()
+    with pytest.raises(Bad, match="overflow"):
+        activation_codes(net.to_torch(), torch.as_tensor(X))
+
+
+@pytest.mark.parametrize("bad", [[[1 + 1j, 0.0]], [[True, 0.0]], np.array([[1 + 0j, 2.0]])])
+def test_complex_and_boolean_points_refused(bad):
+    net = Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])
+    with pytest.raises(InvalidInputError, match="real numbers"):
+        net.signs(bad)

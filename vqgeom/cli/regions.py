@@ -68,7 +68,7 @@ def run(args) -> int:
     from vqgeom._memory import parse_size
     from vqgeom._paths import check_output_file
 
-    if args.out:
+    if args.out is not None:   # --out "" is an error, not "no output"
         check_output_file(args.out, "--out")
     max_memory = None if args.max_memory is None else parse_size(args.max_memory, "--max-memory")
     net = load_network_arg(args)

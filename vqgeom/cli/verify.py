@@ -85,9 +85,9 @@ def run(args) -> int:
     from vqgeom._paths import check_output_file, write_text_atomic
     from vqgeom.catalogue import CATALOGUE
 
-    if args.json and args.json != "-":
+    if args.json is not None and args.json != "-":
         check_output_file(args.json, "--json")
-    if args.markdown:
+    if args.markdown is not None:
         check_output_file(args.markdown, "--markdown")
     if args.list:
         for e in CATALOGUE.values():

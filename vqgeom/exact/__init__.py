@@ -99,11 +99,19 @@ def fraction_array(values, *, name: str = "array") -> np.ndarray:
     >>> fraction_array([]).shape
     (0,)
     """
-    arr = np.asarray(values, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx, v in np.ndenumerate(arr):
-        out[idx] = to_fraction(v, name=f"{name}{list(idx) if idx else ''}")
-    return out
+    try:
+        arr = np.asarray(values, dtype=object)
+    except (ValueError, RuntimeError) as exc:   # ragged, or nested past numpy's 64 dimensions
+        raise InvalidInputError(f"{name} must be an array of numbers ({str(exc).splitlines()[0]})") from None
+    flat = arr.reshape(-1)
+    out = np.empty(flat.shape, dtype=object)
+    for k, v in enumerate(flat.tolist()):
+        try:
+            out[k] = to_fraction(v, name=name)
+        except InvalidInputError:
+            idx = [int(i) for i in np.unravel_index(k, arr.shape)] if arr.ndim else []
+            out[k] = to_fraction(v, name=f"{name}{idx if idx else ''}")  # raises, naming the entry
+    return out.reshape(arr.shape)
 
 
 def exact_sign(value) -> int:

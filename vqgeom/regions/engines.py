@@ -17,6 +17,7 @@ import importlib
 import inspect
 import sys
 import time
+from fractions import Fraction
 from typing import Callable
 
 from vqgeom._memory import MemoryBudget, check_max_memory
@@ -158,6 +159,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
             f"engine must be one of 'auto', {', '.join(map(repr, ENGINES))}, got {engine!r}")
     dim = net.input_dim
     dom = as_domain(domain, dim)
+    if arithmetic == "float":
+        _check_float_domain(dom)
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
     if not _dims_ok(name, dim):
@@ -183,6 +186,19 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
+
+
+def _check_float_domain(dom) -> None:
+    """Float arithmetic needs box bounds within float64's range."""
+    for v in getattr(dom, "lower", ()) + getattr(dom, "upper", ()):
+        if abs(v) > _FLOAT_MAX:
+            digits = int((abs(v.numerator).bit_length() - v.denominator.bit_length()) * 0.30103)
+            raise InvalidInputError(
+                f"a domain bound (about {'-' if v < 0 else ''}1e{digits}) lies beyond float64's "
+                f"range (about 1.8e308); use exact arithmetic")
+
+
+_FLOAT_MAX = Fraction(sys.float_info.max)
 
 
 class _StderrCounter:

@@ -57,7 +57,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from vqgeom.errors import CertificateError, InvalidInputError
+from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
 from vqgeom.regions.domain import Box, Whole
 
 __all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
@@ -80,7 +80,10 @@ def _box_of(net, domain):
 
 
 def _float_box(box) -> bool:
-    return all(Fraction(float(v)) == v for v in list(box.lower) + list(box.upper))
+    try:
+        return all(Fraction(float(v)) == v for v in list(box.lower) + list(box.upper))
+    except OverflowError:   # a bound beyond float64's range
+        return False
 
 
 def float_subdivision(net, box, *, max_regions=None, progress=None, budget=None):
@@ -163,6 +166,11 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     try:
         if not _float_box(box):
             raise Inconsistent("box bounds that are not floats: the exact polygon engine splits it")
+        if arithmetic == "exact":
+            try:
+                net.to_float()
+            except InvalidNetworkError:
+                raise Inconsistent("values beyond float64: the exact polygon engine takes it") from None
         sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
         budget.n_found = sub.n_faces
         budget.need(_result_bytes(sub, arithmetic))
