@@ -416,3 +416,26 @@ def test_complex_and_boolean_points_refused(bad):
     net = Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])
     with pytest.raises(InvalidInputError, match="real numbers"):
         net.signs(bad)
+
+
+# ------------------------------------------------------------------ 8. reproducible outputs
+@pytest.mark.parametrize("extra", [[], ["--float"], ["--whole"]])
+def test_regions_out_twice_is_byte_identical(tmp_path, capsys, extra):
+    rng = np.random.default_rng(3)
+    Network([{"weight": rng.integers(-3, 4, (5, 2)).astype(float), "bias": rng.integers(-2, 3, 5) / 2},
+             {"weight": rng.integers(-3, 4, (3, 5)).astype(float), "bias": np.zeros(3)}]).to_json(tmp_path / "n.json")
+    for name in ("a.json", "b.json"):
+        assert main(["regions", str(tmp_path / "n.json"), "--out", str(tmp_path / name), *extra]) == 0
+    capsys.readouterr()
+    a, b = (tmp_path / "a.json").read_bytes(), (tmp_path / "b.json").read_bytes()
+    assert a == b and b'"seconds"' not in a
+
+
+def test_partition_timing_is_opt_in():
+    from vqgeom.regions.engines import enumerate_regions
+    from vqgeom.regions.partition import Partition
+
+    part = enumerate_regions(Network([{"weight": [[1.0], [-1.0]], "bias": [0.0, 0.5]}]))
+    assert "seconds" not in part.to_dict() and part.to_dict(timing=True)["seconds"] == part.seconds
+    back = Partition.from_dict(part.to_dict())
+    assert back.codes == part.codes and back.seconds is None
