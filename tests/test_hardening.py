@@ -439,3 +439,41 @@ def test_partition_timing_is_opt_in():
     assert "seconds" not in part.to_dict() and part.to_dict(timing=True)["seconds"] == part.seconds
     back = Partition.from_dict(part.to_dict())
     assert back.codes == part.codes and back.seconds is None
+
+
+# ------------------------------------------------------------------ 9. the counterexample shrink loop
+def test_shrink_does_not_swallow_certificate_errors(monkeypatch):
+    import vqgeom.lemmas.counterexample as ce
+    from vqgeom.errors import CertificateError
+
+    real = ce._check
+    calls = []
+
+    def flaky(claim, net, dom, opts):
+        calls.append(net)
+        if len(calls) > 1:   # the search's own check passes; the first shrink check "finds a bug"
+            raise CertificateError("planted: an exact certificate failed")
+        return real(claim, net, dom, opts)
+
+    monkeypatch.setattr(ce, "_check", flaky)
+    with pytest.raises(CertificateError, match="planted"):
+        ce.find_counterexample("lemma1", "distinct_hyperplanes", dim=1, budget=20)
+
+
+def test_shrink_respects_the_time_limit(monkeypatch):
+    import time
+
+    import vqgeom.lemmas.counterexample as ce
+
+    real = ce._check
+
+    def slow(claim, net, dom, opts):
+        time.sleep(0.2)
+        return real(claim, net, dom, opts)
+
+    monkeypatch.setattr(ce, "_check", slow)
+    t = time.monotonic()
+    res = ce.find_counterexample("lemma1", "distinct_hyperplanes", dim=1, budget=20, time_limit=0.5)
+    took = time.monotonic() - t
+    assert res.found and res.verdict is not None and not res.verdict.holds
+    assert took < 0.5 + 2 * 0.2 + 0.5, took   # at most about one check past the limit
