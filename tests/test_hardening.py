@@ -477,3 +477,26 @@ def test_shrink_respects_the_time_limit(monkeypatch):
     took = time.monotonic() - t
     assert res.found and res.verdict is not None and not res.verdict.holds
     assert took < 0.5 + 2 * 0.2 + 0.5, took   # at most about one check past the limit
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_regions_memory_watchdog_stops_other_engines(monkeypatch, dim):
+    import vqgeom._memory as mem
+    from vqgeom.errors import MemoryBudgetExceeded
+    from vqgeom.regions.engines import enumerate_regions
+
+    rss = iter([10**8] + [10**8 + 2**30] * 1000)   # the process "grows" by 1 GiB after the start
+    monkeypatch.setattr(mem, "_resident_bytes", lambda: next(rss))
+    rng = np.random.default_rng(dim)
+    net = Network([{"weight": rng.normal(size=(6, dim)), "bias": rng.normal(size=6) / 3}])
+    with pytest.raises(MemoryBudgetExceeded, match="after finding") as info:
+        enumerate_regions(net, arithmetic="float", max_memory=2**29)
+    assert info.value.n_found >= 1 and info.value.needed == 2**30
+
+
+def test_exact_conversion_is_budgeted():
+    from vqgeom.errors import MemoryBudgetExceeded
+    from vqgeom.regions.engines import enumerate_regions
+
+    with pytest.raises(MemoryBudgetExceeded, match="region enumeration stopped: it would need"):
+        enumerate_regions(_wide_net(20_000), max_memory=2**20)   # 60,000 Fractions first

@@ -161,6 +161,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     dom = as_domain(domain, dim)
     if arithmetic == "float":
         _check_float_domain(dom)
+    budget = MemoryBudget(check_max_memory(max_memory))
+    if arithmetic == "exact" and not net.exact:   # a Fraction per parameter, before making them
+        budget.need(_EXACT_BYTES_PER_VALUE * sum(lay.weight.size + lay.bias.size for lay in net.layers))
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
     if not _dims_ok(name, dim):
@@ -175,7 +178,6 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
-    budget = MemoryBudget(check_max_memory(max_memory))
     extra = ({"max_memory": budget.limit} if "max_memory" in
              inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
@@ -199,6 +201,9 @@ def _check_float_domain(dom) -> None:
 
 
 _FLOAT_MAX = Fraction(sys.float_info.max)
+
+#: Bytes of one exact value (a Fraction of two small ints and its object-array slot)
+_EXACT_BYTES_PER_VALUE = 160
 
 
 class _StderrCounter:
