@@ -7,10 +7,8 @@ hypothesis shows its violation; 1 otherwise; 2 for a usage error.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 __all__ = ["add_parser", "run", "run_catalogue", "outcome"]
 

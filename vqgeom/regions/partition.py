@@ -20,7 +20,6 @@ which strictly contains every vertex of the complex; used to draw and clip unbou
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
