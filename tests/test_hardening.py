@@ -2,7 +2,9 @@
 disks, planted symlinks, integer overflow. Each gets a one-line error and leaves nothing behind.
 """
 
+import io
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -347,7 +349,11 @@ def _hostile_files(d):
     np.savez(d / "ok.npz", **{"layer0.weight": np.array([[1.0, 1.0]]), "layer0.bias": np.array([0.0])})
     data = (d / "ok.npz").read_bytes()
     (d / "truncated.npz").write_bytes(data[: len(data) // 2])
-    return {"nested.json": "nested too deeply", "nested_layers.json": "nested too deeply",
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 2)})
+    with zipfile.ZipFile(d / "huge.npz", "w") as z:   # 1 kB claiming 16 TB
+        z.writestr("layer0.weight.npy", header.getvalue() + bytes(64))
+    return {"huge.npz": "claims shape", "nested.json": "nested too deeply", "nested_layers.json": "nested too deeply",
             "nested_weight.json": "weight", "e100000.json": "exponent", "e1000000000.json": "exponent",
             "bigint.json": "4300 digits", "true.json": "got True", "truedim.json": "input_dim",
             "complex.npz": "complex128", "truncated.npz": "not a zip file"}
@@ -500,3 +506,31 @@ def test_exact_conversion_is_budgeted():
 
     with pytest.raises(MemoryBudgetExceeded, match="region enumeration stopped: it would need"):
         enumerate_regions(_wide_net(20_000), max_memory=2**20)   # 60,000 Fractions first
+
+
+def test_hostile_points_files(tmp_path, capsys):
+    Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}]).to_json(tmp_path / "n.json")
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 2)})
+    (tmp_path / "huge.npy").write_bytes(header.getvalue() + bytes(64))
+    np.save(tmp_path / "ok.npy", np.zeros((4, 2)))
+    (tmp_path / "trunc.npy").write_bytes((tmp_path / "ok.npy").read_bytes()[:100])
+    np.save(tmp_path / "c.npy", np.zeros((3, 2), dtype=complex))
+    for name, needle in [("huge.npy", "greater than file size"), ("trunc.npy", "EOF"), ("c.npy", "complex128")]:
+        _fails(["kernel", str(tmp_path / "n.json"), "--points", str(tmp_path / name),
+                "--out", str(tmp_path / "K.npy")], capsys, "--points", needle)
+    assert not (tmp_path / "K.npy").exists()
+
+
+def test_exact_kernel_too_large_for_memory():
+    from fractions import Fraction
+
+    from vqgeom.errors import MemoryBudgetExceeded
+    from vqgeom.kernels import vq_kernel
+
+    net = Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])
+    X = np.zeros((200_000, 2))
+    with pytest.raises(MemoryBudgetExceeded, match=r"Fraction\) would take .*fewer points"):
+        vq_kernel(net, X, weights=[Fraction(1, 2)])
+    with pytest.raises(MemoryBudgetExceeded, match=r"Python int\) would take"):
+        vq_kernel(net, X, weights=[2**70])

@@ -26,6 +26,7 @@ otherwise. Integer weights give integer results equal to a naive count exactly.
 from __future__ import annotations
 
 import io
+import math
 import numbers
 import os
 import sys
@@ -47,6 +48,9 @@ METHODS = ("auto", "gemm", "popcount")
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
+#: Bytes per entry of an exact (object) kernel: the pointer, the number, its int64 precursor
+_EXACT_ENTRY_BYTES = 120
+_EXACT_HINT = "exact kernels are held in memory: use fewer points, or float weights with out='K.npy'"
 _TILE = 256
 _BLOCK_ENTRIES = 2**19
 
@@ -350,7 +354,13 @@ class _Output:
             if as_tensor and dtype != object:
                 import torch
 
-                self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
+                try:
+                    self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
+                except torch.OutOfMemoryError:
+                    raise MemoryBudgetExceeded(nbytes, 0, what="vq_kernel", message=(
+                        f"vq_kernel: the result ({' x '.join(map(str, shape))} {np.dtype(dtype)}) "
+                        f"would take {format_bytes(nbytes)}, more than {dev} can hold; compute "
+                        f"on the CPU with out='K.npy' to write it to a file")) from None
             else:
                 self.array = _allocate(shape, dtype, nbytes)
         elif isinstance(out, (str, os.PathLike)):
@@ -407,26 +417,32 @@ class _Output:
             self.file = None
 
 
-def _allocate(shape, dtype, nbytes):
-    """``np.empty(shape, dtype)``, refused with the size and the way out (``out=``) when it
-    cannot fit in the memory available."""
+def _refuse_unless_fits(shape, what, nbytes, hint=None):
+    """Raise :class:`MemoryBudgetExceeded` (with the result's size and the way out) when a
+    result of ``nbytes`` cannot fit in the memory available now."""
     from vqgeom._memory import available_bytes
 
     avail = available_bytes()
-    what = f"{' x '.join(map(str, shape))} {np.dtype(dtype)}"
-
-    def refuse():
-        have = "" if avail is None else f", more than the {format_bytes(avail)} of memory available"
-        return MemoryBudgetExceeded(nbytes, avail or 0, what="vq_kernel", message=(
-            f"vq_kernel: the result ({what}) would take {format_bytes(nbytes)}{have}; pass "
-            f"out='K.npy' to write it to a file instead (returned as a read-only memory map)"))
-
     if avail is not None and nbytes > avail:
-        raise refuse()
+        raise _too_large(shape, what, nbytes, avail, hint)
+
+
+def _too_large(shape, what, nbytes, avail, hint=None):
+    have = "" if avail is None else f", more than the {format_bytes(avail)} of memory available"
+    hint = hint or "pass out='K.npy' to write it to a file instead (returned as a read-only memory map)"
+    return MemoryBudgetExceeded(nbytes, avail or 0, what="vq_kernel", message=(
+        f"vq_kernel: the result ({' x '.join(map(str, shape))} {what}) would take "
+        f"{format_bytes(nbytes)}{have}; {hint}"))
+
+
+def _allocate(shape, dtype, nbytes):
+    """``np.empty(shape, dtype)``, refused with the size and the way out (``out=``) when it
+    cannot fit in the memory available."""
+    _refuse_unless_fits(shape, np.dtype(dtype), nbytes)
     try:
         return np.empty(shape, dtype=dtype)
     except MemoryError:
-        raise refuse() from None
+        raise _too_large(shape, np.dtype(dtype), nbytes, None) from None
 
 
 def _torch_dtype(torch, dtype):
@@ -546,6 +562,7 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         int_groups = [(ls, int(wg * denom)) for ls, wg in groups]
         top = sum(iw * sum(cx.widths[l] for l in ls) for ls, iw in int_groups)
         acc_dtype = np.dtype(np.int64) if top < 2**63 else np.dtype(object)
+        _refuse_unless_fits(shape, "Fraction", math.prod(shape) * _EXACT_ENTRY_BYTES, _EXACT_HINT)
         ints = _compute(cx, cy, int_groups, per_layer, acc_dtype, (L, m, n) if per_layer else (m, n),
                         None, memory_budget, method, None)
         res = np.empty(shape, dtype=object)
@@ -566,6 +583,8 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, 
         method = "gemm" if dev is not None or work > small else "popcount"
     if dtype == object:
         # exact accumulation with Python ints (only for enormous integer weights)
+        _refuse_unless_fits(shape, "Python int", math.prod(shape) * (_EXACT_ENTRY_BYTES + 8 * len(groups)),
+                            _EXACT_HINT)
         parts = _compute(cx, cy, [(ls, 1) for ls, _ in groups], True, np.dtype(np.int64),
                          (len(groups), m, n), None, budget, method, None)
         res = np.empty(shape, dtype=object)

@@ -746,6 +746,8 @@ class Network:
             raise InvalidNetworkError(f"{str(path)!r} is a single .npy array, not a .npz network file")
         with archive as data:
             files = set(data.files)
+            for key in sorted(files):
+                _check_npz_member(data, key, path)
             n = 0
             while f"layer{n}.weight" in files:
                 n += 1
@@ -792,6 +794,22 @@ class Network:
         from vqgeom._torch import network_to_module
 
         return network_to_module(self, dtype=dtype)
+
+
+def _check_npz_member(data, key, path) -> None:
+    """Refuse a member whose header claims more data than the archive stores for it (numpy
+    would allocate the claimed size before reading: terabytes for a hostile 1 kB file)."""
+    info = data.zip.getinfo(key + ".npy")
+    with data.zip.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = reader(f)
+        claimed = math.prod(shape) * dtype.itemsize
+        if claimed > info.file_size:
+            raise InvalidNetworkError(
+                f"{path}: {key} claims shape {shape} ({claimed} bytes) but the archive holds "
+                f"{info.file_size} bytes for it")
 
 
 _LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias")

@@ -82,9 +82,9 @@ def _load_points(path, name):
 
     from vqgeom.errors import InvalidInputError
 
-    try:
-        X = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    try:   # memory-mapped first: a header that claims more data than the file holds is an error
+        X = np.load(path, allow_pickle=False, mmap_mode="r")   # here, not a huge allocation
+    except (OSError, ValueError, EOFError) as exc:
         raise InvalidInputError(f"{name}: cannot read {path!r} as a .npy array ({exc})") from None
     if not isinstance(X, np.ndarray):
         X.close()
@@ -93,7 +93,7 @@ def _load_points(path, name):
         raise InvalidInputError(f"{name}: {path!r} must hold numbers, got dtype {X.dtype}")
     if X.ndim != 2:
         raise InvalidInputError(f"{name}: {path!r} must be an (N, D) array, got shape {X.shape}")
-    return X
+    return np.array(X)
 
 
 class Terminated(KeyboardInterrupt):
