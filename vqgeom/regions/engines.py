@@ -17,11 +17,11 @@ import importlib
 import inspect
 import sys
 import time
-from fractions import Fraction
 from typing import Callable
 
 from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
+from vqgeom.regions._limits import check_float_domain, exact_network_bytes
 from vqgeom.regions.domain import as_domain
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
@@ -160,10 +160,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     dim = net.input_dim
     dom = as_domain(domain, dim)
     if arithmetic == "float":
-        _check_float_domain(dom)
+        check_float_domain(dom)
     budget = MemoryBudget(check_max_memory(max_memory))
-    if arithmetic == "exact" and not net.exact:   # a Fraction per parameter, before making them
-        budget.need(_EXACT_BYTES_PER_VALUE * sum(lay.weight.size + lay.bias.size for lay in net.layers))
+    if arithmetic == "exact":
+        budget.need(exact_network_bytes(net))   # before making the Fractions
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
     if not _dims_ok(name, dim):
@@ -188,22 +188,6 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
-
-
-def _check_float_domain(dom) -> None:
-    """Float arithmetic needs box bounds within float64's range."""
-    for v in getattr(dom, "lower", ()) + getattr(dom, "upper", ()):
-        if abs(v) > _FLOAT_MAX:
-            digits = int((abs(v.numerator).bit_length() - v.denominator.bit_length()) * 0.30103)
-            raise InvalidInputError(
-                f"a domain bound (about {'-' if v < 0 else ''}1e{digits}) lies beyond float64's "
-                f"range (about 1.8e308); use exact arithmetic")
-
-
-_FLOAT_MAX = Fraction(sys.float_info.max)
-
-#: Bytes of one exact value (a Fraction of two small ints and its object-array slot)
-_EXACT_BYTES_PER_VALUE = 160
 
 
 class _StderrCounter:
