@@ -139,7 +139,7 @@ def test_cli_max_memory(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ 3. kernel --out: signals, full disks
-def _kernel_job(folder, n_neurons=20_000, n_points=4000):
+def _kernel_job(folder, n_neurons=4000, n_points=6000):
     """A kernel job that runs for many seconds but writes a modest file."""
     rng = np.random.default_rng(0)
     Network([{"weight": rng.normal(size=(n_neurons, 2)), "bias": rng.normal(size=n_neurons)}]).save_npz(
@@ -158,7 +158,9 @@ def test_kernel_out_stops_on_signal_and_leaves_nothing(tmp_path, signame, code):
 
     argv = _kernel_job(tmp_path)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    proc = subprocess.Popen([sys.executable, "-m", "vqgeom", *argv], env=env, stderr=subprocess.PIPE, text=True)
+    # (a job started in the background inherits SIGINT ignored; the child gets it back)
+    proc = subprocess.Popen([sys.executable, "-m", "vqgeom", *argv], env=env, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.monotonic()
     while not any(p.name.startswith(".K.npy") for p in tmp_path.iterdir()):
         assert proc.poll() is None and time.monotonic() - t0 < 120, "the job ended before its temp file appeared"
