@@ -536,3 +536,13 @@ def test_exact_kernel_too_large_for_memory():
         vq_kernel(net, X, weights=[Fraction(1, 2)])
     with pytest.raises(MemoryBudgetExceeded, match=r"Python int\) would take"):
         vq_kernel(net, X, weights=[2**70])
+
+
+def test_heat_code_source_is_not_called_integer_beyond_2_53():
+    from vqgeom.heat import _CodeSource
+
+    bits = np.array([[True, False], [False, True], [True, True]])
+    small = _CodeSource(bits, np.array([3.0, 5.0]), "K")
+    big = _CodeSource(bits, np.array([2.0**60, 3.0]), "K")
+    assert small.integer and small.tile(0, 3, 0, 3).tolist() == [[0, 8, 5], [8, 0, 3], [5, 3, 0]]
+    assert not big.integer and big.vmax is None and big.tile(0, 3, 0, 3).dtype == np.float64
