@@ -202,7 +202,7 @@ def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
             usage = shutil.disk_usage(tmp_path)
             monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=2**20))
         argv[-1] = str(mnt / "K.npy")
-        _fails(argv, capsys, "needs 1.37 MiB", "1.00 MiB free")
+        _fails(argv, capsys, "--out", "needs 1.37 MiB", "1.00 MiB free")
         assert list(mnt.iterdir()) == []
     finally:
         if os.path.ismount(mnt):

@@ -96,6 +96,22 @@ def _load_points(path, name):
     return np.array(X)
 
 
+def _check_space(args, net, X, Y, weights) -> None:
+    """Refuse before any work when --out's folder cannot hold the kernel (vq_kernel checks
+    again, and reserves the space, when it creates the file)."""
+    import math
+    from pathlib import Path
+
+    from vqgeom._paths import check_free_space
+    from vqgeom.kernels import _result_dtype, layer_weights
+
+    w, kind = layer_weights(weights, net.depth)
+    n = len(X) if Y is None else len(Y)
+    shape = (net.depth, len(X), n) if args.per_layer else (len(X), n)
+    nbytes = math.prod(shape) * _result_dtype(kind, w, net.widths).itemsize
+    check_free_space(Path(args.out).resolve().parent, nbytes + 128, "--out")
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that the kernel's temporary file is removed."""
 
@@ -152,6 +168,7 @@ def _run(args) -> int:
                 f"--weights: distances can reach 2^{top.bit_length() - 1} or more, beyond the "
                 f"int64 a .npy file holds; "
                 f"use smaller integer weights (or decimals, for a float64 kernel)")
+    _check_space(args, net, X, Y, weights)
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
                   memory_budget=args.memory_budget, out=args.out if args.device is None else None)
     if args.device is not None:
