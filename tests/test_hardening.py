@@ -546,3 +546,23 @@ def test_heat_code_source_is_not_called_integer_beyond_2_53():
     big = _CodeSource(bits, np.array([2.0**60, 3.0]), "K")
     assert small.integer and small.tile(0, 3, 0, 3).tolist() == [[0, 8, 5], [8, 0, 3], [5, 3, 0]]
     assert not big.integer and big.vmax is None and big.tile(0, 3, 0, 3).dtype == np.float64
+
+
+def test_float_partition_lookup_near_float_max():
+    import warnings
+
+    from vqgeom.regions.engines import enumerate_regions
+
+    # relu(-inf) is -inf * 0 = NaN in float64: the second layer's sign at X[0] would be wrong
+    net = Network([{"weight": [[1.0, 1.0], [1.0, -1.0]], "bias": [0.0, 0.0]},
+                   {"weight": [[1.0, -1.0]], "bias": [1.0]}])
+    part = enumerate_regions(net, "whole", arithmetic="float")
+    exact = enumerate_regions(net, "whole")
+    X = np.array([[-1.7e308, -1.6e308], [1.0, 2.0], [1.7e308, -1.0e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = part.region_of(X)
+    codes = [part.codes[i] for i in got]
+    assert codes == [exact.codes[i] for i in exact.region_of(X)]
+    assert [tuple(bool(v) for layer in c for v in layer) for c in codes] == [
+        (False, False, True), (True, False, True), (True, True, False)]

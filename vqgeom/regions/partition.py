@@ -395,12 +395,16 @@ class Partition:
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
-        if self.exact:
-            sz = _certified_signs(self.net, P, exact_floats=floats_given)
+        if not self.exact:
+            with np.errstate(over="ignore", invalid="ignore"):
+                pres = self.net.preactivations(P)
+        if self.exact or not all(np.isfinite(pre).all() for pre in pres):
+            # (a float partition decides points whose float64 pre-activations overflow exactly)
+            with np.errstate(over="ignore", invalid="ignore"):   # its filter sends non-finite to exact
+                sz = _certified_signs(self.net.to_exact(), P, exact_floats=floats_given or not self.exact)
             signs = [a for a, _ in sz]
             zero = np.concatenate([z for _, z in sz], axis=1)
         else:
-            pres = self.net.preactivations(P)
             signs = [pre >= 0 for pre in pres]
             zero = np.concatenate([pre == 0 for pre in pres], axis=1)
         if isinstance(self.domain, Box):
