@@ -141,8 +141,9 @@ class AtomicFile:
     def commit(self) -> Path:
         """Flush, close and rename the temporary file over the target; return the target."""
         try:
+            self.file.flush()
+            os.fchmod(self.file.fileno(), 0o666 & ~_umask())   # mkstemp made it 0o600
             self.file.close()
-            os.chmod(self.tmp, 0o666 & ~_umask())   # mkstemp made it 0o600
             os.replace(self.tmp, self.target)
         except BaseException:
             self.discard()
