@@ -566,3 +566,27 @@ def test_float_partition_lookup_near_float_max():
     assert codes == [exact.codes[i] for i in exact.region_of(X)]
     assert [tuple(bool(v) for layer in c for v in layer) for c in codes] == [
         (False, False, True), (True, False, True), (True, True, False)]
+
+
+@pytest.mark.slow
+def test_regions_out_stops_on_sigterm(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(0)
+    widths = [2, 128, 128, 128]
+    Network([{"weight": rng.normal(size=(o, i)) / np.sqrt(i), "bias": rng.normal(size=o) / 10}
+             for i, o in zip(widths[:-1], widths[1:])]).save_npz(tmp_path / "deep.npz")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen([sys.executable, "-m", "vqgeom", "regions", str(tmp_path / "deep.npz"), "--box", "-8", "8",
+                             "--out", str(tmp_path / "part.json")], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    assert proc.poll() is None, "the enumeration ended before the signal"
+    proc.send_signal(signal.SIGTERM)
+    t = time.monotonic()
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143 and time.monotonic() - t < 5, err
+    assert err.strip() == "vqgeom regions: terminated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.npz"]

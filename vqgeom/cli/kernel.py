@@ -11,10 +11,7 @@ failed or interrupted run leaves nothing half-written.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
 
 __all__ = ["add_parser", "run", "parse_weights"]
 
@@ -112,35 +109,10 @@ def _check_space(args, net, X, Y, weights) -> None:
     check_free_space(Path(args.out).resolve().parent, nbytes + 128, "--out")
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so that the kernel's temporary file is removed."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """While the kernel is computed, SIGTERM raises :class:`Terminated` (cleaned up like
-    Ctrl-C) instead of killing the process with its temporary file left behind."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Terminated()
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
 def run(args) -> int:
-    try:
-        with _sigterm_as_interrupt():
-            return _run(args)
-    except Terminated:
-        print("vqgeom kernel: terminated", file=sys.stderr)
-        return 143
+    from vqgeom.cli._signals import run_terminable
+
+    return run_terminable("kernel", _run, args)
 
 
 def _run(args) -> int:

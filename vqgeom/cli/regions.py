@@ -60,6 +60,12 @@ def _summary(part) -> dict:
 
 
 def run(args) -> int:
+    from vqgeom.cli._signals import run_terminable
+
+    return run_terminable("regions", _run, args)
+
+
+def _run(args) -> int:
     from vqgeom.errors import InvalidInputError
     from vqgeom.cli._network_arg import load_network_arg
     from vqgeom.regions.domain import Box
