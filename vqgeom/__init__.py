@@ -60,6 +60,7 @@ _EXPORTS = {
     "RegionBudgetExceeded": "vqgeom.errors",
     "MemoryBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "WorkerLostError": "vqgeom.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
