@@ -166,7 +166,7 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     if slices.is_slice(domain):  # a Plane or a Line: the restricted network on its (u, v) box
         sub = slices.restrict(net, domain, arithmetic=arithmetic)
         part = enumerate_regions(sub, domain.box, arithmetic=arithmetic, engine=engine, max_regions=max_regions,
-                                 progress=progress, executor=executor, pieces=pieces)
+                                 progress=progress, executor=executor, pieces=pieces, max_memory=max_memory)
         return slices.SlicePartition(part, domain, model=net)
     net = load_network(net)
     if arithmetic not in ARITHMETICS:
