@@ -554,8 +554,9 @@ class SlicePartition(Partition):
         """Check every region's and facet's exact certificate (in slice coordinates)."""
         self.in_slice_coordinates().verify()
 
-    def to_dict(self) -> dict:
-        doc = Partition.to_dict(self)
+    def to_dict(self, **kwargs) -> dict:
+        """:meth:`vqgeom.Partition.to_dict` (same options) with the slice added."""
+        doc = Partition.to_dict(self, **kwargs)
         doc["slice"] = self.slice.to_dict()
         return doc
 
