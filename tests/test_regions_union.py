@@ -2,10 +2,13 @@
 
 from fractions import Fraction as F
 
+import networkx as nx
 import numpy as np
 import pytest
 
 from vqgeom import Network
+from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.exact.certificates import check_facet
 from vqgeom.lemmas import BoxUnion
 from vqgeom.regions import Box, enumerate_regions
 
@@ -14,7 +17,9 @@ def _net(dim, seed=0, widths=(4, 3)):
     rng = np.random.default_rng(seed)
     layers, d = [], dim
     for w in widths:
-        layers.append({"weight": [[str(F(int(v), 2)) for v in row] for row in rng.integers(-3, 4, (w, d))],
+        W = rng.integers(-3, 4, (w, d))
+        W[~W.any(axis=1), 0] = 1                     # a first-layer neuron needs a hyperplane
+        layers.append({"weight": [[str(F(int(v), 2)) for v in row] for row in W],
                        "bias": [str(F(int(v), 4)) for v in rng.integers(-3, 4, w)]})
         d = w
     return Network(layers, exact=True)
@@ -62,4 +67,49 @@ def test_a_non_convex_union_is_answered_as_the_wall_construction_answers(dim):
     ref = enumerate_union(net, _l_shape(dim))
     assert got.n_regions == ref.n_regions and got.n_adjacencies == ref.n_adjacencies
     assert sorted(got.codes) == sorted(ref.codes)
-    got.verify()
+    assert nx.is_isomorphic(got.graph, ref.graph, node_match=lambda a, b: a["code"] == b["code"])
+    for i, j, data in got.graph.edges(data=True):           # every facet witness is exact
+        check_facet(net, got.codes[i], got.codes[j], data["facet_witness"])
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_a_facet_lying_on_the_wall_between_boxes_is_found(dim):
+    # the first neuron's hyperplane x_0 = 0 is the wall; a deeper neuron bends along it
+    W0 = [[1] + [0] * (dim - 1), [1] * dim]
+    net = Network([{"weight": W0, "bias": [0, "1/3"]}, {"weight": [[1, -1]], "bias": ["1/5"]}], exact=True)
+    box = enumerate_regions(net, Box(-1, 1, dim=dim))
+    union = enumerate_regions(net, _halves(dim))
+    _same_partition(union, box)
+    on_wall = [d for _, _, d in union.graph.edges(data=True) if d["facet_witness"][0] == 0]
+    assert on_wall and all((0, 0) in d["flips"] for d in on_wall)
+
+
+def test_overlapping_boxes_are_made_disjoint_first():
+    net = _net(2, seed=7)
+    U = BoxUnion([Box([-1, -1], ["1/2", 1]), Box(["-1/3", -1], [1, 1]), Box([0, 0], ["1/2", "1/2"])])
+    _same_partition(enumerate_regions(net, U), enumerate_regions(net, Box(-1, 1, dim=2)))
+
+
+def test_an_engine_that_does_not_support_a_domain_says_so():
+    from vqgeom.regions import lp
+
+    net = _net(3)
+    assert not lp.supports(net, _halves(3), "exact") and lp.supports(net, Box(-1, 1, dim=3), "exact")
+    with pytest.raises(InvalidInputError, match="Box or Whole"):
+        lp.enumerate_partition(net, _halves(3))
+
+
+@pytest.mark.parametrize("engine", ["lp", "polygon", "planar"])
+def test_a_named_engine_enumerates_each_box(engine):
+    net = _net(2, seed=3)
+    part = enumerate_regions(net, _halves(2), engine=engine)
+    assert part.engine == f"union[{engine}]"
+    _same_partition(part, enumerate_regions(net, Box(-1, 1, dim=2)))
+
+
+def test_the_budget_counts_merged_regions():
+    net = _net(2, seed=3)
+    n = enumerate_regions(net, Box(-1, 1, dim=2)).n_regions
+    with pytest.raises(RegionBudgetExceeded):
+        enumerate_regions(net, _halves(2), max_regions=n - 1)
+    assert enumerate_regions(net, _halves(2), max_regions=n).n_regions == n

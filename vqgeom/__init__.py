@@ -45,7 +45,7 @@ _EXPORTS = {
     "genericity": "vqgeom.lemmas",
     "Verdict": "vqgeom.lemmas",
     "Violation": "vqgeom.lemmas",
-    "BoxUnion": "vqgeom.lemmas",
+    "BoxUnion": "vqgeom.regions",
     "find_counterexample": "vqgeom.lemmas",
     "sawtooth": "vqgeom.catalogue",
     "shallow_equivalent": "vqgeom.catalogue",

@@ -7,19 +7,22 @@ Each engine is a module exposing::
 where ``net`` is already converted to the requested arithmetic (``net.to_exact()`` for
 ``"exact"``, ``net.to_float()`` for ``"float"``) and ``domain`` is normalised by
 :func:`vqgeom.regions.domain.as_domain` (a :class:`Box` of the network's input dimension,
-or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic) -> bool``;
-``engine="auto"`` skips an engine whose ``supports`` answers False.
+or :class:`Whole`). An engine also exposes ``supports(net, domain, arithmetic) -> bool``,
+its honest answer to "do you handle this input?"; ``engine="auto"`` skips an engine that
+answers False. A domain that the chosen engine does not support but that decomposes into
+boxes (a :class:`~vqgeom.regions.boxunion.BoxUnion`) is enumerated box by box and the pieces
+merged exactly (:mod:`vqgeom.regions.decompose`).
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 import time
-from typing import Callable
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.regions.decompose import enumerate_box_union
 from vqgeom.regions.domain import as_domain
+from vqgeom.regions.progress import progress_reporter
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
            "progress_reporter"]
@@ -101,14 +104,16 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     ----------
     net : Network or str or path
         The network (anything :func:`vqgeom.load_network` accepts).
-    domain : Box, "whole", Whole, (lower, upper) or None
-        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly).
+    domain : Box, BoxUnion, "whole", Whole, (lower, upper) or None
+        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly);
+        a union of boxes is enumerated box by box and merged exactly (its regions are the
+        connected pieces of cells; a code can repeat).
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
     engine : {"auto", "interval", "polygon", "planar", "lp"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3.
+        ``lp`` for D >= 3. On a union of boxes the named engine enumerates each box.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
@@ -165,8 +170,15 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
     start = time.perf_counter()
-    part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                      progress=report)
+    if _supports(module, net, dom, arithmetic):
+        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                          progress=report)
+    elif hasattr(dom, "disjoint_boxes"):
+        part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=_enumerate_box,
+                                   engine=engine, max_regions=max_regions, progress=report)
+    else:
+        raise InvalidInputError(f"engine {name!r} does not support the domain {dom!r}; "
+                                f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
     if report is not None and hasattr(report, "close"):
         report.close()
     if part.seconds is None:
@@ -174,43 +186,14 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     return part
 
 
-class _StderrCounter:
-    """A one-line progress counter on stderr (used for ``progress=True``)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream if stream is not None else sys.stderr
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, n_regions: int, stage: str = "") -> None:
-        now = time.monotonic()
-        if now - self.last < 0.2:
-            return
-        self.last = now
-        self.shown = True
-        msg = f"  {stage + ': ' if stage else ''}{n_regions} regions"
-        self.stream.write(f"\r{msg:<48}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+def _enumerate_box(net, box, engine, arithmetic, max_regions):
+    """One box of a decomposed domain, through the dispatcher (no progress of its own)."""
+    return enumerate_regions(net, box, arithmetic=arithmetic, engine=engine, max_regions=max_regions)
 
 
-def progress_reporter(progress) -> Callable | None:
-    """Normalise a ``progress=`` argument: None/False -> None, True -> stderr counter,
-    a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
-
-    Examples
-    --------
-    >>> progress_reporter(False) is None
-    True
-    """
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return _StderrCounter()
-    if callable(progress):
-        return progress
-    raise InvalidInputError(f"progress must be a bool or a callable, got {progress!r}")
+def _supporting(net, domain, arithmetic) -> list[str]:
+    names = []
+    for name in available_engines(net.input_dim):
+        if _supports(_load(name), net, domain, arithmetic):
+            names.append(name)
+    return names

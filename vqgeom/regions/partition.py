@@ -934,7 +934,7 @@ def _domain_from_dict(d):
     if d["type"] == "whole":
         return Whole()
     if d["type"] == "union":
-        from vqgeom.lemmas.union import BoxUnion
+        from vqgeom.regions.boxunion import BoxUnion
 
         return BoxUnion([_domain_from_dict(b) for b in d["boxes"]])
     return Box(d["lower"], d["upper"])
