@@ -113,3 +113,15 @@ def test_the_budget_counts_merged_regions():
     with pytest.raises(RegionBudgetExceeded):
         enumerate_regions(net, _halves(2), max_regions=n - 1)
     assert enumerate_regions(net, _halves(2), max_regions=n).n_regions == n
+
+
+def test_moved_names_still_work():
+    import vqgeom
+    import vqgeom.catalogue as catalogue
+    from vqgeom.lemmas.claims import CATALOGUE
+    from vqgeom.regions import engines, polygon
+
+    assert vqgeom.BoxUnion is BoxUnion and vqgeom.CATALOGUE is CATALOGUE
+    with pytest.warns(DeprecationWarning, match="vqgeom.lemmas.claims"):
+        assert catalogue.CATALOGUE is CATALOGUE
+    assert callable(engines.progress_reporter) and callable(polygon.clip_polygon)

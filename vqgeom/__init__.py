@@ -50,7 +50,7 @@ _EXPORTS = {
     "sawtooth": "vqgeom.catalogue",
     "shallow_equivalent": "vqgeom.catalogue",
     "arrangement": "vqgeom.catalogue",
-    "CATALOGUE": "vqgeom.catalogue",
+    "CATALOGUE": "vqgeom.lemmas.claims",
     # errors
     "VQGeomError": "vqgeom.errors",
     "InvalidNetworkError": "vqgeom.errors",

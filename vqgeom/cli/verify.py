@@ -50,7 +50,7 @@ def _hyp_text(v) -> str:
 
 def run_catalogue(names=None, claim=None, progress=None) -> list:
     """Run the selected catalogue entries; a list of (entry, verdict, outcome, seconds)."""
-    from vqgeom.catalogue import CATALOGUE, get_entry
+    from vqgeom.lemmas.claims import CATALOGUE, get_entry
 
     entries = [get_entry(n) for n in names] if names else list(CATALOGUE.values())
     if claim:
@@ -93,7 +93,7 @@ def _markdown(rows, total) -> str:
 
 def run(args) -> int:
     from vqgeom._paths import check_output_file
-    from vqgeom.catalogue import CATALOGUE
+    from vqgeom.lemmas.claims import CATALOGUE
 
     if args.json and args.json != "-":
         check_output_file(args.json, "--json")

@@ -11,6 +11,7 @@ Run ``python -m vqgeom.lemmas.lemma1 --check`` for the exact check that ``proofs
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from fractions import Fraction
@@ -20,7 +21,8 @@ import networkx as nx
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
 from vqgeom.lemmas.union import BoxUnion, enumerate_union
-from vqgeom.lemmas._check import catalogue_lines, main, report
+from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
+from vqgeom.lemmas._check import main, report
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma1", "duplicate_hyperplanes", "touching_graph", "partition_of", "ADJACENCIES"]
@@ -250,9 +252,59 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
                    seconds=time.perf_counter() - start)
 
 
+def _cases() -> dict:
+    """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
+    from vqgeom.catalogue import (arrangement, box as _box, sawtooth, shallow_equivalent, u_shape as
+                                  _u_shape)
+
+    E = functools.partial(CatalogueEntry, checker=check_lemma1)
+    entries = [
+        # ------------------------------------------- Lemma 1, hypotheses met
+        E("arrangement-1d", "lemma1", "4 points on [-1, 1] (mixed orientations)",
+          lambda: (arrangement([[1], [-1], [2], [1]], [0, "1/3", -1, "3/4"]), _box(-1, 1, 1))),
+        E("arrangement-2d-general", "lemma1", "5 lines in general position on [-2, 2]^2",
+          lambda: (arrangement([[1, 2], [-2, 1], [1, -1], [3, 1], [0, 1]], [0, 1, "1/2", -1, "-1/3"]),
+                   _box(-2, 2, 2))),
+        E("arrangement-2d-concurrent", "lemma1",
+          "not general position: 3 lines through the origin and 2 parallel lines",
+          lambda: (arrangement([[1, 0], [0, 1], [1, 1], [1, -1], [1, -1]], [0, 0, 0, "1/2", "-1/2"]),
+                   _box(-1, 1, 2))),
+        E("arrangement-2d-whole", "lemma1", "4 lines on all of R^2",
+          lambda: (arrangement([[1, 0], [0, 1], [1, 1], [1, -2]], [0, -1, 1, "1/2"]), "whole")),
+        E("arrangement-3d-general", "lemma1", "5 planes in general position on [-1, 1]^3",
+          lambda: (arrangement([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [1, -2, 1]],
+                               ["1/3", "-1/4", "1/5", "-1/2", "1/7"]), _box(-1, 1, 3))),
+        E("arrangement-3d-pencil", "lemma1",
+          "not general position: 3 planes through one line, plus 2 parallel planes, in [-1, 1]^3",
+          lambda: (arrangement([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]],
+                               [0, 0, 0, "1/2", "-1/2"]), _box(-1, 1, 3))),
+        E("paper-fig5-wide-shallow", "lemma1",
+          "Fig. 5's wide shallow network: the shallow equivalent of the depth-4 tent sawtooth (15 neurons)",
+          lambda: (shallow_equivalent(sawtooth(4), _box(0, 1, 1)), _box(0, 1, 1))),
+        # ------------------------------------------- Lemma 1, hypothesis dropped
+        E("arrangement-duplicate", "lemma1", "a line listed twice with the same orientation",
+          lambda: (arrangement([[1, 1], [1, -1], [1, 1]], [0, "1/2", 0]), _box(-1, 1, 2)),
+          expect_holds=False, relaxed="distinct_hyperplanes"),
+        E("arrangement-opposite", "lemma1", "a line listed twice as (a, b) and (-a, -b)",
+          lambda: (arrangement([[1, 2], [0, 1], [-1, -2]], ["1/3", 0, "-1/3"]), _box(-1, 1, 2)),
+          expect_holds=False, relaxed="distinct_hyperplanes"),
+        E("arrangement-touching", "lemma1", "two crossing lines, adjacency read as touching",
+          lambda: (arrangement([[1, 0], [0, 1]], [0, 0]), _box(-1, 1, 2)),
+          options={"adjacency": "touching"}, expect_holds=False, relaxed="facet_adjacency"),
+        E("arrangement-nonconvex", "lemma1", "the line y = 0 on a U-shaped union of 3 boxes",
+          lambda: (arrangement([[0, 1]], [0]), _u_shape()),
+          expect_holds=False, relaxed="convex_domain"),
+    ]
+    return {e.name: e for e in entries}
+
+
+#: name -> CatalogueEntry: this claim's cases (networks built only when a case runs)
+CASES = _cases()
+
+
 def _check_main() -> int:
-    """Exact check cited by proofs/lemma1.md: every lemma1 case of the catalogue."""
-    return report("lemma1", catalogue_lines("lemma1"))
+    """Exact check cited by proofs/lemma1.md: every case of this claim in the registry."""
+    return report("lemma1", catalogue_lines(CASES.values()))
 
 
 if __name__ == "__main__":  # pragma: no cover

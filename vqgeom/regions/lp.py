@@ -941,8 +941,12 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     finally:
         if own is not None and hasattr(own, "close"):
             own.close()
+    # in 2-D a partition of the plane is drawn and clipped inside its frame box
+    frame = None
+    if isinstance(domain, Whole) and net.input_dim == 2:
+        frame = enclosing_box(net, max_regions=max_regions)
     part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start, frame=frame)
     part.n_lps = walk.n_lps
     return part
 

@@ -310,7 +310,8 @@ class Partition:
         """Vertices of region ``i`` (D = 2), counter-clockwise, without repeated points.
 
         Exact (Fractions) in exact mode. For the domain Whole the region is clipped to
-        :attr:`frame` (a box strictly containing every vertex of the complex).
+        :attr:`frame` (a box strictly containing every vertex of the complex, attached by
+        the engine that built the partition).
 
         Raises
         ------
@@ -322,17 +323,14 @@ class Partition:
             raise InvalidInputError(f"polygon() needs input_dim=2, this partition has input_dim={self.input_dim}")
         if self._polygons is not None:
             return list(self._polygons[i])
-        from vqgeom.regions.domain import Box, Whole
-        from vqgeom.regions.polygon import box_polygon, clip_polygon
+        from vqgeom.regions.domain import Box
+        from vqgeom.regions.geometry import box_polygon, clip_polygon
 
-        if isinstance(self.domain, Whole) and self.frame is None:
-            from vqgeom.regions.lp import enclosing_box
-
-            self.frame = enclosing_box(self.net)
         box = self.domain if isinstance(self.domain, Box) else self.frame
         if box is None:
             raise InvalidInputError(f"polygon(): the domain {self.domain!r} is not a box and this "
-                                    f"partition has no frame box")
+                                    f"partition has no frame box (the engines attach one for "
+                                    f"'whole'; vqgeom.regions.lp.enclosing_box computes it)")
         poly = box_polygon(box, exact=self.exact)
         A, b = self.halfspaces(i, domain=False)
         for row, rhs in zip(A, b):
