@@ -19,17 +19,15 @@ which strictly contains every vertex of the complex; used to draw and clip unbou
 
 from __future__ import annotations
 
-import json
-import os
 from fractions import Fraction
-from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
 import numpy as np
 
-from vqgeom._paths import check_output_file
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
+import vqgeom.regions.serialize as serialize
+from vqgeom.regions.serialize import PARTITION_FORMAT
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
 
@@ -37,8 +35,6 @@ __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
 ON_BOUNDARY = -1
 #: :meth:`Partition.region_of` label of a point outside the domain
 OUTSIDE = -2
-
-PARTITION_FORMAT = "vqgeom-partition/1"
 
 
 def _normalise_codes(codes, widths) -> list:
@@ -614,121 +610,26 @@ class Partition:
 
     # ----------------------------------------------------------- save / load
     def to_dict(self) -> dict:
-        """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings."""
-        from vqgeom.exact import format_fraction
-
-        enc = format_fraction if self.exact else float
-        def point(p):
-            return None if p is None else [enc(v) for v in p]
-        doc = {
-            "format": PARTITION_FORMAT,
-            "arithmetic": self.arithmetic,
-            "engine": self.engine,
-            "seconds": self.seconds,
-            "network": self.net.to_dict(),
-            "domain": self.domain.to_dict(),
-            "frame": None if self.frame is None else self.frame.to_dict(),
-            "widths": list(self.net.widths),
-            "codes": ["".join("1" if s else "0" for layer in code for s in layer) for code in self.codes],
-            "witnesses": [point(w) for w in self.witnesses],
-            "edges": [[int(i), int(j), [list(f) for f in d["flips"]], point(d["facet_witness"])]
-                      for i, j, d in self.graph.edges(data=True)],
-        }
-        if self._polygons is not None:
-            doc["polygons"] = [[point(v) for v in poly] for poly in self._polygons]
-        return doc
+        """The JSON form (``vqgeom-partition/1``); see :func:`vqgeom.regions.serialize.to_dict`."""
+        return serialize.to_dict(self)
 
     def save(self, path) -> None:
-        """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
-        path = check_output_file(path, "path")
-        text = json.dumps(self.to_dict(), separators=(",", ":"))
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_text(text + "\n")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Write the partition as JSON to ``path`` atomically; see :func:`vqgeom.regions.serialize.save`."""
+        serialize.save(self, path)
 
     def export_graphml(self, path) -> None:
-        """Write the adjacency graph as GraphML (for graph tools; :meth:`save` keeps more).
-
-        Node attributes: ``code`` (a 0/1 string, layers joined by ``|``) and ``witness``;
-        edge attributes: ``flips`` (``"layer:neuron"`` joined by spaces) and
-        ``facet_witness``; points as space-separated ``p/q`` (exact) or floats. Written
-        atomically.
-        """
-        from vqgeom.exact import format_fraction
-
-        enc = format_fraction if self.exact else repr
-        def point(p):
-            return "" if p is None else " ".join(enc(v) for v in p)
-        g = nx.Graph()
-        for i, code in enumerate(self.codes):
-            g.add_node(i, code="|".join("".join("1" if b else "0" for b in layer) for layer in code),
-                       witness=point(self.witnesses[i]))
-        for i, j, d in self.graph.edges(data=True):
-            g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
-                       facet_witness=point(d["facet_witness"]))
-        path = check_output_file(path, "path")
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            nx.write_graphml(g, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Write the adjacency graph as GraphML; see :func:`vqgeom.regions.serialize.export_graphml`."""
+        serialize.export_graphml(self, path)
 
     @classmethod
     def from_dict(cls, doc: dict) -> "Partition":
         """Rebuild a partition from :meth:`to_dict`'s form."""
-        from vqgeom.exact import to_fraction
-        from vqgeom.network import Network
-
-        if not isinstance(doc, dict) or doc.get("format") != PARTITION_FORMAT:
-            raise InvalidInputError(f"not a vqgeom partition document (format must be {PARTITION_FORMAT!r})")
-        try:
-            arithmetic = doc["arithmetic"]
-            if arithmetic not in ("exact", "float"):
-                raise InvalidInputError(f"partition arithmetic must be 'exact' or 'float', got {arithmetic!r}")
-            exact = arithmetic == "exact"
-            net = Network.from_dict(doc["network"], exact=exact)
-            dec = (lambda v: to_fraction(v, name="witness")) if exact else float
-            def point(p):
-                return None if p is None else tuple(dec(v) for v in p)
-            widths = list(net.widths)
-            codes = []
-            for s in doc["codes"]:
-                if len(s) != sum(widths) or set(s) - {"0", "1"}:
-                    raise InvalidInputError(f"bad code string {s!r} for layer widths {widths}")
-                bits = [c == "1" for c in s]
-                code, start = [], 0
-                for w in widths:
-                    code.append(tuple(bits[start:start + w]))
-                    start += w
-                codes.append(tuple(code))
-            witnesses = [point(w) for w in doc["witnesses"]]
-            edges = [(i, j, [tuple(f) for f in flips], point(fw)) for i, j, flips, fw in doc["edges"]]
-            polygons = None
-            if doc.get("polygons") is not None:
-                polygons = [[point(v) for v in poly] for poly in doc["polygons"]]
-            return cls(net, _domain_from_dict(doc["domain"]), codes, witnesses, edges,
-                       arithmetic=arithmetic, engine=doc.get("engine", "?"), seconds=doc.get("seconds"),
-                       polygons=polygons,
-                       frame=None if doc.get("frame") is None else _domain_from_dict(doc["frame"]))
-        except (KeyError, TypeError) as exc:
-            raise InvalidInputError(f"malformed partition document ({type(exc).__name__}: {exc})") from None
+        return serialize.from_dict(doc, cls)
 
     @classmethod
     def load(cls, path) -> "Partition":
         """Read a partition written by :meth:`save`."""
-        try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read partition file {str(path)!r}: {exc.strerror}") from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{path}: invalid JSON ({exc})") from None
-        return cls.from_dict(doc)
+        return serialize.load(path, cls)
 
     # ------------------------------------------------------------- plotting
     def plot(self, ax=None, *, color_by: str = "code", source=None, edges: bool = True, **kwargs):
@@ -922,17 +823,3 @@ def _certified_signs(net, P, *, exact_floats: bool = False):
 
 def _fmt_point(p) -> str:
     return "(" + ", ".join(str(v) for v in p) + ")"
-
-
-def _domain_from_dict(d):
-    from vqgeom.regions.domain import Box, Whole
-
-    if not isinstance(d, dict) or d.get("type") not in ("box", "whole", "union"):
-        raise InvalidInputError(f"bad domain description {d!r}")
-    if d["type"] == "whole":
-        return Whole()
-    if d["type"] == "union":
-        from vqgeom.regions.boxunion import BoxUnion
-
-        return BoxUnion([_domain_from_dict(b) for b in d["boxes"]])
-    return Box(d["lower"], d["upper"])
