@@ -125,3 +125,13 @@ def test_moved_names_still_work():
     with pytest.warns(DeprecationWarning, match="vqgeom.lemmas.claims"):
         assert catalogue.CATALOGUE is CATALOGUE
     assert callable(engines.progress_reporter) and callable(polygon.clip_polygon)
+
+
+def test_save_npy_writes_atomically(tmp_path):
+    from vqgeom.kernels import save_npy
+
+    save_npy(np.arange(6.0).reshape(2, 3), tmp_path / "k.npy")
+    assert np.load(tmp_path / "k.npy").tolist() == [[0, 1, 2], [3, 4, 5]]
+    with pytest.raises(InvalidInputError, match=".npy"):
+        save_npy(np.zeros(2), tmp_path / "k.txt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]

@@ -37,7 +37,7 @@ import numpy as np
 from vqgeom.codes import Codes, activation_codes
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference"]
+__all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference", "save_npy"]
 
 #: Kernel routes accepted by ``method=``.
 METHODS = ("auto", "gemm", "popcount")
@@ -382,6 +382,32 @@ class _Output:
         if self.tmp is not None:
             self.array = None
             Path(self.tmp).unlink(missing_ok=True)
+
+
+def save_npy(array, path) -> None:
+    """Write ``array`` to the ``.npy`` file ``path`` atomically (a temporary file, then a rename).
+
+    Nothing is left half-written when writing fails.
+
+    Parameters
+    ----------
+    array : array-like of numbers
+    path : str or path-like
+        Must end in ``.npy``, in an existing directory.
+
+    Raises
+    ------
+    InvalidInputError
+        For a path not ending in ``.npy``, a missing directory, or an object array.
+    """
+    arr = np.asarray(array)
+    sink = _Output(arr.shape, arr.dtype, path, None, False)
+    try:
+        sink.array[...] = arr
+        sink.finish()
+    except BaseException:
+        sink.abort()
+        raise
 
 
 def _torch_dtype(torch, dtype):
