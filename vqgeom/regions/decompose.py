@@ -17,7 +17,7 @@ boxes share:
    adjacent when pieces of theirs are.
 
 The proof that this gives the regions of U (connected pieces of cells in int U) and their
-facet adjacencies is ``proofs/union-merge.md``; ``python -m vqgeom.regions.decompose --check``
+facet adjacencies is ``proofs/union-merge.md``; ``python -m vqgeom.regions.union_check --check``
 runs its exact check.
 """
 
@@ -163,3 +163,4 @@ def enumerate_box_union(net, union: BoxUnion, *, arithmetic: str, enumerate_box:
     return Partition(net, union, codes, witnesses, [(r, s, f, w) for (r, s), (f, w) in sorted(edges.items())],
                      arithmetic=arithmetic, engine=f"union[{','.join(engines)}]",
                      seconds=time.perf_counter() - start)
+
