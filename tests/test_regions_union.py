@@ -70,6 +70,7 @@ def test_a_non_convex_union_is_answered_as_the_wall_construction_answers(dim):
     assert nx.is_isomorphic(got.graph, ref.graph, node_match=lambda a, b: a["code"] == b["code"])
     for i, j, data in got.graph.edges(data=True):           # every facet witness is exact
         check_facet(net, got.codes[i], got.codes[j], data["facet_witness"])
+    got.verify()
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
@@ -135,3 +136,18 @@ def test_save_npy_writes_atomically(tmp_path):
     with pytest.raises(InvalidInputError, match=".npy"):
         save_npy(np.zeros(2), tmp_path / "k.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]
+
+
+def test_verify_catches_a_wrong_union_partition():
+    from vqgeom.errors import CertificateError
+    from vqgeom.regions import Partition
+
+    net = _net(2, seed=12, widths=(4, 2))
+    part = enumerate_regions(net, _l_shape(2))
+    part.verify()
+    outside = (F(1, 2), F(1, 2))                     # in the bounding box, not in the L
+    bad = Partition(net, part.domain, part.codes, [outside] + part.witnesses[1:],
+                    [(i, j, d["flips"], d["facet_witness"]) for i, j, d in part.graph.edges(data=True)],
+                    arithmetic="exact", engine="test")
+    with pytest.raises(CertificateError):
+        bad.verify()

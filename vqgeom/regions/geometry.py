@@ -101,8 +101,9 @@ def subtract_box(b: Box, a: Box) -> list[Box]:
 
     Examples
     --------
-    >>> [(tuple(map(str, p.lower)), tuple(map(str, p.upper))) for p in subtract_box(Box([0], [3]), Box([1], [2]))]
-    [(('0',), ('1',)), (('2',), ('3',))]
+    >>> pieces = subtract_box(Box([0], [3]), Box([1], [2]))
+    >>> [(str(p.lower[0]), str(p.upper[0])) for p in pieces]
+    [('0', '1'), ('2', '3')]
     """
     if not _overlap(a, b):
         return [b]
@@ -150,7 +151,8 @@ def shared_walls(boxes) -> list[tuple]:
 
     Examples
     --------
-    >>> [(i, j, k, str(v)) for i, j, k, v, _ in shared_walls([Box([0, 0], [1, 1]), Box([1, 0], [2, 1]), Box([2, 1], [3, 2])])]
+    >>> boxes = [Box([0, 0], [1, 1]), Box([1, 0], [2, 1]), Box([2, 1], [3, 2])]   # the last touches a corner
+    >>> [(i, j, k, str(v)) for i, j, k, v, _ in shared_walls(boxes)]
     [(0, 1, 0, '1')]
     """
     out = []

@@ -576,7 +576,9 @@ class Partition:
         and each facet witness lies in the relative interior of a facet shared by the two
         regions (:func:`vqgeom.exact.certificates.check_facet`: the flipped neurons vanish
         there, every other neuron keeps the sign both codes give it, and the two closures are
-        opposite halfspaces of one hyperplane near it), strictly inside a box domain.
+        opposite halfspaces of one hyperplane near it), strictly inside a box domain (inside
+        a union of boxes). Regions sharing a code (pieces of one cell on a non-convex domain)
+        are checked against their code directly.
 
         Raises
         ------
@@ -585,16 +587,24 @@ class Partition:
         """
         if not self.exact:
             raise InvalidInputError("verify() needs an exact partition (arithmetic='exact')")
-        from vqgeom.exact.certificates import check_facet
-        from vqgeom.regions.domain import Box
+        from vqgeom.exact.certificates import check_facet, check_interior
+        from vqgeom.regions.domain import Box, Whole
 
-        labels = self.region_of(np.array(self.witnesses, dtype=object).reshape(-1, self.input_dim),
-                                on_boundary="mark") if self.n_regions else []
-        for i, lab in enumerate(labels):
+        # a code held by several regions (pieces of one cell in a non-convex domain) cannot be
+        # looked up; its witnesses are checked against the code directly
+        shared = self._code_index()[1]
+        single = [i for i in range(self.n_regions) if self.codes[i] not in shared]
+        labels = self.region_of(np.array([self.witnesses[i] for i in single], dtype=object)
+                                .reshape(-1, self.input_dim), on_boundary="mark") if single else []
+        for i, lab in zip(single, labels):
             if lab != i:
                 raise CertificateError(f"region {i}: its witness {_fmt_point(self.witnesses[i])} "
                                        f"is not strictly inside it (lookup gave {int(lab)})")
-            if isinstance(self.domain, Box) and not self.domain.contains(self.witnesses[i], strict=True):
+        for i in range(self.n_regions):
+            if self.codes[i] in shared:
+                check_interior(self.net, self.codes[i], self.witnesses[i])
+            inside = isinstance(self.domain, Whole) or self.domain.contains(self.witnesses[i], strict=True)
+            if not inside:
                 raise CertificateError(f"region {i}: its witness is not strictly inside the domain")
         for i, j, data in self.graph.edges(data=True):
             diff = {(l, k) for l, (u, v) in enumerate(zip(self.codes[i], self.codes[j]))
@@ -607,6 +617,8 @@ class Partition:
                 continue
             check_facet(self.net, self.codes[i], self.codes[j], f,
                         self.domain if isinstance(self.domain, Box) else None)
+            if not isinstance(self.domain, (Box, Whole)) and not self.domain.contains(f):
+                raise CertificateError(f"facet ({i}, {j}): its witness {_fmt_point(f)} is outside the domain")
 
     # ----------------------------------------------------------- save / load
     def to_dict(self) -> dict:
