@@ -4,7 +4,7 @@ Holds for distinct hyperplanes, a convex open domain and facet adjacency, in any
 without general position (proof: ``proofs/lemma1.md``). :func:`check_lemma1` checks it
 exhaustively over all pairs of regions and explains every failure when a hypothesis is dropped:
 a hyperplane listed twice (also as (a, b) and (-a, -b)), adjacency read as "touching", or a
-non-convex domain (:class:`~vqgeom.lemmas.union.BoxUnion`).
+non-convex domain (:class:`~vqgeom.regions.boxunion.BoxUnion`).
 
 Run ``python -m vqgeom.lemmas.lemma1 --check`` for the exact check that ``proofs/lemma1.md`` cites.
 """
@@ -19,11 +19,11 @@ from fractions import Fraction
 import networkx as nx
 
 from vqgeom.errors import InvalidInputError
-from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
-from vqgeom.lemmas.union import BoxUnion, enumerate_union
 from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
 from vqgeom.lemmas._check import main, report
+from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
 from vqgeom.lemmas.verdict import Verdict
+from vqgeom.regions.boxunion import BoxUnion
 
 __all__ = ["check_lemma1", "duplicate_hyperplanes", "touching_graph", "partition_of", "ADJACENCIES"]
 
@@ -31,11 +31,10 @@ ADJACENCIES = ("facet", "touching")
 
 
 def partition_of(net, domain=None, *, engine: str = "auto", max_regions: int | None = None):
-    """Exact partition of ``net`` on ``domain`` (a Box, "whole", None or a BoxUnion)."""
+    """Exact partition of ``net`` on ``domain`` (a Box, "whole", None or a BoxUnion: regions are
+    then the connected pieces of cells)."""
     from vqgeom.regions import enumerate_regions
 
-    if isinstance(domain, BoxUnion):
-        return enumerate_union(net, domain, engine=engine, max_regions=max_regions)
     return enumerate_regions(net, domain, arithmetic="exact", engine=engine, max_regions=max_regions)
 
 

@@ -22,10 +22,10 @@ import networkx as nx
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
-from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
-from vqgeom.lemmas.lemma1 import partition_of
 from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
 from vqgeom.lemmas._check import main, report
+from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
+from vqgeom.lemmas.lemma1 import partition_of
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma2", "genericity", "Genericity", "output_map", "affine_pieces", "OMEGAS"]
