@@ -60,11 +60,14 @@ BOX = {d: Box(-1, 1, dim=d) for d in range(1, 5)}
 @given(data=st.data())
 def test_every_engine_that_accepts_an_input_gives_the_same_partition(dim, data):
     net = data.draw(networks(dim))
-    names = [n for n in available_engines(dim) if _supports(_load(n), net, BOX[dim], "exact")]
-    assert len(names) >= 1 and set(names) <= set(ENGINES)
-    parts = [enumerate_regions(net, BOX[dim], engine=n) for n in names]
-    for n, p in zip(names[1:], parts[1:]):
-        assert same(p, parts[0]), (names[0], n)
+    # float mode too, except in 1-D (a known float defect, pinned below)
+    arithmetics = ("exact", "float") if dim > 1 else ("exact",)
+    runs = [(n, a) for a in arithmetics for n in available_engines(dim)
+            if _supports(_load(n), net, BOX[dim], a)]
+    assert len(runs) >= 1 and {n for n, _ in runs} <= set(ENGINES)
+    parts = [enumerate_regions(net, BOX[dim], engine=n, arithmetic=a) for n, a in runs]
+    for run, p in zip(runs[1:], parts[1:]):
+        assert same(p, parts[0]), (runs[0], run)
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3, 4])
