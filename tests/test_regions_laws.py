@@ -84,6 +84,23 @@ def test_unions_that_tile_the_box_give_the_box(dim, data):
     if data.draw(st.booleans()):        # an extra box inside, overlapping both
         pieces.append(Box([F(-1, 4)] * dim, [F(1, 4)] * dim))
     assert same(enumerate_regions(net, BoxUnion(pieces)), enumerate_regions(net, BOX[dim]))
+    if dim > 1:   # float mode too (boxes in floats, walls and side codes exact)
+        assert same(enumerate_regions(net, BoxUnion(pieces), arithmetic="float"),
+                    enumerate_regions(net, BOX[dim], arithmetic="float"))
+
+
+def _shapes(dim):
+    """Non-convex unions in [-1, 1]^dim: an L, a gap, two boxes touching at a corner only, a U."""
+    one, rest = [1] * (dim - 1), [1] * max(dim - 2, 0)
+    shapes = [BoxUnion([Box([-1] * dim, [0] + one), Box([F(1, 2)] + [-1] * (dim - 1), [1] * dim)])]   # gap
+    if dim >= 2:
+        shapes += [
+            BoxUnion([Box([-1] * dim, [1, 0] + rest), Box([-1] * dim, [0, 1] + rest)]),               # L
+            BoxUnion([Box([-1] * dim, [0, 0] + rest), Box([0, 0] + [-1] * (dim - 2), [1] * dim)]),    # corner
+            BoxUnion([Box([-1] * dim, [1, F(-1, 2)] + rest), Box([-1] * dim, [F(-1, 2), 1] + rest),
+                      Box([F(1, 2), -1] + [-1] * (dim - 2), [1] * dim)]),                            # U
+        ]
+    return shapes
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
@@ -91,12 +108,10 @@ def test_unions_that_tile_the_box_give_the_box(dim, data):
 @given(data=st.data())
 def test_non_convex_unions_agree_with_the_wall_neuron_construction(dim, data):
     net = data.draw(networks(dim, max_width=2))
-    rest = [1] * (dim - 1)
-    if dim == 1:
-        U = BoxUnion([Box([-1], [0]), Box([F(1, 2)], [1])])
-    else:
-        U = BoxUnion([Box([-1] * dim, [1, 0] + rest[1:]), Box([-1] * dim, [0, 1] + rest[1:])])
-    assert same(enumerate_regions(net, U), enumerate_union(net, U))
+    U = data.draw(st.sampled_from(_shapes(dim)))
+    got = enumerate_regions(net, U)
+    assert same(got, enumerate_union(net, U))
+    got.verify()
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
