@@ -34,12 +34,12 @@ except ImportError:  # pragma: no cover - highspy is a dependency
 
 if _hc is not None:
     class _QuietHighs(_hc.Highs):
-        """``highspy.Highs`` silenced before its constructor enables callbacks (which would
-        print HiGHS's banner on stdout once per process)."""
+        """``highspy.Highs`` without its Python callbacks (the engine uses none). Its
+        constructor enables them, which prints HiGHS's banner on stdout once per process
+        unless ``output_flag`` is already off; here the flag goes off and nothing is enabled."""
 
         def enableCallbacks(self):
             self.setOptionValue("output_flag", False)
-            super().enableCallbacks()
 
 
 def new_solver():
