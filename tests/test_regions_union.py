@@ -151,3 +151,17 @@ def test_verify_catches_a_wrong_union_partition():
                     arithmetic="exact", engine="test")
     with pytest.raises(CertificateError):
         bad.verify()
+
+
+@pytest.mark.parametrize("cut", [0, F(1, 3)])
+def test_a_layer_with_skip_and_out_sliced_on_a_wall_that_is_a_non_generic_facet(cut):
+    # layer 2's neuron x - relu(y) vanishes on {x = 0, y < 0}, a facet of layer 1's neuron x;
+    # the halves meet exactly there (cut = 0), or beside it
+    from vqgeom.catalogue import shared_facet_2d
+
+    net = shared_facet_2d()
+    U = BoxUnion([Box([-1, -1], [cut, 1]), Box([cut, -1], [1, 1])])
+    part = enumerate_regions(net, U)
+    _same_partition(part, enumerate_regions(net, Box(-1, 1, dim=2)))
+    part.verify()
+    assert any(len(d["flips"]) == 2 for _, _, d in part.graph.edges(data=True))   # the non-generic facet
