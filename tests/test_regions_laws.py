@@ -1,7 +1,8 @@
 """Differential laws across every region engine, D = 1..4, on networks drawn as weights.
 
 Weights are small integers and halves (zeros, repeats and parallel rows on purpose, so the
-partitions are often degenerate); hypothesis shrinks the weights themselves.
+partitions are often degenerate); hypothesis shrinks the weights themselves. The engines
+include ``cdd`` (cddlib's exact GMP LPs), an oracle independent of the float LPs of ``lp``.
 """
 
 from fractions import Fraction as F

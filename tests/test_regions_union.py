@@ -100,7 +100,7 @@ def test_an_engine_that_does_not_support_a_domain_says_so():
         lp.enumerate_partition(net, _halves(3))
 
 
-@pytest.mark.parametrize("engine", ["lp", "polygon", "planar"])
+@pytest.mark.parametrize("engine", ["lp", "polygon", "planar", "cdd"])
 def test_a_named_engine_enumerates_each_box(engine):
     net = _net(2, seed=3)
     part = enumerate_regions(net, _halves(2), engine=engine)

@@ -58,7 +58,9 @@ _EXPORTS = {
     "DegenerateInputError": "vqgeom.errors",
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
+    "MemoryBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "WorkerLostError": "vqgeom.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -7,10 +7,10 @@ hypothesis shows its violation; 1 otherwise; 2 for a usage error.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from pathlib import Path
+
+from vqgeom.cli._parallel import add_executor_options, executor_of
 
 __all__ = ["add_parser", "run", "run_catalogue", "outcome"]
 
@@ -28,6 +28,7 @@ def add_parser(sub):
     p.add_argument("--json", metavar="FILE", help="write the report as JSON ('-' for stdout)")
     p.add_argument("--markdown", metavar="FILE", help="write the report as a Markdown table")
     p.add_argument("--witnesses", action="store_true", help="print the first witness of each violation")
+    add_executor_options(p, "--executor")
     return p
 
 
@@ -48,32 +49,36 @@ def _hyp_text(v) -> str:
     return "all" if not bad else "no: " + ", ".join(bad)
 
 
-def run_catalogue(names=None, claim=None, progress=None) -> list:
-    """Run the selected catalogue entries; a list of (entry, verdict, outcome, seconds)."""
+def _check_entry(name):
+    """Check one catalogue entry (a job for a worker): its verdict and the seconds it took."""
+    from vqgeom.lemmas.claims import get_entry
+
+    t = time.perf_counter()
+    v = get_entry(name).check()
+    return v, time.perf_counter() - t
+
+
+def run_catalogue(names=None, claim=None, progress=None, executor=None) -> list:
+    """Run the selected catalogue entries; a list of (entry, verdict, outcome, seconds).
+
+    With an ``executor`` (see :mod:`vqgeom._executor`) the entries are checked in parallel
+    and reported in catalogue order, as serially; ``seconds`` is each check's own time."""
+    from vqgeom._executor import job_runner
     from vqgeom.lemmas.claims import CATALOGUE, get_entry
 
     entries = [get_entry(n) for n in names] if names else list(CATALOGUE.values())
     if claim:
         entries = [e for e in entries if e.claim == claim]
     rows = []
-    for e in entries:
-        t = time.perf_counter()
-        v = e.check()
-        dt = time.perf_counter() - t
-        rows.append((e, v, outcome(e, v), dt))
-        if progress is not None:
-            progress(rows[-1])
+    with job_runner(executor) as runner:
+        names = [e.name for e in entries]
+        results = (map(_check_entry, names) if runner is None
+                   else runner.run_ordered(_check_entry, names))
+        for e, (v, dt) in zip(entries, results):
+            rows.append((e, v, outcome(e, v), dt))
+            if progress is not None:
+                progress(rows[-1])
     return rows
-
-
-def _atomic_write(path: str, text: str) -> None:
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, p)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _markdown(rows, total) -> str:
@@ -92,12 +97,12 @@ def _markdown(rows, total) -> str:
 
 
 def run(args) -> int:
-    from vqgeom._paths import check_output_file
+    from vqgeom._paths import check_output_file, write_text_atomic
     from vqgeom.lemmas.claims import CATALOGUE
 
-    if args.json and args.json != "-":
+    if args.json is not None and args.json != "-":
         check_output_file(args.json, "--json")
-    if args.markdown:
+    if args.markdown is not None:
         check_output_file(args.markdown, "--markdown")
     if args.list:
         for e in CATALOGUE.values():
@@ -116,7 +121,8 @@ def run(args) -> int:
             print(f"    {v.violations[0].describe()}")
 
     start = time.perf_counter()
-    rows = run_catalogue(args.names or None, args.claim, progress=show)
+    rows = run_catalogue(args.names or None, args.claim, progress=show,
+                         executor=executor_of(args, "--executor"))
     total = time.perf_counter() - start
     failed = [r for r in rows if r[2] == "FAILED"]
     print(f"\n{len(rows)} cases in {total:.1f} s: "
@@ -133,7 +139,7 @@ def run(args) -> int:
         if args.json == "-":
             print(text)
         else:
-            _atomic_write(args.json, text + "\n")
+            write_text_atomic(args.json, text + "\n", "--json")
     if args.markdown:
-        _atomic_write(args.markdown, _markdown(rows, total))
+        write_text_atomic(args.markdown, _markdown(rows, total), "--markdown")
     return 1 if failed else 0

@@ -17,9 +17,13 @@ merged exactly (:mod:`vqgeom.regions.decompose`).
 from __future__ import annotations
 
 import importlib
+import inspect
 import time
 
+from vqgeom._executor import check_executor
+from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
+from vqgeom.regions._limits import check_float_domain, exact_network_bytes
 from vqgeom.regions.decompose import enumerate_box_union
 from vqgeom.regions.domain import as_domain
 from vqgeom.regions.progress import progress_reporter
@@ -33,6 +37,7 @@ ENGINES = {
     "polygon": "vqgeom.regions.polygon",
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
+    "cdd": "vqgeom.regions.cdd",
 }
 
 #: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
@@ -41,6 +46,7 @@ ENGINE_DIMS = {
     "polygon": (2, 2),
     "planar": (2, 2),
     "lp": (1, None),
+    "cdd": (1, None),
 }
 
 ARITHMETICS = ("exact", "float")
@@ -97,7 +103,8 @@ def _choose_auto(net, domain, arithmetic) -> str:
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
-                      max_regions: int | None = None, progress=False):
+                      max_regions: int | None = None, progress=False, executor=None, pieces=None,
+                      max_memory: int | None = None):
     """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
 
     Parameters
@@ -111,14 +118,29 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp"}
+    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3. On a union of boxes the named engine enumerates each box.
+        ``lp`` for D >= 3. ``cdd`` (any D, exact rational LPs throughout, slow) is never
+        picked automatically. On a union of boxes the named engine enumerates each box.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
         True prints a one-line progress counter on stderr; a callable is called as
         ``progress(n_regions_so_far, stage)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
+        parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
+        local worker processes, a str the address of a Dask scheduler. The result is then in
+        canonical order (regions sorted by code) and the same whatever the executor. On a
+        union of boxes each box is enumerated so.
+    pieces : int or sequence of Box, optional
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves
+        (an int only, on a union of boxes).
+    max_memory : int, optional
+        Bytes the enumeration may take (default: 3/4 of the memory available at the call).
+        Engines that take ``max_memory`` check it before allocating; every engine is also
+        stopped at its next progress report once the process has grown by more than it
+        (with ``executor``: this process, which merges the pieces).
 
     Returns
     -------
@@ -131,6 +153,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         dimension, or a bad ``max_regions``.
     RegionBudgetExceeded
         When more than ``max_regions`` regions exist.
+    MemoryBudgetExceeded
+        When the enumeration would need more than ``max_memory`` (with the count so far).
 
     Examples
     --------
@@ -155,6 +179,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
             f"engine must be one of 'auto', {', '.join(map(repr, ENGINES))}, got {engine!r}")
     dim = net.input_dim
     dom = as_domain(domain, dim)
+    if arithmetic == "float":
+        check_float_domain(dom)
+    budget = MemoryBudget(check_max_memory(max_memory))
+    if arithmetic == "exact":
+        budget.need(exact_network_bytes(net))   # before making the Fractions
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
     if not _dims_ok(name, dim):
@@ -169,26 +198,39 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
+    extra = ({"max_memory": budget.limit} if "max_memory" in
+             inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
-    if _supports(module, net, dom, arithmetic):
-        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                          progress=report)
-    elif hasattr(dom, "disjoint_boxes"):
-        part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=_enumerate_box,
-                                   engine=engine, max_regions=max_regions, progress=report)
+    if not _supports(module, net, dom, arithmetic):
+        if not hasattr(dom, "disjoint_boxes"):
+            raise InvalidInputError(
+                f"engine {name!r} does not support the domain {dom!r}; "
+                f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
+        if pieces is not None and not isinstance(pieces, int):
+            raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")
+
+        def enumerate_box(sub, box, eng, arith, budget_regions):
+            outer = sub.input_dim == dim           # a box of the union, not a wall (D - 1)
+            return enumerate_regions(sub, box, arithmetic=arith, engine=eng, max_regions=budget_regions,
+                                     executor=executor if outer else None, pieces=pieces if outer else None,
+                                     max_memory=max_memory)
+
+        part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=enumerate_box,
+                                   engine=engine, max_regions=max_regions, progress=budget.watch(report))
+    elif executor is not None:
+        from vqgeom.regions.distributed import enumerate_pieces
+
+        part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic, engine=name,
+                                executor=check_executor(executor), max_regions=max_regions,
+                                progress=budget.watch(report), pieces=pieces)
     else:
-        raise InvalidInputError(f"engine {name!r} does not support the domain {dom!r}; "
-                                f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
+        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                          progress=budget.watch(report), **extra)
     if report is not None and hasattr(report, "close"):
         report.close()
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
-
-
-def _enumerate_box(net, box, engine, arithmetic, max_regions):
-    """One box of a decomposed domain, through the dispatcher (no progress of its own)."""
-    return enumerate_regions(net, box, arithmetic=arithmetic, engine=engine, max_regions=max_regions)
 
 
 def _supporting(net, domain, arithmetic) -> list[str]:

@@ -25,8 +25,8 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
 import vqgeom.regions.serialize as serialize
+from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
 from vqgeom.regions.serialize import PARTITION_FORMAT
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
@@ -390,12 +390,16 @@ class Partition:
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
-        if self.exact:
-            sz = _certified_signs(self.net, P, exact_floats=floats_given)
+        if not self.exact:
+            with np.errstate(over="ignore", invalid="ignore"):
+                pres = self.net.preactivations(P)
+        if self.exact or not all(np.isfinite(pre).all() for pre in pres):
+            # (a float partition decides points whose float64 pre-activations overflow exactly)
+            with np.errstate(over="ignore", invalid="ignore"):   # its filter sends non-finite to exact
+                sz = _certified_signs(self.net.to_exact(), P, exact_floats=floats_given or not self.exact)
             signs = [a for a, _ in sz]
             zero = np.concatenate([z for _, z in sz], axis=1)
         else:
-            pres = self.net.preactivations(P)
             signs = [pre >= 0 for pre in pres]
             zero = np.concatenate([pre == 0 for pre in pres], axis=1)
         if isinstance(self.domain, Box):
@@ -621,13 +625,13 @@ class Partition:
                 raise CertificateError(f"facet ({i}, {j}): its witness {_fmt_point(f)} is outside the domain")
 
     # ----------------------------------------------------------- save / load
-    def to_dict(self) -> dict:
+    def to_dict(self, *, timing: bool = False) -> dict:
         """The JSON form (``vqgeom-partition/1``); see :func:`vqgeom.regions.serialize.to_dict`."""
-        return serialize.to_dict(self)
+        return serialize.to_dict(self, timing=timing)
 
-    def save(self, path) -> None:
+    def save(self, path, *, timing: bool = False) -> None:
         """Write the partition as JSON to ``path`` atomically; see :func:`vqgeom.regions.serialize.save`."""
-        serialize.save(self, path)
+        serialize.save(self, path, timing=timing)
 
     def export_graphml(self, path) -> None:
         """Write the adjacency graph as GraphML; see :func:`vqgeom.regions.serialize.export_graphml`."""

@@ -7,12 +7,11 @@ and ``export_graphml`` are thin delegates to these functions.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import networkx as nx
 
-from vqgeom._paths import check_output_file
+from vqgeom._paths import atomic_output, check_output_file, write_text_atomic
 from vqgeom.errors import InvalidInputError
 from vqgeom.exact import format_fraction, to_fraction
 from vqgeom.regions.boxunion import BoxUnion
@@ -23,8 +22,13 @@ __all__ = ["PARTITION_FORMAT", "to_dict", "from_dict", "save", "load", "export_g
 PARTITION_FORMAT = "vqgeom-partition/1"
 
 
-def to_dict(part) -> dict:
-    """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings."""
+def to_dict(part, *, timing: bool = False) -> dict:
+    """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings.
+
+    ``timing=True`` adds ``"seconds"`` (the enumeration time); without it the document
+    depends only on the network, the domain and the engine, so two runs give identical
+    bytes (outputs can be diffed and cached).
+    """
     enc = format_fraction if part.exact else float
     def point(p):
         return None if p is None else [enc(v) for v in p]
@@ -32,7 +36,6 @@ def to_dict(part) -> dict:
         "format": PARTITION_FORMAT,
         "arithmetic": part.arithmetic,
         "engine": part.engine,
-        "seconds": part.seconds,
         "network": part.net.to_dict(),
         "domain": part.domain.to_dict(),
         "frame": None if part.frame is None else part.frame.to_dict(),
@@ -44,19 +47,19 @@ def to_dict(part) -> dict:
     }
     if part._polygons is not None:
         doc["polygons"] = [[point(v) for v in poly] for poly in part._polygons]
+    if timing:
+        doc["seconds"] = part.seconds
     return doc
 
 
-def save(part, path) -> None:
-    """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
-    path = check_output_file(path, "path")
-    text = json.dumps(part.to_dict(), separators=(",", ":"))
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def save(part, path, *, timing: bool = False) -> None:
+    """Write the partition as JSON to ``path`` (atomically: a temp file, then rename).
+
+    The file is byte-identical across runs unless ``timing=True`` adds the enumeration
+    time (see :func:`to_dict`).
+    """
+    check_output_file(path, "path")
+    write_text_atomic(path, json.dumps(to_dict(part, timing=timing), separators=(",", ":")) + "\n")
 
 
 def export_graphml(part, path) -> None:
@@ -77,13 +80,8 @@ def export_graphml(part, path) -> None:
     for i, j, d in part.graph.edges(data=True):
         g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
                    facet_witness=point(d["facet_witness"]))
-    path = check_output_file(path, "path")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        nx.write_graphml(g, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_output(path, "path") as f:
+        nx.write_graphml(g, f)
 
 
 def from_dict(doc: dict, cls):
@@ -133,8 +131,10 @@ def load(path, cls):
         raise InvalidInputError(f"cannot read partition file {str(path)!r}: {exc.strerror}") from None
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{path}: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: invalid partition JSON: nested too deeply") from None
+    except ValueError as exc:   # JSONDecodeError, or an integer of over 4300 digits
+        raise InvalidInputError(f"{path}: invalid JSON ({str(exc).splitlines()[0]})") from None
     return from_dict(doc, cls)
 
 
