@@ -222,7 +222,7 @@ class PlainContext(_Context):
             conv = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), device=device)
         else:
             self._xp = None
-            conv = lambda a: np.asarray(a, dtype=np.float64)
+            conv = lambda a: np.ascontiguousarray(a, dtype=np.float64)
         self._layers = []
         for lay in net.layers:
             W = np.asarray(lay.weight, dtype=np.float64)
@@ -290,6 +290,15 @@ class PlainContext(_Context):
         return H if self._readout_T is None else H @ self._readout_T
 
     # ---- public operations
+    def points(self, Z):
+        """The state of points ``Z`` (N, d) as a layer input (for :meth:`pre` and
+        :meth:`advance`, which then choose slopes by sign when ``signs`` is None)."""
+        return self._points(Z)
+
+    def magnitude(self, l, state):
+        """``|[z 1]| @ |[W b]|^T``: the magnitude of layer ``l``'s pre-activation sums."""
+        return np.abs(state[0]) @ np.abs(self._layers[l][0])
+
     def preactivations(self, P):
         """Pre-activations of every layer at the points ``P`` (N, D): list of (N, n_l)."""
         return self._run(self._points(P))[0]

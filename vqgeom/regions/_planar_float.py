@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from vqgeom.errors import RegionBudgetExceeded
+from vqgeom.exact.arith import context
 
 __all__ = ["Subdivision", "Inconsistent", "subdivide", "SNAP"]
 
@@ -136,24 +137,6 @@ def _next_positions(fptr):
     return nxt
 
 
-def _layer_arrays(lay):
-    W = np.asarray(lay.weight, dtype=np.float64)
-    b = np.asarray(lay.bias, dtype=np.float64)
-    return W, b
-
-
-def _combine(lay, Z, P):
-    """The float layer output at vertices from its input Z and pre-activations P."""
-    minus = float(lay.minus_slope)
-    post = np.where(P >= 0, P, minus * P) if minus else np.maximum(P, 0.0)
-    res = post if lay.out is None else post @ np.asarray(lay.out, dtype=np.float64).T
-    if lay.skip is not None:
-        res = res + Z @ np.asarray(lay.skip, dtype=np.float64).T
-    if lay.out_bias is not None:
-        res = res + np.asarray(lay.out_bias, dtype=np.float64)
-    return res
-
-
 class _Faces:
     """Face cycles in a growable buffer: face f is ``FV[start[f]:start[f]+length[f]]`` (edges in
     ``FE``); rewritten faces are appended and their old storage left as garbage until the
@@ -210,12 +193,13 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
     Z = X.v.copy()
     offset = 0
     depth = len(net.layers)
+    ctx = context(net.to_float(), "plain")
     for l, lay in enumerate(net.layers):
-        W, b = _layer_arrays(lay)
-        nl = W.shape[0]
+        nl = lay.n_neurons
         cap = 3 * len(Z) + 1024
-        P = _GrowCols(Z @ W.T + b, cap)
-        tol = SNAP * (np.abs(Z) @ np.abs(W).T + np.abs(b)).max(axis=0)
+        state = ctx.points(Z)
+        P = _GrowCols(ctx.pre(l, state), cap)
+        tol = SNAP * ctx.magnitude(l, state).max(axis=0)
         Zg = _GrowCols(Z, cap)
         for j in range(nl):
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
@@ -226,7 +210,8 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
                 faces.compact()
         if progress is not None:
             progress(faces.start.n, f"layer {l + 1}/{depth}")
-        Z = _combine(lay, Zg.v.T, P.v.T)
+        if l + 1 < depth:   # the layer output at every vertex, from the (snapped) P
+            Z = ctx.advance(l, P.v.T, ctx.points(Zg.v.T), None)[0][:, :-1]
         offset += nl
     fptr, fv, fe = faces.csr()
     return Subdivision(X.v.copy(), vlines.v.copy(), fptr, fv, fe, ev.v.copy(), eline.v.copy(),
