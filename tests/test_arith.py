@@ -217,3 +217,28 @@ def test_overflowing_weights_fall_back_to_exact_arithmetic():
     P = np.array([[1, 0], [1, 1], [0, 5]], dtype=object)
     assert [a.tolist() for a, _ in filt.signs(P)] == [[[True], [True], [False]]]
     assert [z.tolist() for _, z in filt.signs(P)] == [[[True], [False], [False]]]
+
+
+# --------------------------------------------------------- engines on the one core
+@given(st.integers(1, 2).flatmap(lambda D: cpa_networks(dyadic=False, dim=D)))
+def test_every_engine_agrees_on_drawn_cpa_networks(net):
+    """Every engine for the input dimension gives the same exact partition of [-1, 1]^D
+    (codes, adjacencies named by codes, flipped neurons) and it verifies."""
+    from vqgeom.regions import enumerate_regions
+    from vqgeom.regions.engines import available_engines
+
+    sigs = {}
+    for e in available_engines(net.input_dim):
+        part = enumerate_regions(net, None, engine=e)
+        part.verify()
+        sigs[e] = (frozenset(part.codes),
+                   frozenset((frozenset((part.codes[i], part.codes[j])), tuple(sorted(d["flips"])))
+                             for i, j, d in part.graph.edges(data=True)))
+    assert len(sigs) >= 2 and len(set(sigs.values())) == 1, sorted(sigs)
+
+
+def test_the_proof_names_this_check():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "proofs" / "filtered-signs.md").read_text().rstrip()
+    assert text.endswith("```\npython -m pytest tests/test_arith.py -q\n```")

@@ -38,10 +38,11 @@ u = 2^-53. For ``Y = A X`` with exact ``A``, ``X`` (``k`` columns of ``A``), a f
 in any summation order (BLAS, FMA): ``gamma_k <= (k + 1) u`` for ``k <= 2^25``, and each
 product that underflows errs by at most 2^-1075. A sum of two bounded terms adds
 ``2 u |Ŷ|``; an activation with slope ``t`` on ``t < 0`` (float ``t̂``, ``|t̂ - t| <= dt``)
-maps a bound ``E`` to ``max(1, |t̂| + dt) E`` plus, where ``Ŷ < 0`` and ``t̂`` is not 0 or -1,
-``2 u |post| + dt |Ŷ| + 2^-1074``. Every bound is evaluated in float and then inflated by
-``(1 + 2^-20)`` after adding ``(3 k + 2) 2^-1074`` (covering the rounding and underflow of
-its own evaluation), so the computed bound is never below the true one.
+maps a bound ``E`` to ``max(1, |t̂| + dt) E`` plus, where ``Ŷ < 0``, ``dt |Ŷ|`` and (when ``t̂``
+is not 0 or -1) ``2 u |post| + 2^-1074``. Every bound is evaluated in float and then inflated by
+``(1 + 2^-20)`` after adding ``(4 k + 2) 2^-1074`` where the row is non-zero (covering the
+rounding and underflow of its own evaluation), so the computed bound is never below the
+true one.
 """
 
 from __future__ import annotations
@@ -650,7 +651,7 @@ def error_bound(AT, absAT, dAT, X, E):
     if dAT is not None:
         B = B + ((aX if E is None else aX + E) @ dAT)
     active = np.any(absAT > 0, axis=0) if dAT is None else np.any((absAT > 0) | (dAT > 0), axis=0)
-    B = (B + ((3 * k + 2) * _TINY) * active) * _INFL
+    B = (B + ((4 * k + 2) * _TINY) * active) * _INFL
     return Y, B
 
 
