@@ -68,6 +68,13 @@ _INFL = 1.0 + 2.0 ** -20
 
 
 # ---------------------------------------------------------------- exact scalars, matrices
+def _flint():
+    """python-flint, imported on first use (importing vqgeom does not load it)."""
+    import flint
+
+    return flint
+
+
 def to_fmpq(value):
     """Convert a number (int, float, Fraction, str, fmpq) to python-flint's ``fmpq`` exactly.
 
@@ -76,11 +83,10 @@ def to_fmpq(value):
     >>> to_fmpq(0.5), to_fmpq("2/3")
     (1/2, 2/3)
     """
-    from flint import fmpq
-
+    fmpq = _flint().fmpq
     if isinstance(value, fmpq):
         return value
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:
         return fmpq(value.numerator, value.denominator)
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
@@ -397,6 +403,7 @@ class ExactContext(_Context):
             e_row = fmpq_matrix(np.array([[0] * (R.ncols() - 1) + [1]], dtype=object))
             Rh = self._stack(R, e_row)
             self._readout = lambda H, Rh=Rh: Rh * H
+        self._fmpq = fmpq
         self._one = fmpq(1)
         self._zero = fmpq(0)
 
@@ -561,12 +568,13 @@ class ExactContext(_Context):
     def scalar(v):
         return to_fmpq(v)
 
-    @staticmethod
-    def array(a):
+    def array(self, a):
         """An object array of ``fmpq`` (same shape)."""
         a = np.asarray(a, dtype=object)
         out = np.empty(a.shape, dtype=object)
-        out.ravel()[:] = [to_fmpq(v) for v in a.ravel().tolist()]
+        fmpq = self._fmpq
+        out.ravel()[:] = [fmpq(v.numerator, v.denominator) if type(v) is Fraction else to_fmpq(v)
+                          for v in a.ravel().tolist()]
         return out
 
     def matmul(self, A, B):
@@ -679,19 +687,20 @@ class FilteredContext(_Context):
         self._layers = []
         for lay in net.layers:
             n = lay.n_neurons
-            Wh = np.concatenate([np.asarray(lay.weight, dtype=object), np.asarray(lay.bias, dtype=object)[:, None]],
+            kind = object if getattr(net, "exact", True) else np.float64   # a float network is exact in floats
+            Wh = np.concatenate([np.asarray(lay.weight, dtype=kind), np.asarray(lay.bias, dtype=kind)[:, None]],
                                 axis=1)
             parts = [self._matrix(Wh)]
             if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
-                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=object)
+                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=kind)
                 d2 = out.shape[0]
-                ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=object)
-                O = np.zeros((d2 + 1, n + 1), dtype=object)
+                ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=kind)
+                O = np.zeros((d2 + 1, n + 1), dtype=kind)
                 O[:d2, :n], O[:d2, n], O[d2, n] = out, ob, 1
                 parts.append(self._matrix(O))
                 if lay.skip is not None:
-                    S = np.asarray(lay.skip, dtype=object)
-                    Sm = np.zeros((d2 + 1, S.shape[1] + 1), dtype=object)
+                    S = np.asarray(lay.skip, dtype=kind)
+                    Sm = np.zeros((d2 + 1, S.shape[1] + 1), dtype=kind)
                     Sm[:d2, :-1] = S
                     parts.append(self._matrix(Sm))
                 else:
