@@ -267,7 +267,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         raise InvalidInputError(f"the polygon engine needs a Box or Whole domain, got {domain!r}")
 
     ctx = context(exact_net, "exact")
-    number = _to_fraction if kind is Fraction else (lambda v: v)
+    number = _to_fraction if kind is Fraction else None
     # cell: (polygon, code, map of the current layer input, homogeneous in (x, y, 1))
     poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
     cells = [(poly0, (), ctx.start())]
@@ -277,7 +277,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         for poly, code, state in cells:
             # pre-activation maps of this layer on the cell: a_j . x + c_j
             hmap = ctx.pre(l, state)
-            e = [number(v) for v in hmap.entries()]
+            e = hmap.entries() if number is None else [number(v) for v in hmap.entries()]
             maps = [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
             pieces = [(poly, [])]
             for ax, ay, c in maps:
