@@ -182,7 +182,9 @@ class _Context:
         return self._linear(l, state[0])
 
     def advance(self, l, pre, state, signs):
-        """The input map of layer ``l + 1`` from layer ``l``'s input map and its signs."""
+        """The input of layer ``l + 1`` from layer ``l``'s input ``state`` and its
+        pre-activations ``pre``: the activation's slopes follow ``signs`` (bool per neuron,
+        True for +1: a cell map) or, when None, the sign of each value (points)."""
         return self._next(l, pre, state[0], state[1], signs), state[1]
 
     # ---- public operations
@@ -396,19 +398,21 @@ class ExactContext(_Context):
                     Sm[:d2, :-1] = S
                     Sh = fmpq_matrix(Sm)
             self._layers.append((Wh, Oh, Sh, to_fmpq(lay.minus_slope), n))
-        self._readout = (lambda H: H)
+        self._readout_h = None
         if net.readout is not None:
             R = fmpq_matrix(np.concatenate([np.asarray(net.readout.weight, dtype=object),
                                             np.asarray(net.readout.bias, dtype=object)[:, None]], axis=1))
             e_row = fmpq_matrix(np.array([[0] * (R.ncols() - 1) + [1]], dtype=object))
-            Rh = self._stack(R, e_row)
-            self._readout = lambda H, Rh=Rh: Rh * H
+            self._readout_h = self._stack(R, e_row)
         self._fmpq = fmpq
         self._one = fmpq(1)
         self._zero = fmpq(0)
 
     def _stack(self, top, row):
         return self._fmpq_mat(top.nrows() + 1, top.ncols(), top.entries() + row.entries())
+
+    def _readout(self, H):
+        return H if self._readout_h is None else self._readout_h * H
 
     def _points(self, P):
         P = np.asarray(P, dtype=object)
@@ -820,6 +824,10 @@ class FilteredContext(_Context):
 # ------------------------------------------------------------------------- the registry
 def context(net, mode: str, *, device=None):
     """The arithmetic context of ``net`` for ``mode`` (built once per network and mode).
+
+    The context keeps the network's weights converted for its mode, so it is cached on the
+    network object; a network's arrays are not to be changed in place after it is built
+    (vqgeom never does).
 
     Parameters
     ----------
