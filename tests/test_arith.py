@@ -242,3 +242,11 @@ def test_the_proof_names_this_check():
 
     text = (Path(__file__).resolve().parent.parent / "proofs" / "filtered-signs.md").read_text().rstrip()
     assert text.endswith("```\npython -m pytest tests/test_arith.py -q\n```")
+
+
+def test_integer_and_string_points_are_read_exactly():
+    big = 2 ** 60 + 1                                   # not a float
+    net = Network([{"weight": [[1]], "bias": [-big]}], exact=True)
+    for P in (np.array([[big], [big - 1]]), np.array([[str(big)], [str(big - 1)]], dtype=object)):
+        (a, z), = context(net, "filtered").signs(P)
+        assert a[:, 0].tolist() == [True, False] and z[:, 0].tolist() == [True, False]

@@ -628,13 +628,13 @@ def _int_matmul(A, B, fmpz_mat):
 def _float_and_error(values):
     """Floats nearest to exact values and a bound on the distance, or None on overflow."""
     arr = np.asarray(values)
-    if arr.dtype != object:
+    if arr.dtype.kind == "f":
         f = np.asarray(arr, dtype=np.float64)
         return (f, np.zeros(f.shape)) if np.all(np.isfinite(f)) else None
     flat = arr.ravel().tolist()
     try:
         f = np.array([float(v) for v in flat], dtype=np.float64)
-    except OverflowError:
+    except (OverflowError, TypeError, ValueError):   # beyond floats, or not a number type
         return None
     if not np.all(np.isfinite(f)):
         return None
@@ -799,11 +799,11 @@ class FilteredContext(_Context):
         N = P.shape[0]
         if not self.usable or N == 0:
             return self._exact_context().signs(P)
-        if P.dtype != object:
+        if P.dtype.kind == "f":
             X = np.asarray(P, dtype=np.float64)
             E = None
         else:
-            got = _float_and_error(P)
+            got = _float_and_error(P.astype(object))
             if got is None:
                 return self._exact_context().signs(P)
             X, E = got
