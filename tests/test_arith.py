@@ -250,3 +250,14 @@ def test_integer_and_string_points_are_read_exactly():
     for P in (np.array([[big], [big - 1]]), np.array([[str(big)], [str(big - 1)]], dtype=object)):
         (a, z), = context(net, "filtered").signs(P)
         assert a[:, 0].tolist() == [True, False] and z[:, 0].tolist() == [True, False]
+
+
+def test_a_network_with_cached_contexts_pickles():
+    import pickle
+
+    net = Network([{"weight": [["1/3", "1"]], "bias": ["0"]}])
+    before = context(net, "filtered").signs(np.array([[3, -1]], dtype=object))
+    copy = pickle.loads(pickle.dumps(net))
+    assert "_contexts" not in copy.__dict__
+    after = context(copy, "filtered").signs(np.array([[3, -1]], dtype=object))
+    assert [x.tolist() for pair in before for x in pair] == [x.tolist() for pair in after for x in pair]

@@ -280,6 +280,13 @@ class Network:
                 )
             self.readout = Readout(W, b)
 
+    def __getstate__(self):
+        # the arithmetic contexts cached by vqgeom.exact.arith.context are rebuilt on
+        # demand (python-flint matrices do not pickle): a pickled network travels without them
+        state = self.__dict__.copy()
+        state.pop("_contexts", None)
+        return state
+
     # ----------------------------------------------------------------- building
     def _zeros(self, n):
         return np.array([Fraction(0)] * n, dtype=object) if self._exact else np.zeros(n)
