@@ -450,6 +450,10 @@ def _module_codes(module, X, *, layers, batch_size, device) -> Codes:
             if not isinstance(pre, torch.Tensor):
                 raise UnsupportedModuleError(f"module {name!r} received a non-tensor input")
             nb = pre.shape[0]
+            if pre.is_floating_point() and not bool(torch.isfinite(pre).all()):
+                raise InvalidInputError(
+                    f"X: the input of module {name!r} overflows (inf or NaN) at some point, so its "
+                    f"signs would be wrong; rescale X or convert the module with Network.from_torch")
             calls.append((name, (pre.detach() >= 0).reshape(nb, -1).cpu().numpy(),
                           (pre.detach() == 0).reshape(nb, -1).any(dim=1).cpu().numpy()))
             return None

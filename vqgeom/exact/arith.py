@@ -313,8 +313,30 @@ class PlainContext(_Context):
         return self._run(self._points(P))[0]
 
     def signs(self, P):
-        """``(pre >= 0, pre == 0)`` per layer at ``P`` (float comparisons, not certified)."""
-        return [(pre >= 0, pre == 0) for pre in self.preactivations(P)]
+        """``(pre >= 0, pre == 0)`` per layer at ``P`` (float comparisons, not certified).
+
+        A point whose float64 pre-activations overflow (inf or NaN: ``relu(-inf)`` is NaN,
+        whose comparisons are wrong) is decided exactly instead, from the exact values of
+        its floats (:class:`ExactContext`); on a torch device such a point raises
+        :class:`~vqgeom.errors.InvalidInputError`.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            pres = self.preactivations(P)
+        out = [(pre >= 0, pre == 0) for pre in pres]
+        if self._xp is not None:
+            if not all(bool(self._xp.isfinite(pre).all()) for pre in pres):
+                raise InvalidInputError(
+                    "X: float64 pre-activations overflow (inf or NaN) at some point; compute "
+                    "its codes on the CPU (device=None), which decides such points exactly")
+            return out
+        bad = np.zeros(len(P), dtype=bool)
+        for pre in pres:
+            bad |= ~np.isfinite(pre).all(axis=1)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            for (a, z), (ea, ez) in zip(out, context(self.net, "exact").signs(np.asarray(P)[rows])):
+                a[rows], z[rows] = ea, ez
+        return out
 
     def forward(self, P):
         """The network's output at ``P`` (N, D): (N, output_dim)."""
@@ -787,7 +809,8 @@ class FilteredContext(_Context):
         E0 = np.zeros(X.shape) if E is None else np.asarray(E, dtype=np.float64)
         ones, zeros = np.ones((N, 1)), np.zeros((N, 1))
         state = ((np.concatenate([X, ones], axis=1), np.concatenate([E0, zeros], axis=1)), (ones, zeros))
-        return self._run(state)[0]
+        with np.errstate(over="ignore", invalid="ignore"):   # non-finite entries stay undecided
+            return self._run(state)[0]
 
     def signs(self, P, *, exact_floats: bool | None = None):
         """Exact ``(pre >= 0, pre == 0)`` per layer at ``P`` (N, D): bool arrays (N, n_l).
@@ -810,7 +833,8 @@ class FilteredContext(_Context):
         out = []
         unsure = np.zeros(N, dtype=bool)
         for pre, B in self.bounds(X, E):
-            decided = ((np.abs(pre) > B) | (B == 0)) & np.isfinite(pre) & np.isfinite(B)
+            with np.errstate(invalid="ignore"):
+                decided = ((np.abs(pre) > B) | (B == 0)) & np.isfinite(pre) & np.isfinite(B)
             unsure |= ~np.all(decided, axis=1)
             out.append((pre >= 0, (pre == 0) & (B == 0)))
         idx = np.flatnonzero(unsure)
