@@ -8,7 +8,7 @@ import pytest
 import vqgeom
 from vqgeom import Line, Network, Plane, enumerate_regions, restrict
 from vqgeom.errors import DegenerateInputError, InvalidInputError
-from vqgeom.regions.partition import _exact_signs
+from vqgeom.exact.arith import context
 
 
 def _random_net(rng, widths, readout=3):
@@ -57,8 +57,8 @@ def test_restrict_agrees_with_the_model_codes_exactly(kind):
     U[:2] = [[Fraction(0)] * sl.slice_dim, [Fraction(1)] + [Fraction(0)] * (sl.slice_dim - 1)]
     U = np.array(U, dtype=object)
     Xs = sl.embed(U)
-    full = _exact_signs(net.to_exact(), Xs)
-    mine = _exact_signs(sub, U)
+    full = context(net, "exact").signs(Xs)
+    mine = context(sub, "exact").signs(U)
     for (a, za), (b, zb) in zip(full, mine):
         assert np.array_equal(a, b) and np.array_equal(za, zb)
     # the coordinates of the embedded points come back exactly
@@ -202,7 +202,7 @@ def test_compare_partitions_and_vq_kernel_on_a_slice():
     U = rng.integers(-256, 1281, size=(2000, 2)) / 1024.0
     pts = X[0] + U[:, :1] * (X[1] - X[0]) + U[:, 1:] * (X[2] - X[0])  # float; the torch side is float anyway
     sub = restrict(model, sl)
-    mine = np.concatenate([pos for pos, _ in _exact_signs(sub, np.array(U, dtype=object) + Fraction(0))], axis=1)
+    mine = np.concatenate([pos for pos, _ in context(sub, "exact").signs(np.array(U, dtype=object) + Fraction(0))], axis=1)
     theirs = vqgeom.activation_codes(model, torch.as_tensor(pts))
     assert sub.widths == theirs.widths == (128, 48)
     assert np.array_equal(theirs.pm1(np.int8) > 0, mine)

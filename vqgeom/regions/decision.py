@@ -136,33 +136,25 @@ def _vertex_differences(part, verts, pairs):
     net = part.net
     W, b = _score_layers(net)
     diff = _with_layer(net, np.array([W[c] - W[j] for c, j in pairs]), np.array([b[c] - b[j] for c, j in pairs]))
-    P = len(pairs)
-    from vqgeom.regions._planar_exact import Filter, exact_preactivations
+    from vqgeom.exact.arith import context
 
-    Vh = np.array([[float(x), float(y)] for x, y in verts], dtype=np.float64).reshape(-1, 2)
-    Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -900
-    pre, bnd = Filter(diff.to_float(), diff).run(Vh, Rv)
-    pre, bnd = pre[:, -P:], bnd[:, -P:]
-    out = np.sign(pre).astype(np.int8)
-    amb = np.flatnonzero((np.abs(pre) <= bnd).any(axis=1))
-    if len(amb):
-        ex = exact_preactivations(diff, [verts[v] for v in amb])[:, -P:]
-        out[amb] = np.array([[(v > 0) - (v < 0) for v in row] for row in ex], dtype=np.int8)
-    return out
+    P = np.array(verts, dtype=object).reshape(-1, 2)
+    nonneg, zero = context(diff, "filtered").signs(P)[-1]
+    return np.where(zero, 0, np.where(nonneg, 1, -1)).astype(np.int8)
 
 
 def _exact_score_maps(net, codes_bits):
     """Exact score maps ``f(u) = (G @ u + g) / den`` (one positive den) under region codes,
-    from the planar engine's batched integer route; returns a list of ``(G, g)``."""
-    from vqgeom.regions._planar_exact import IntNet
+    from the arithmetic core's batched integer route; returns a list of ``(G, g)``."""
+    from vqgeom.exact.arith import context
 
     W, b = _score_layers(net)
     K = W.shape[0]
     n = codes_bits.shape[0]
     if n == 0:
         return []
-    G, g, _ = IntNet(_with_layer(net, W, b)).rows(net.depth, np.tile(np.arange(K), n),
-                                                     np.repeat(codes_bits, K, axis=0))
+    G, g, _ = context(_with_layer(net, W, b), "exact").rows(net.depth, np.tile(np.arange(K), n),
+                                                            np.repeat(codes_bits, K, axis=0))
     return [(G[r * K:(r + 1) * K], g[r * K:(r + 1) * K]) for r in range(n)]
 
 

@@ -147,7 +147,7 @@ class _Slice:
             return np.empty((0, self.dim), dtype=object)
         from flint import fmpq_mat
 
-        from vqgeom.exact.certificates import to_fmpq
+        from vqgeom.exact.arith import to_fmpq
 
         x0, B = self.basis()
         n = U.shape[0]
@@ -185,7 +185,7 @@ class _Slice:
                 f"shape {tuple(X.shape)}")
         from flint import fmpq_mat
 
-        from vqgeom.exact.certificates import to_fmpq
+        from vqgeom.exact.arith import to_fmpq
 
         x0, B = self.basis()
         rows = _pivot_rows(B)
@@ -464,7 +464,7 @@ def _compose_exact(W, b, x0, B):
     """``(W B, W x0 + b)`` in exact rationals (python-flint matrices)."""
     from flint import fmpq_mat
 
-    from vqgeom.exact.certificates import to_fmpq
+    from vqgeom.exact.arith import to_fmpq
 
     n, D = W.shape
     k = B.shape[1]
