@@ -15,8 +15,10 @@ Two exact routes compute it, tile by tile (never an m x n x B intermediate):
   partial sum is an integer the compute dtype holds exactly (bfloat16 on CPUs with native
   bf16 -- AVX512-BF16 / AMX: <= 256 bits; float16 on CUDA: <= 2048; float32 otherwise:
   <= 2^24), whatever order or precision the BLAS accumulates in; the chunks' counts are
-  summed in int32 (int64 / float64 when the result needs it). A symmetric kernel computes the
-  block rows from the diagonal on and mirrors them.
+  summed in int32 (int64 / float64 when the result needs it). On CPUs where torch multiplies
+  int8 matrices (``torch._int_mm``, int32 results: VNNI / AMX) the route is integer
+  arithmetic throughout and needs no chunks (see :class:`_GemmGroup`). A symmetric kernel
+  computes the block rows from the diagonal on and mirrors them.
 * ``"popcount"``: XOR of the packed uint64 words and a population count (numpy).
 
 ``method="auto"`` uses popcount for small problems (no torch start-up) and the GEMM route
@@ -44,6 +46,7 @@ METHODS = ("auto", "gemm", "popcount")
 
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
+_PLAIN_PAGES_FROM = 2**26  # bytes: outputs from this size on skip numpy's huge-page request
 _TILE = 256
 _BLOCK_ENTRIES = 2**19
 
@@ -191,7 +194,10 @@ def _result_dtype(kind, weights, widths):
     if kind == "exact":
         return np.dtype(object)
     top = sum(w * n for w, n in zip(weights, widths))
-    return np.dtype(np.int32 if top <= _INT32_MAX else np.int64)
+    for dt in (np.int16, np.int32, np.int64):  # the smallest that holds every count
+        if top <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
 
 
 # ============================================================ hamming engines
@@ -228,6 +234,12 @@ class _GemmGroup:
     integer in ``[-b, a + b + c]``, inside ``[-k, k]``. With ``k <= 256`` (bfloat16, 8
     significant bits), ``<= 2048`` (float16) or ``<= 2^24`` (float32) every partial sum and
     the result are held exactly, whatever order and precision the GEMM accumulates in.
+
+    The int8 route (``torch._int_mm``: int8 operands, int32 result) is integer arithmetic:
+    nothing rounds, so one chunk holds every bit. int8 cannot hold ``|y|`` past 127, so the
+    constant column is split into ``ceil(k / 127)`` columns, column r holding the count of
+    ones of y among bits ``[127 r, 127 (r + 1))`` against a 1 in ``P``; every operand is then
+    an integer in [-127, 127] and every partial sum lies in ``[-k, 2 k]``, far inside int32.
     """
 
     def __init__(self, cx: Codes, cy: Codes, layers, dev, torch):
@@ -237,9 +249,18 @@ class _GemmGroup:
         self.n_bits = sum(cx.widths[l] for l in layers)
         self.dev = dev
         self.dtype, chunk = _gemm_dtype(dev, torch)
+        self.integer = self.dtype == torch.int8
+        #: dtype of a GEMM's result: int32 for the int8 route, else the compute dtype
+        self.result_dtype = torch.int32 if self.integer else self.dtype
         n_chunks = max(1, -(-self.n_bits // chunk))
         size = max(1, -(-self.n_bits // n_chunks))  # balanced chunks
         self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
+
+    def _counts(self, a: int, b: int):
+        """Bit ranges whose counts of ones fill the constant columns of chunk [a, b)."""
+        if not self.integer:
+            return [(a, b)]
+        return [(s, min(s + _INT8_COUNT, b)) for s in range(a, b, _INT8_COUNT)] or [(a, b)]
 
     def bits(self, codes: Codes, rows: slice):
         """0/1 uint8 tensor (rows, n_bits) of the group's bits, on the CPU."""
@@ -252,11 +273,13 @@ class _GemmGroup:
         y = self.bits(self.cy, cols).to(self.dev)
         out = []
         for a, b in self.chunks:
-            yc = y[:, a:b]
-            q = torch.empty((b - a + 1, yc.shape[0]), dtype=self.dtype, device=self.dev)
-            q[:-1] = yc.T
-            q[:-1].mul_(-2).add_(1)
-            q[-1] = yc.sum(dim=1, dtype=torch.int32)
+            yc, k = y[:, a:b], b - a
+            counts = self._counts(a, b)
+            q = torch.empty((k + len(counts), yc.shape[0]), dtype=self.dtype, device=self.dev)
+            q[:k] = yc.T
+            q[:k].mul_(-2).add_(1)
+            for r, (s, e) in enumerate(counts):
+                q[k + r] = y[:, s:e].sum(dim=1, dtype=torch.int32)
             out.append(q)
         return out
 
@@ -266,9 +289,11 @@ class _GemmGroup:
         x = self.bits(self.cx, rows).to(self.dev)
         out = []
         for a, b in self.chunks:
-            p = torch.empty((x.shape[0], b - a + 1), dtype=self.dtype, device=self.dev)
-            p[:, :-1] = x[:, a:b]
-            p[:, -1] = 1
+            k = b - a
+            p = torch.empty((x.shape[0], k + len(self._counts(a, b))), dtype=self.dtype,
+                            device=self.dev)
+            p[:, :k] = x[:, a:b]
+            p[:, k:] = 1
             out.append(p)
         return out
 
@@ -282,13 +307,14 @@ class _GemmGroup:
         """
         torch = self.torch
         t, w = P[0].shape[0], cols.stop - cols.start
-        b = buf[:t, :w]
+        b = buf.view(-1)[:t * w].view(t, w)  # contiguous (_int_mm writes only to those)
+        mm = torch._int_mm if self.integer else torch.mm
         if len(self.chunks) == 1:
-            torch.mm(P[0], Q[0][:, cols], out=b)
+            mm(P[0], Q[0][:, cols], out=b)
             return b
         a = acc[:t, :w]
         for c, (p, q) in enumerate(zip(P, Q)):
-            torch.mm(p, q[:, cols], out=b)
+            mm(p, q[:, cols], out=b)
             if c == 0:
                 a.copy_(b)
             else:
@@ -300,6 +326,8 @@ def _gemm_dtype(dev, torch):
     """Compute dtype and the longest exact chunk (bits) for GEMMs on ``dev``."""
     if dev.type == "cuda":
         return torch.float16, 2048
+    if dev.type == "cpu" and _cpu_int8_mm(torch):
+        return torch.int8, 2**30
     if dev.type == "cpu" and _cpu_fast_bf16(torch):
         return torch.bfloat16, 256
     return torch.float32, 2**24
@@ -309,6 +337,32 @@ def _unpack_rows(codes: Codes, l: int, rows: slice) -> np.ndarray:
     from vqgeom.codes import unpack_bits
 
     return unpack_bits(codes.packed[l][rows], codes.widths[l])
+
+
+_INT8_COUNT = 127  # the most ones of y one int8 constant column holds
+
+_INT8_CACHE: dict = {}
+
+
+def _cpu_int8_mm(torch) -> bool:
+    """True when ``torch._int_mm`` (int8 x int8 -> int32) runs on this CPU build.
+
+    Probed once on a product whose answer is known (an int32 overflow-free check of the
+    operand layout the tiles use: a transposed, column-sliced right operand).
+    """
+    if "ok" not in _INT8_CACHE:
+        fn = getattr(torch, "_int_mm", None)
+        ok = False
+        if fn is not None:
+            a = torch.tensor([[1, 0, 1], [0, 1, 1]], dtype=torch.int8)
+            q = torch.tensor([[1, -1, 1, 127], [-1, 1, 1, 2], [1, 1, -1, 3]], dtype=torch.int8)
+            try:
+                got = fn(a, q.T.contiguous().T[:, 1:])
+                ok = got.tolist() == [[0, 0, 130], [2, 0, 5]]
+            except RuntimeError:
+                ok = False
+        _INT8_CACHE["ok"] = ok
+    return _INT8_CACHE["ok"]
 
 
 _BF16_CACHE: dict = {}
@@ -344,7 +398,7 @@ class _Output:
 
                 self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
             else:
-                self.array = np.empty(shape, dtype=dtype)
+                self.array = _host_empty(shape, dtype)
         elif isinstance(out, (str, os.PathLike)):
             if dtype == object:
                 raise InvalidInputError(
@@ -361,8 +415,11 @@ class _Output:
         elif isinstance(out, np.ndarray):
             if out.shape != tuple(shape):
                 raise InvalidInputError(f"out must have shape {tuple(shape)}, got {out.shape}")
-            if out.dtype != dtype:
-                raise InvalidInputError(f"out must have dtype {dtype}, got {out.dtype}")
+            wider = dtype.kind == "i" and out.dtype.kind == "i" and out.dtype.itemsize >= dtype.itemsize
+            if out.dtype != dtype and not wider:
+                raise InvalidInputError(f"out must have dtype {dtype} (or a wider signed integer "
+                                        f"dtype for an integer kernel), got {out.dtype}")
+            self.dtype = out.dtype
             self.array = out
         else:
             raise InvalidInputError(
@@ -384,8 +441,25 @@ class _Output:
             Path(self.tmp).unlink(missing_ok=True)
 
 
+def _host_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised array; a large one on plain anonymous pages, faulted in by the tiles.
+
+    numpy asks the kernel for transparent huge pages for large arrays; where the kernel
+    compacts memory to find them (``defrag=madvise``) the first large kernel of a process
+    spent more time in that than in its GEMMs. Plain pages are faulted in by the worker
+    threads as they write their tiles, in parallel, at the same cost on every call.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if dtype == object or nbytes < _PLAIN_PAGES_FROM:
+        return np.empty(shape, dtype=dtype)
+    import mmap
+
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype).reshape(shape)
+
+
 def _torch_dtype(torch, dtype):
-    return {np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
+    return {np.dtype(np.int16): torch.int16, np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
             np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
 
 
@@ -423,8 +497,11 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
     Y : array-like (n, D), optional
         Second point set; default ``X`` (the symmetric kernel).
     weights : sequence of L positive numbers, optional
-        Layer weights ``w_l`` (default all 1). Integers give an integer kernel (int32, or
-        int64 when ``sum_l w_l n_l`` could exceed 2^31 - 1); Fractions give an exact object
+        Layer weights ``w_l`` (default all 1). Integers give an integer kernel of the
+        smallest of int16, int32, int64 that holds ``sum_l w_l n_l``, the largest possible
+        count (int16 up to 32767: half the memory of int32; cast before squaring, e.g.
+        ``K.astype(np.int64) ** 2``, or use :func:`vqgeom.heat_kernel`, which works in
+        float64); Fractions give an exact object
         array of Fractions; floats give float64.
     per_layer : bool
         Return the (L, m, n) stack ``w_l * d^(l)`` instead of its sum over layers.
@@ -435,7 +512,7 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         A ``.npy`` path: the kernel is written tile by tile into a memory map (to a temporary
         file renamed at the end, so nothing half-written is left) and returned as a
         read-only memmap: for kernels too large to hold. A numpy array of the right shape and
-        dtype is filled in place.
+        dtype (or, for an integer kernel, any wider signed integer dtype) is filled in place.
     memory_budget : int, optional
         Bytes of working memory besides the output (default 512 MiB); sets the tile sizes.
     method : {"auto", "gemm", "popcount"}
@@ -605,7 +682,7 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
 
     def scratch():
         if not hasattr(local_state, "buf"):
-            local_state.buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
+            local_state.buf = torch.empty((T, C), dtype=prepared[0][0].result_dtype, device=dev)
             local_state.acc = torch.empty((T, C), dtype=acc_dt, device=dev)
         return local_state.buf, local_state.acc
 

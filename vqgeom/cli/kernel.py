@@ -22,7 +22,7 @@ def add_parser(sub):
         "kernel",
         help="compute the VQ-Kernel (weighted Hamming distances of activation codes) of points",
         description="Compute K[i, j] = sum_l w_l * (number of layer-l neurons whose signs differ "
-                    "at points i and j) and save it as a .npy file (int32/int64 for integer "
+                    "at points i and j) and save it as a .npy file (int16/int32/int64 for integer "
                     "weights, float64 otherwise).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
