@@ -479,7 +479,7 @@ def _tile_sizes(m, n, n_bits, budget):
 
 
 def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, device=None,
-              out=None, memory_budget: int | None = None, method: str = "auto"):
+              out=None, memory_budget: int | None = None, method: str = "auto", progress=None):
     """The VQ-Kernel: the matrix of weighted Hamming distances between activation codes.
 
     ``K[i, j] = sum_l w_l * d^(l)(X[i], Y[j])`` with ``d^(l)`` the number of layer-l neurons
@@ -517,6 +517,9 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         Bytes of working memory besides the output (default 512 MiB); sets the tile sizes.
     method : {"auto", "gemm", "popcount"}
         The route (see the module docstring); all give identical results.
+    progress : bool or callable, optional
+        True shows a tqdm bar of row tiles on stderr; a callable is called as
+        ``progress(done_tiles, total_tiles)``.
 
     Returns
     -------
@@ -579,11 +582,18 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         for idx, v in np.ndenumerate(ints):
             res[idx] = Fraction(int(v), denom)
         return res
-    return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev,
-                    symmetric)
+    from vqgeom.progress import close, reporter
+
+    report = reporter(progress, unit="tiles", desc="VQ-Kernel")
+    try:
+        return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev,
+                        symmetric, report)
+    finally:
+        close(report)
 
 
-def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False):
+def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False,
+             report=None):
     m, n = cx.n_points, cy.n_points
     if method == "auto":
         words = sum(p.shape[1] for p in cx.packed)
@@ -608,16 +618,16 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, 
     try:
         if m and n:
             if method == "popcount":
-                _run_popcount(cx, cy, groups, per_layer, sink, budget)
+                _run_popcount(cx, cy, groups, per_layer, sink, budget, report)
             else:
-                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric)
+                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric, report)
         return sink.finish()
     except BaseException:
         sink.abort()
         raise
 
 
-def _run_popcount(cx, cy, groups, per_layer, sink, budget):
+def _run_popcount(cx, cy, groups, per_layer, sink, budget, report=None):
     words = [(_group_words(cx, ls), _group_words(cy, ls), wg) for ls, wg in groups]
     n = cy.n_points
     T = max(1, min(cx.n_points, budget // max(1, n * 16)))
@@ -638,6 +648,8 @@ def _run_popcount(cx, cy, groups, per_layer, sink, budget):
                 acc += val
         if not per_layer:
             _put(arr, (slice(i0, i1), slice(None)), acc, host)
+        if report is not None:
+            report(i0 // T + 1, -(-cx.n_points // T))
 
 
 def _put(arr, index, value, host):
@@ -649,25 +661,27 @@ def _put(arr, index, value, host):
         arr[index] = torch.as_tensor(value).to(arr.device, arr.dtype)
 
 
-def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
+def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric, report=None):
     import torch
 
     if dev is None:
         dev = torch.device("cpu")
     workers = torch.get_num_threads() if dev.type == "cpu" else 1
     if workers <= 1:
-        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, 1, torch)
+        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, 1, torch,
+                               report)
     # torch itself runs single-threaded meanwhile (restored at the end): the parallelism is
     # over tiles, on Python threads (see _for_each)
     try:
         torch.set_num_threads(1)
         return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers,
-                               torch)
+                               torch, report)
     finally:
         torch.set_num_threads(workers)
 
 
-def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers, torch):
+def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers, torch,
+                    report=None):
     m, n = cx.n_points, cy.n_points
     prepared = [(_GemmGroup(cx, cy, ls, dev, torch), wg) for ls, wg in groups]
     T, C, P = _tile_sizes(m, n, cx.n_bits, budget)
@@ -685,6 +699,15 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
             local_state.buf = torch.empty((T, C), dtype=prepared[0][0].result_dtype, device=dev)
             local_state.acc = torch.empty((T, C), dtype=acc_dt, device=dev)
         return local_state.buf, local_state.acc
+
+    n_tiles = sum(1 for j0 in range(0, n, P) for i0 in range(0, m, T)
+                  if not (mirror and min(i0 + T, m) <= j0))
+    done = [0]
+
+    def tick():
+        done[0] += 1
+        if report is not None:
+            report(done[0], n_tiles)
 
     for j0 in range(0, n, P):
         j1 = min(j0 + P, n)
@@ -713,21 +736,23 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
                     target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
 
         starts = [i0 for i0 in range(0, m, T) if not (mirror and min(i0 + T, m) <= j0)]
-        _for_each(row_tile, starts, workers, torch)
+        _for_each(row_tile, starts, workers, torch, tick)
 
 
-def _for_each(fn, items, workers, torch):
+def _for_each(fn, items, workers, torch, tick=None):
     """Run ``fn`` on every item, on ``workers`` Python threads when more than one.
 
     Each worker runs its tiles with a single-threaded torch (the GEMMs and copies release the
     GIL), so no tile waits at a barrier of torch's thread pool: on a loaded machine many small
     parallel regions each stall until every pool thread has been scheduled. Tiles write
-    disjoint parts of the output.
+    disjoint parts of the output. ``tick()`` runs after each tile, in the calling thread.
     """
     workers = min(workers, len(items))
     if workers <= 1:
         for it in items:
             fn(it)
+            if tick is not None:
+                tick()
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -737,6 +762,8 @@ def _for_each(fn, items, workers, torch):
     with ThreadPoolExecutor(max_workers=workers, initializer=init) as pool:
         for fut in [pool.submit(fn, it) for it in items]:
             fut.result()
+            if tick is not None:
+                tick()
 
 
 def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, target, host_copy,

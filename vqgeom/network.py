@@ -36,6 +36,8 @@ __all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_poi
 ACTIVATIONS = ("relu", "leaky_relu", "abs")
 
 FORMAT = "vqgeom-network/1"
+#: ``vqgeom counterexample --out``: the network with its domain, options and verdict
+COUNTEREXAMPLE_FORMAT = "vqgeom-counterexample/1"
 
 
 def _negative_slope(activation: str, negative_slope):
@@ -569,6 +571,9 @@ class Network:
         if not isinstance(doc, dict):
             raise InvalidNetworkError(f"a network document must be a JSON object, got {type(doc).__name__}")
         fmt = doc.get("format", FORMAT)
+        if fmt == COUNTEREXAMPLE_FORMAT and isinstance(doc.get("network"), dict):
+            doc = doc["network"]  # a saved counterexample: its network (its domain is beside it)
+            fmt = doc.get("format", FORMAT)
         if fmt != FORMAT:
             raise InvalidNetworkError(f"unknown format {fmt!r}; expected {FORMAT!r}")
         unknown = set(doc) - {"format", "input_dim", "layers", "readout"}

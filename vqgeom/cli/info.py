@@ -8,12 +8,12 @@ Examples::
 
 from __future__ import annotations
 
-import json
-
 __all__ = ["add_parser", "run", "describe"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option
+
     p = sub.add_parser(
         "info",
         help="describe a network: layers, widths, neuron count, activations, exact or float",
@@ -22,7 +22,7 @@ def add_parser(sub):
                     "constant neurons (all-zero weight rows after layer 0).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_json_option(p, "the description")
     return p
 
 
@@ -52,12 +52,14 @@ def describe(net) -> dict:
 
 
 def run(args) -> int:
+    from vqgeom.cli._common import check_json_target, emit_json
     from vqgeom.network import load_network
 
+    check_json_target(args)
     net = load_network(args.network)
     info = describe(net)
     if args.json:
-        print(json.dumps(info))
+        emit_json(args, info)
         return 0
     print(f"network       {args.network}")
     print(f"architecture  {'-'.join(str(w) for w in (info['input_dim'], *info['widths']))}"

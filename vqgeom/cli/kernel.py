@@ -18,6 +18,8 @@ __all__ = ["add_parser", "run", "parse_weights"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option, add_progress_options
+
     p = sub.add_parser(
         "kernel",
         help="compute the VQ-Kernel (weighted Hamming distances of activation codes) of points",
@@ -36,6 +38,8 @@ def add_parser(sub):
     p.add_argument("--memory-budget", type=int, default=None, metavar="BYTES",
                    help="working memory for the tiles (default 512 MiB)")
     p.add_argument("--out", required=True, metavar="K.npy", help="output file (.npy)")
+    add_json_option(p, "what was written (path, shape, dtype)")
+    add_progress_options(p)
     return p
 
 
@@ -86,7 +90,9 @@ def run(args) -> int:
     from vqgeom.network import load_network
 
     from vqgeom._paths import check_output_file
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
 
+    check_json_target(args)
     check_output_file(args.out, "--out")
     net = load_network(args.network)
     X = _load_points(args.points, "--points")
@@ -97,7 +103,8 @@ def run(args) -> int:
 
         raise InvalidInputError(f"--out must end in .npy, got {args.out!r}")
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
-                  memory_budget=args.memory_budget, out=args.out if args.device is None else None)
+                  memory_budget=args.memory_budget, out=args.out if args.device is None else None,
+                  progress=progress_wanted(args))
     if args.device is not None:
         from vqgeom.kernels import _Output
 
@@ -112,5 +119,8 @@ def run(args) -> int:
         shape, dtype = host.shape, host.dtype
     else:
         shape, dtype = K.shape, K.dtype
-    print(f"wrote {args.out}: {'x'.join(map(str, shape))} {dtype} kernel", file=sys.stderr)
+    if args.json:
+        emit_json(args, {"out": str(args.out), "shape": list(shape), "dtype": str(dtype)})
+    if not args.quiet:
+        print(f"wrote {args.out}: {'x'.join(map(str, shape))} {dtype} kernel", file=sys.stderr)
     return 0

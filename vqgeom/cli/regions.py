@@ -9,13 +9,12 @@ Examples::
 
 from __future__ import annotations
 
-import json
-import sys
-
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option, add_progress_options
+
     p = sub.add_parser(
         "regions",
         help="enumerate the activation regions of a network and their facet adjacencies",
@@ -33,7 +32,8 @@ def add_parser(sub):
                    help="interval, polygon, planar, lp or auto (default: auto)")
     p.add_argument("--max-regions", type=int, default=None, metavar="N",
                    help="stop with an error when more than N regions exist")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_json_option(p, "the summary")
+    add_progress_options(p)
     p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
     return p
 
@@ -60,7 +60,9 @@ def run(args) -> int:
     from vqgeom.regions.engines import enumerate_regions
 
     from vqgeom._paths import check_output_file
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
 
+    check_json_target(args)
     if args.out:
         check_output_file(args.out, "--out")
     net = load_network(args.network)
@@ -72,7 +74,7 @@ def run(args) -> int:
         domain = None
     if args.max_regions is not None and args.max_regions < 1:
         raise InvalidInputError(f"--max-regions must be a positive integer, got {args.max_regions}")
-    progress = sys.stderr.isatty()
+    progress = progress_wanted(args)
     part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
                              engine=args.engine, max_regions=args.max_regions, progress=progress)
     if args.out:
@@ -81,8 +83,8 @@ def run(args) -> int:
     if args.out:
         info["out"] = str(args.out)
     if args.json:
-        print(json.dumps(info))
-    else:
+        emit_json(args, info)
+    if args.json != "-":
         dom = info["domain"]
         where = "R^%d" % info["input_dim"] if dom["type"] == "whole" else (
             "[" + ", ".join(f"[{a}, {b}]" for a, b in zip(dom["lower"], dom["upper"])) + "]")

@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.progress import close as close_report, reporter
 
 __all__ = ["find_counterexample", "CounterexampleResult", "RELAXATIONS", "CLAIMS"]
 
@@ -76,7 +77,11 @@ class CounterexampleResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        doc = {"found": self.found, "claim": self.claim, "relax": self.relax, "tried": self.tried,
+        """JSON-ready: the search's counts, and when found the network, its domain, the
+        options and the verdict (what ``vqgeom counterexample --out`` saves)."""
+        from vqgeom.network import COUNTEREXAMPLE_FORMAT
+
+        doc = {"format": COUNTEREXAMPLE_FORMAT, "found": self.found, "claim": self.claim, "relax": self.relax, "tried": self.tried,
                "rejected": self.rejected,
                "budget": self.budget, "pairs_checked": self.pairs_checked,
                "shrink_steps": self.shrink_steps, "seconds": round(self.seconds, 3)}
@@ -317,8 +322,9 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     rng : numpy.random.Generator, optional
     time_limit : float
         Seconds after which the search (and the shrinking) stops.
-    progress : callable, optional
-        Called as ``progress(tried, budget)``.
+    progress : bool or callable, optional
+        True shows a tqdm bar of networks checked on stderr; a callable is called as
+        ``progress(tried, budget)``.
 
     Returns
     -------
@@ -356,6 +362,14 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     if rng is None:
         rng = np.random.default_rng(seed)
     deadline = start + time_limit
+    report = reporter(progress, unit="networks", desc=f"{claim} search")
+    try:
+        return _search(claim, relax, rng, dim, max_width, budget, start, deadline, report)
+    finally:
+        close_report(report)
+
+
+def _search(claim, relax, rng, dim, max_width, budget, start, deadline, progress):
     tried = pairs = rejected = 0
     while tried < budget and time.monotonic() < deadline:
         net, dom, opts = _candidate(claim, relax, rng, dim, max_width)

@@ -14,7 +14,6 @@ or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic
 from __future__ import annotations
 
 import importlib
-import sys
 import time
 from typing import Callable
 
@@ -112,8 +111,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
-        True prints a one-line progress counter on stderr; a callable is called as
-        ``progress(n_regions_so_far, stage)``.
+        True shows a tqdm bar on stderr (regions found, rate, engine stage); a callable is
+        called as ``progress(n_regions_so_far, stage)``.
 
     Returns
     -------
@@ -163,54 +162,29 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         module = _load(name)
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
+    from vqgeom.progress import close
+
     report = progress_reporter(progress)
     start = time.perf_counter()
-    part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                      progress=report)
-    if report is not None and hasattr(report, "close"):
-        report.close()
+    try:
+        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                          progress=report)
+    finally:
+        close(report)
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
 
 
-class _StderrCounter:
-    """A one-line progress counter on stderr (used for ``progress=True``)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream if stream is not None else sys.stderr
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, n_regions: int, stage: str = "") -> None:
-        now = time.monotonic()
-        if now - self.last < 0.2:
-            return
-        self.last = now
-        self.shown = True
-        msg = f"  {stage + ': ' if stage else ''}{n_regions} regions"
-        self.stream.write(f"\r{msg:<48}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def progress_reporter(progress) -> Callable | None:
-    """Normalise a ``progress=`` argument: None/False -> None, True -> stderr counter,
-    a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
+    """Normalise a ``progress=`` argument: None/False -> None, True -> a tqdm bar of regions
+    on stderr, a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
 
     Examples
     --------
     >>> progress_reporter(False) is None
     True
     """
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return _StderrCounter()
-    if callable(progress):
-        return progress
-    raise InvalidInputError(f"progress must be a bool or a callable, got {progress!r}")
+    from vqgeom.progress import reporter
+
+    return reporter(progress, unit="regions", desc="regions")

@@ -933,7 +933,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     try:
         codes, witnesses, edges, _ = walk.run()
     finally:
-        if own is not None and hasattr(own, "close"):
+        if own is not None:
             own.close()
     part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
                      seconds=time.perf_counter() - start)
