@@ -172,7 +172,7 @@ def test_precomputed_codes_torch_inputs_and_distance():
     Kt = vq_kernel(net, torch.tensor(X), torch.tensor(Y))
     assert isinstance(Kt, torch.Tensor) and Kt.dtype == torch.int16
     np.testing.assert_array_equal(Kt.numpy(), K)
-    Km = vq_kernel(net.to_torch(), X, Y)
+    Km = vq_kernel(net.to_torch(torch.float64), X, Y)
     np.testing.assert_array_equal(Km, K)
     assert vq_distance(net, X[0], Y[1]) == K[0, 1]
     assert isinstance(vq_distance(net, X[0], Y[1]), int)

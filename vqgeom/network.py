@@ -696,7 +696,25 @@ class Network:
         return cls(layers, readout, exact=exact)
 
     def to_torch(self, dtype=None):
-        """A torch module computing the same function (float; ``nn.Sequential`` for plain MLPs)."""
+        """A torch module computing the same function (``nn.Sequential`` for plain MLPs).
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            The parameters' dtype; default ``torch.get_default_dtype()`` (float32 unless
+            changed), as for a fresh ``nn.Linear``, so the module takes the user's usual
+            inputs. Pass ``torch.float64`` to keep the weights' binary64 values (an exact
+            network's rationals are rounded to the dtype either way).
+
+        Returns
+        -------
+        torch.nn.Module
+
+        Raises
+        ------
+        InvalidInputError
+            If ``dtype`` is not a floating torch dtype.
+        """
         from vqgeom._torch import network_to_module
 
         return network_to_module(self, dtype=dtype)
