@@ -115,3 +115,26 @@ def test_kernel_progress_counts_tiles(files, capsys):
     assert "tiles" in err and "wrote" in err
     assert main(argv + ["--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_named_engine_runs_or_warns_with_the_reason(tmp_path, capsys):
+    import warnings
+
+    from vqgeom import EngineFallbackWarning, enumerate_regions
+    from vqgeom.regions import Box
+
+    net = Network([{"weight": [["1", "0"], ["0", "1"], ["1", "1"]], "bias": ["0", "0", "-1/2"]}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a float box: planar runs, no warning
+        assert enumerate_regions(net, Box(-1, 1, dim=2), engine="planar").engine == "planar"
+        assert enumerate_regions(net, Box("-1/3", 1, dim=2)).engine == "polygon"  # auto: no warning
+    with pytest.warns(EngineFallbackWarning, match="'planar' was asked for.*'polygon' ran.*not floats"):
+        part = enumerate_regions(net, Box("-1/3", 1, dim=2), engine="planar")
+    assert part.engine == "polygon" and part.n_regions == 7
+    net.to_json(tmp_path / "net.json")
+    assert main(["regions", str(tmp_path / "net.json"), "--box", "-1/3", "1", "--engine", "planar",
+                 "--json", "-"]) == 0
+    cap = capsys.readouterr()
+    doc = json.loads(cap.out)
+    assert doc["engine"] == "polygon" and "not floats" in doc["fallback_reason"]
+    assert cap.err.strip().splitlines() == [cap.err.strip()] and "warning: engine 'planar'" in cap.err

@@ -15,6 +15,7 @@ __all__ = [
     "UnsupportedModuleError",
     "RegionBudgetExceeded",
     "CertificateError",
+    "EngineFallbackWarning",
 ]
 
 
@@ -67,4 +68,12 @@ class CertificateError(VQGeomError, ArithmeticError):
 
     This signals a bug or a numerical failure in a float stage that exact arithmetic
     caught; it is never a warning.
+    """
+
+
+class EngineFallbackWarning(UserWarning):
+    """A region engine named by the caller could not finish and another one ran instead.
+
+    The message names both engines and the reason; the partition's ``engine`` is the one
+    that ran. Turn it into an error with ``warnings.simplefilter("error", EngineFallbackWarning)``.
     """

@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import sys
+import warnings
 
 __all__ = ["main", "CLIError"]
 
@@ -89,7 +90,10 @@ def _main(argv) -> int:
         parser.print_help()
         return 0
     try:
-        code = args._run(args)
+        with warnings.catch_warnings():  # a warning is one line too, naming the command
+            warnings.showwarning = lambda message, *_, **__: print(
+                f"vqgeom {args.command}: warning: {message}", file=sys.stderr)
+            code = args._run(args)
     except KeyboardInterrupt:
         print("vqgeom: interrupted", file=sys.stderr)
         return 130

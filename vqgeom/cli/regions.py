@@ -50,6 +50,7 @@ def _summary(part) -> dict:
         "generic": part.is_generic,
         "n_non_generic_facets": len(part.non_generic_facets()),
         "seconds": round(float(part.seconds or 0.0), 6),
+        **({"fallback_reason": part.fallback_reason} if getattr(part, "fallback_reason", None) else {}),
     }
 
 

@@ -107,7 +107,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         values) and every region gets an exact interior witness; ``"float"`` is faster.
     engine : {"auto", "interval", "polygon", "planar", "lp"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3.
+        ``lp`` for D >= 3. A named engine runs, or an error says why it cannot (wrong
+        dimension, not installed); where ``planar`` cannot certify its float subdivision the
+        exact ``polygon`` engine finishes the work, with an
+        :class:`~vqgeom.errors.EngineFallbackWarning` giving the reason. The partition's
+        ``engine`` always names the engine that ran.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
@@ -171,6 +175,14 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
                                           progress=report)
     finally:
         close(report)
+    if engine != "auto" and part.engine != name:
+        import warnings
+
+        from vqgeom.errors import EngineFallbackWarning
+
+        reason = getattr(part, "fallback_reason", None) or "the engine handed the work on"
+        warnings.warn(f"engine {name!r} was asked for, but engine {part.engine!r} ran: {reason}",
+                      EngineFallbackWarning, stacklevel=2)
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
