@@ -28,6 +28,7 @@ _EXPORTS = {
     "vq_kernel": "vqgeom.kernels",
     "heat_kernel": "vqgeom.heat",
     "kernel_cosine": "vqgeom.heat",
+    "SigmaSweep": "vqgeom.heat",
     "pairwise_kernel_cosine": "vqgeom.heat",
     "median_heuristic": "vqgeom.heat",
     "compare_partitions": "vqgeom.compare",
@@ -59,6 +60,7 @@ _EXPORTS = {
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "MissingDependencyError": "vqgeom.errors",
     "EngineFallbackWarning": "vqgeom.errors",
 }
 

@@ -15,6 +15,7 @@ __all__ = [
     "UnsupportedModuleError",
     "RegionBudgetExceeded",
     "CertificateError",
+    "MissingDependencyError",
     "EngineFallbackWarning",
 ]
 
@@ -69,6 +70,10 @@ class CertificateError(VQGeomError, ArithmeticError):
     This signals a bug or a numerical failure in a float stage that exact arithmetic
     caught; it is never a warning.
     """
+
+
+class MissingDependencyError(VQGeomError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
 
 
 class EngineFallbackWarning(UserWarning):
