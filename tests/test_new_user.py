@@ -96,3 +96,26 @@ def test_sawtooth_module_help_is_complete():
     out = proc.stdout
     assert "--check" in out and "--max-depth" in out or "--check" in out and "--variant" in out
     assert len(out.splitlines()) > 5  # a description and every option, not just a usage line
+
+
+def test_progress_true_draws_bars_and_callables_get_counts(capsys):
+    from vqgeom import kernel_cosine, vq_kernel
+    from vqgeom.lemmas import find_counterexample
+
+    rng = np.random.default_rng(3)
+    net = Network([{"weight": rng.normal(size=(8, 2)), "bias": rng.normal(size=8)}])
+    X = rng.uniform(-1, 1, (300, 2))
+    calls = []
+    K = vq_kernel(net, X, method="gemm", memory_budget=2**16, progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1] == len(calls)  # every tile, counted once
+    np.testing.assert_array_equal(K, vq_kernel(net, X, method="popcount"))
+    capsys.readouterr()
+    kernel_cosine((net, X), (net, X[::-1]), sigma2=[1, 2], tile=64, progress=True)
+    err = capsys.readouterr().err
+    assert "kernel cosines" in err and "tiles" in err
+    enumerate_regions(net, arithmetic="float", progress=True)
+    assert "regions" in capsys.readouterr().err
+    find_counterexample("lemma1", dim=1, budget=3, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    vq_kernel(net, X, progress=False)
+    assert capsys.readouterr().err == ""

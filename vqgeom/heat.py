@@ -603,6 +603,16 @@ def _check_tile(tile):
 
 
 def _run(kernels, names, sigma2, squared, centered, tile, method, progress):
+    from vqgeom.progress import close, reporter
+
+    report = reporter(progress, unit="tiles", desc="kernel cosines")
+    try:
+        return _run_passes(kernels, names, sigma2, squared, centered, tile, method, report)
+    finally:
+        close(report)
+
+
+def _run_passes(kernels, names, sigma2, squared, centered, tile, method, progress):
     for flag, value in (("squared", squared), ("centered", centered)):
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidInputError(f"{flag} must be True or False, got {value!r}")
@@ -734,8 +744,9 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
         "histogram" needs non-negative integer kernels (VQ distances with integer weights)
         and evaluates every sigma2 from exact counts; "direct" sums float64 tiles for each
         sigma2; "auto" tries the histogram and falls back to direct.
-    progress : callable, optional
-        Called as ``progress(done_tiles, total_tiles)``.
+    progress : bool or callable, optional
+        True shows a tqdm bar of tiles on stderr; a callable is called as
+        ``progress(done_tiles, total_tiles)``.
 
     Returns
     -------
