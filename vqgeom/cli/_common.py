@@ -8,11 +8,10 @@ text a command would print goes to stderr or is left out), so the output always 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
-__all__ = ["add_json_option", "json_to_stdout", "emit_json", "check_json_target", "add_progress_options",
+__all__ = ["add_json_option", "json_to_stdout", "emit_json", "atomic_write_text", "check_json_target", "add_progress_options",
            "progress_wanted", "text_stream"]
 
 
@@ -39,13 +38,14 @@ def emit_json(args, doc, indent=None) -> None:
     if json_to_stdout(args):
         print(text)
         return
-    p = Path(args.json)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text + "\n")
-        os.replace(tmp, p)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_text(args.json, text + "\n")
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    from vqgeom.network import _atomic_write_text  # the one atomic text writer
+
+    _atomic_write_text(Path(path), text)
 
 
 def _plain(obj):

@@ -6,10 +6,8 @@ hypothesis shows its violation; 1 otherwise; 2 for a usage error.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 
 __all__ = ["add_parser", "run", "run_catalogue", "outcome"]
 
@@ -67,16 +65,6 @@ def run_catalogue(names=None, claim=None, progress=None) -> list:
     return rows
 
 
-def _atomic_write(path: str, text: str) -> None:
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, p)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _markdown(rows, total) -> str:
     lines = ["# vqgeom verify", "",
              "| claim | network | hypotheses met | pairs checked | d<dΩ | d=dΩ | d>dΩ | result | time (s) |",
@@ -95,7 +83,7 @@ def _markdown(rows, total) -> str:
 def run(args) -> int:
     from vqgeom._paths import check_output_file
     from vqgeom.catalogue import CATALOGUE
-    from vqgeom.cli._common import check_json_target, emit_json, text_stream
+    from vqgeom.cli._common import atomic_write_text, check_json_target, emit_json, text_stream
 
     check_json_target(args)
     if args.markdown:
@@ -139,5 +127,5 @@ def run(args) -> int:
                "n_failed": len(failed), "seconds": round(total, 3), "ok": not failed}
         emit_json(args, doc, indent=1)
     if args.markdown:
-        _atomic_write(args.markdown, _markdown(rows, total))
+        atomic_write_text(args.markdown, _markdown(rows, total))
     return 1 if failed else 0
