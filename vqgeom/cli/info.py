@@ -13,6 +13,7 @@ __all__ = ["add_parser", "run", "describe"]
 
 def add_parser(sub):
     from vqgeom.cli._common import add_json_option
+    from vqgeom.cli._network_arg import add_trust_pickle
 
     p = sub.add_parser(
         "info",
@@ -22,6 +23,7 @@ def add_parser(sub):
                     "constant neurons (all-zero weight rows after layer 0).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
+    add_trust_pickle(p)
     add_json_option(p, "the description")
     return p
 
@@ -53,10 +55,10 @@ def describe(net) -> dict:
 
 def run(args) -> int:
     from vqgeom.cli._common import check_json_target, emit_json
-    from vqgeom.network import load_network
+    from vqgeom.cli._network_arg import load_network_arg
 
     check_json_target(args)
-    net = load_network(args.network)
+    net = load_network_arg(args)
     info = describe(net)
     if args.json:
         emit_json(args, info)
