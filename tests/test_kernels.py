@@ -303,3 +303,20 @@ def test_result_dtype_is_the_smallest_holding_every_count():
 
 def hamming_reference_int(codes, weights):
     return kernels.hamming_reference(codes, weights=weights).astype(np.int64)
+
+
+def test_large_outputs_on_plain_pages_are_ordinary_arrays(monkeypatch):
+    monkeypatch.setattr(kernels, "_PLAIN_PAGES_FROM", 0)  # every output takes the large-array path
+    rng = np.random.default_rng(13)
+    codes = Codes.from_bits([rng.random((70, 30)) < 0.5, rng.random((70, 9)) < 0.5])
+    K = vq_kernel(codes, method="gemm")
+    assert isinstance(K, np.ndarray) and K.flags.writeable and K.flags.c_contiguous
+    np.testing.assert_array_equal(K, kernels.hamming_reference(codes).astype(np.int64))
+    K[0, 0] = 5  # the caller owns it
+    assert K[0, 0] == 5 and np.asarray(pickle_round_trip(K)).tolist() == K.tolist()
+
+
+def pickle_round_trip(a):
+    import pickle
+
+    return pickle.loads(pickle.dumps(a))
