@@ -58,7 +58,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
 
     out = prepare_out(out)
     # --fast: fewer, larger Adam steps, so that the smoke run still learns the moons
-    width, epochs, lr = (16, 20, 1e-2) if fast else (64, 500, 1e-3)
+    width, epochs, lr, lr_text = (16, 20, 1e-2, "1e-2") if fast else (64, 500, 1e-3, "1e-3")
     per_seed, keep = [], None
     for s in range(seeds):
         X, y = high_dim_two_moons(150, 100, rng=s)
@@ -115,7 +115,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
                for name in ("vq", "vq_rotated", "euclidean")}
     doc = {
         "figure": "fig2", "n_points": 150, "ambient_dim": 100, "signal_scale": 0.1,
-        "hidden_layers": 3, "width": width, "steps": epochs, "optimizer": f"Adam lr {lr:g}, full batch",
+        "hidden_layers": 3, "width": width, "steps": epochs, "optimizer": f"Adam lr {lr_text}, full batch",
         "seeds": seeds, "summary": summary, "per_seed": per_seed,
         "paper": "Fig. 2 is qualitative: VQ MDS separates the moons, Euclidean MDS does not",
         "files": [png.name], **smoke,
