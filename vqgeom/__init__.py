@@ -62,6 +62,7 @@ _EXPORTS = {
     "CertificateError": "vqgeom.errors",
     "MissingDependencyError": "vqgeom.errors",
     "EngineFallbackWarning": "vqgeom.errors",
+    "WorkerLostError": "vqgeom.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -17,6 +17,7 @@ __all__ = [
     "CertificateError",
     "MissingDependencyError",
     "EngineFallbackWarning",
+    "WorkerLostError",
 ]
 
 
@@ -82,3 +83,8 @@ class EngineFallbackWarning(UserWarning):
     The message names both engines and the reason; the partition's ``engine`` is the one
     that ran. Turn it into an error with ``warnings.simplefilter("error", EngineFallbackWarning)``.
     """
+
+
+class WorkerLostError(VQGeomError, RuntimeError):
+    """A parallel run lost its workers more often than it retries a job, or an executor it
+    was given broke for good (a process pool whose worker died cannot run jobs again)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from vqgeom.cli._parallel import add_executor_options, executor_of
+
 __all__ = ["add_parser", "run"]
 
 
@@ -33,6 +35,7 @@ def add_parser(sub):
                         "vqgeom regions and load_network read the network from it)")
     add_json_option(p, "the result")
     add_progress_options(p)
+    add_executor_options(p, "--workers")
     return p
 
 
@@ -45,7 +48,8 @@ def run(args) -> int:
     if args.out:
         check_output_file(args.out, "--out")
     res = find_counterexample(args.claim, args.relax, dim=args.dim, max_width=args.max_width,
-                              seed=args.seed, budget=args.budget, progress=progress_wanted(args))
+                              seed=args.seed, budget=args.budget, progress=progress_wanted(args),
+                              executor=executor_of(args, "--workers"))
     doc = res.to_dict()
     if res.found and args.out:
         emit_json(argparse.Namespace(json=args.out), doc, indent=1)  # atomic

@@ -5,9 +5,13 @@ Examples::
     vqgeom regions net.json                     # exact, on [-1, 1]^D
     vqgeom regions net.json --box -2 2 --json   # one JSON object on stdout
     vqgeom regions net.json --whole --out part.json
+    vqgeom regions net.json --workers 2         # pieces of the box on 2 local processes
+    vqgeom regions net.json --scheduler tcp://10.0.0.1:8786   # on a Dask cluster
 """
 
 from __future__ import annotations
+
+from vqgeom.cli._parallel import add_executor_options, executor_of
 
 __all__ = ["add_parser", "run"]
 
@@ -31,12 +35,13 @@ def add_parser(sub):
     dom.add_argument("--whole", action="store_true", help="all of R^D (handled exactly)")
     p.add_argument("--float", action="store_true", help="float arithmetic instead of exact rationals")
     p.add_argument("--engine", default="auto",
-                   help="interval, polygon, planar, lp or auto (default: auto)")
+                   help="interval, polygon, planar, lp, cdd or auto (default: auto)")
     p.add_argument("--max-regions", type=int, default=None, metavar="N",
                    help="stop with an error when more than N regions exist")
     add_json_option(p, "the summary")
     add_progress_options(p)
     p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
+    add_executor_options(p, "--workers")
     return p
 
 
@@ -79,7 +84,8 @@ def run(args) -> int:
         raise InvalidInputError(f"--max-regions must be a positive integer, got {args.max_regions}")
     progress = progress_wanted(args)
     part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
-                             engine=args.engine, max_regions=args.max_regions, progress=progress)
+                             engine=args.engine, max_regions=args.max_regions, progress=progress,
+                             executor=executor_of(args, "--workers"))
     if args.out:
         part.save(args.out)
     info = _summary(part)

@@ -17,6 +17,7 @@ import importlib
 import time
 from typing import Callable
 
+from vqgeom._executor import check_executor
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions.domain import as_domain
 
@@ -29,6 +30,7 @@ ENGINES = {
     "polygon": "vqgeom.regions.polygon",
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
+    "cdd": "vqgeom.regions.cdd",
 }
 
 #: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
@@ -37,6 +39,7 @@ ENGINE_DIMS = {
     "polygon": (2, 2),
     "planar": (2, 2),
     "lp": (1, None),
+    "cdd": (1, None),
 }
 
 ARITHMETICS = ("exact", "float")
@@ -93,7 +96,7 @@ def _choose_auto(net, domain, arithmetic) -> str:
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
-                      max_regions: int | None = None, progress=False):
+                      max_regions: int | None = None, progress=False, executor=None, pieces=None):
     """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
 
     Parameters
@@ -105,9 +108,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp"}
+    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3. A named engine runs, or an error says why it cannot (wrong
+        ``lp`` for D >= 3. ``cdd`` (any D, exact rational LPs throughout, slow) is never
+        picked automatically. A named engine runs, or an error says why it cannot (wrong
         dimension, not installed); where ``planar`` cannot certify its float subdivision the
         exact ``polygon`` engine finishes the work, with an
         :class:`~vqgeom.errors.EngineFallbackWarning` giving the reason. The partition's
@@ -117,6 +121,13 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     progress : bool or callable, optional
         True shows a tqdm bar on stderr (regions found, rate, engine stage); a callable is
         called as ``progress(n_regions_so_far, stage)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
+        parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
+        local worker processes, a str the address of a Dask scheduler. The result is then in
+        canonical order (regions sorted by code) and the same whatever the executor.
+    pieces : int or sequence of Box, optional
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
 
     Returns
     -------
@@ -171,8 +182,15 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     report = progress_reporter(progress)
     start = time.perf_counter()
     try:
-        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                          progress=report)
+        if executor is not None:
+            from vqgeom.regions.distributed import enumerate_pieces
+
+            part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic,
+                                    engine=name, executor=check_executor(executor),
+                                    max_regions=max_regions, progress=report, pieces=pieces)
+        else:
+            part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                              progress=report)
     finally:
         close(report)
     if engine != "auto" and part.engine != name:
