@@ -193,14 +193,15 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
                                               progress=report)
     finally:
         close(report)
-    if engine != "auto" and part.engine != name:
+    reason = getattr(part, "fallback_reason", None)
+    helped = part.engine.startswith(name + "+")  # e.g. "lp+cdd": the LP walk, exact LPs deciding some facets
+    if engine != "auto" and (reason or (part.engine != name and not helped)):
         import warnings
 
         from vqgeom.errors import EngineFallbackWarning
 
-        reason = getattr(part, "fallback_reason", None) or "the engine handed the work on"
-        warnings.warn(f"engine {name!r} was asked for, but engine {part.engine!r} ran: {reason}",
-                      EngineFallbackWarning, stacklevel=2)
+        warnings.warn(f"engine {name!r} was asked for, but engine {part.engine!r} ran: "
+                      f"{reason or 'the engine handed the work on'}", EngineFallbackWarning, stacklevel=2)
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part
