@@ -59,6 +59,7 @@ _EXPORTS = {
     "DegenerateInputError": "vqgeom.errors",
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
+    "MemoryBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
     "MissingDependencyError": "vqgeom.errors",
     "EngineFallbackWarning": "vqgeom.errors",

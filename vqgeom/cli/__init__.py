@@ -99,6 +99,10 @@ def _main(argv) -> int:
         return 130
     except BrokenPipeError:
         raise  # handled by main(), quietly
+    except MemoryError as exc:   # MemoryBudgetExceeded says more; a raw one only this
+        msg = str(exc).splitlines()[0] if str(exc) else "out of memory"
+        print(f"vqgeom {args.command}: error: {msg}", file=sys.stderr)
+        return 2
     except (CLIError, VQGeomError, ValueError, TypeError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and exc.strerror:

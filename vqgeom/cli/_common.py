@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-__all__ = ["add_json_option", "json_to_stdout", "emit_json", "atomic_write_text", "check_json_target", "add_progress_options",
+__all__ = ["add_json_option", "json_to_stdout", "emit_json", "check_json_target", "add_progress_options",
            "progress_wanted", "text_stream"]
 
 
@@ -38,14 +37,9 @@ def emit_json(args, doc, indent=None) -> None:
     if json_to_stdout(args):
         print(text)
         return
-    atomic_write_text(args.json, text + "\n")
+    from vqgeom._paths import write_text_atomic
 
-
-def atomic_write_text(path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    from vqgeom.network import _atomic_write_text  # the one atomic text writer
-
-    _atomic_write_text(Path(path), text)
+    write_text_atomic(args.json, text + "\n", "--json")
 
 
 def _plain(obj):

@@ -45,7 +45,7 @@ def run(args) -> int:
     from vqgeom.lemmas.counterexample import find_counterexample
 
     check_json_target(args)
-    if args.out:
+    if args.out is not None:   # --out "" is an error, not "no output"
         check_output_file(args.out, "--out")
     res = find_counterexample(args.claim, args.relax, dim=args.dim, max_width=args.max_width,
                               seed=args.seed, budget=args.budget, progress=progress_wanted(args),

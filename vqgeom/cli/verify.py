@@ -98,12 +98,12 @@ def _markdown(rows, total) -> str:
 
 
 def run(args) -> int:
-    from vqgeom._paths import check_output_file
+    from vqgeom._paths import check_output_file, write_text_atomic
     from vqgeom.catalogue import CATALOGUE
-    from vqgeom.cli._common import atomic_write_text, check_json_target, emit_json, text_stream
+    from vqgeom.cli._common import check_json_target, emit_json, text_stream
 
     check_json_target(args)
-    if args.markdown:
+    if args.markdown is not None:
         check_output_file(args.markdown, "--markdown")
     text = text_stream(args)
     if args.list:
@@ -145,5 +145,5 @@ def run(args) -> int:
                "n_failed": len(failed), "seconds": round(total, 3), "ok": not failed}
         emit_json(args, doc, indent=1)
     if args.markdown:
-        atomic_write_text(args.markdown, _markdown(rows, total))
+        write_text_atomic(args.markdown, _markdown(rows, total), "--markdown")
     return 1 if failed else 0
