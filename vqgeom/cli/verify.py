@@ -52,7 +52,7 @@ def _hyp_text(v) -> str:
 
 def _check_entry(name):
     """Check one catalogue entry (a job for a worker): its verdict and the seconds it took."""
-    from vqgeom.catalogue import get_entry
+    from vqgeom.lemmas.claims import get_entry
 
     t = time.perf_counter()
     v = get_entry(name).check()
@@ -65,7 +65,7 @@ def run_catalogue(names=None, claim=None, progress=None, executor=None) -> list:
     With an ``executor`` (see :mod:`vqgeom._executor`) the entries are checked in parallel
     and reported in catalogue order, as serially; ``seconds`` is each check's own time."""
     from vqgeom._executor import job_runner
-    from vqgeom.catalogue import CATALOGUE, get_entry
+    from vqgeom.lemmas.claims import CATALOGUE, get_entry
 
     entries = [get_entry(n) for n in names] if names else list(CATALOGUE.values())
     if claim:
@@ -99,8 +99,8 @@ def _markdown(rows, total) -> str:
 
 def run(args) -> int:
     from vqgeom._paths import check_output_file, write_text_atomic
-    from vqgeom.catalogue import CATALOGUE
     from vqgeom.cli._common import check_json_target, emit_json, text_stream
+    from vqgeom.lemmas.claims import CATALOGUE
 
     check_json_target(args)
     if args.markdown is not None:

@@ -7,8 +7,11 @@ Each engine is a module exposing::
 where ``net`` is already converted to the requested arithmetic (``net.to_exact()`` for
 ``"exact"``, ``net.to_float()`` for ``"float"``) and ``domain`` is normalised by
 :func:`vqgeom.regions.domain.as_domain` (a :class:`Box` of the network's input dimension,
-or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic) -> bool``;
-``engine="auto"`` skips an engine whose ``supports`` answers False.
+or :class:`Whole`). An engine also exposes ``supports(net, domain, arithmetic) -> bool``,
+its honest answer to "do you handle this input?"; ``engine="auto"`` skips an engine that
+answers False. A domain that the chosen engine does not support but that decomposes into
+boxes (a :class:`~vqgeom.regions.boxunion.BoxUnion`) is enumerated box by box and the pieces
+merged exactly (:mod:`vqgeom.regions.decompose`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import importlib
 import inspect
 import time
-from typing import Callable
 
 from vqgeom._executor import check_executor
 from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions._limits import check_float_domain, exact_network_bytes
+from vqgeom.regions.decompose import enumerate_box_union
 from vqgeom.regions.domain import as_domain
+from vqgeom.regions.progress import progress_reporter
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
            "progress_reporter"]
@@ -107,17 +111,20 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     ----------
     net : Network or str or path
         The network (anything :func:`vqgeom.load_network` accepts).
-    domain : Box, "whole", Whole, (lower, upper) or None
-        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly).
+    domain : Box, BoxUnion, "whole", Whole, (lower, upper) or None
+        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly);
+        a union of boxes is enumerated box by box and merged exactly (its regions are the
+        connected pieces of cells; a code can repeat).
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
     engine : {"auto", "interval", "polygon", "planar", "lp", "cdd"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
         ``lp`` for D >= 3. ``cdd`` (any D, exact rational LPs throughout, slow) is never
-        picked automatically. A named engine runs, or an error says why it cannot (wrong
-        dimension, not installed); where ``planar`` cannot certify its float subdivision the
-        exact ``polygon`` engine finishes the work, with an
+        picked automatically. On a union of boxes the named engine enumerates each box. A
+        named engine runs, or an error says why it cannot (wrong dimension or domain, not
+        installed); where ``planar`` cannot certify its float subdivision the exact
+        ``polygon`` engine finishes the work, with an
         :class:`~vqgeom.errors.EngineFallbackWarning` giving the reason. The partition's
         ``engine`` always names the engine that ran.
     max_regions : int, optional
@@ -129,9 +136,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
         parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
         local worker processes, a str the address of a Dask scheduler. The result is then in
-        canonical order (regions sorted by code) and the same whatever the executor.
+        canonical order (regions sorted by code) and the same whatever the executor. On a
+        union of boxes each box is enumerated so.
     pieces : int or sequence of Box, optional
-        With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves
+        (an int only, on a union of boxes).
     max_memory : int, optional
         Bytes the enumeration may take (default: 3/4 of the memory available at the call).
         Engines that take ``max_memory`` check it before allocating; every engine is also
@@ -200,7 +209,23 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
              inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
     try:
-        if executor is not None:
+        if not _supports(module, net, dom, arithmetic):
+            if not hasattr(dom, "disjoint_boxes"):
+                raise InvalidInputError(
+                    f"engine {name!r} does not support the domain {dom!r}; "
+                    f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
+            if pieces is not None and not isinstance(pieces, int):
+                raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")
+
+            def enumerate_box(sub, box, eng, arith, budget_regions):
+                outer = sub.input_dim == dim           # a box of the union, not a wall (D - 1)
+                return enumerate_regions(sub, box, arithmetic=arith, engine=eng, max_regions=budget_regions,
+                                         executor=executor if outer else None,
+                                         pieces=pieces if outer else None, max_memory=max_memory)
+
+            part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=enumerate_box,
+                                       engine=engine, max_regions=max_regions, progress=budget.watch(report))
+        elif executor is not None:
             from vqgeom.regions.distributed import enumerate_pieces
 
             part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic,
@@ -213,7 +238,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     finally:
         close(report)
     reason = getattr(part, "fallback_reason", None)
-    helped = part.engine.startswith(name + "+")  # e.g. "lp+cdd": the LP walk, exact LPs deciding some facets
+    # "lp+cdd": the LP walk with exact LPs deciding some facets; "union[...]": one call per box,
+    # each of which warned for itself
+    helped = part.engine.startswith((name + "+", "union["))
     if engine != "auto" and (reason or (part.engine != name and not helped)):
         import warnings
 
@@ -226,15 +253,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     return part
 
 
-def progress_reporter(progress) -> Callable | None:
-    """Normalise a ``progress=`` argument: None/False -> None, True -> a tqdm bar of regions
-    on stderr, a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
-
-    Examples
-    --------
-    >>> progress_reporter(False) is None
-    True
-    """
-    from vqgeom.progress import reporter
-
-    return reporter(progress, unit="regions", desc="regions")
+def _supporting(net, domain, arithmetic) -> list[str]:
+    names = []
+    for name in available_engines(net.input_dim):
+        if _supports(_load(name), net, domain, arithmetic):
+            names.append(name)
+    return names

@@ -113,8 +113,9 @@ _EPS = 1e-9
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The LP engine handles every input dimension, boxes and all of R^D."""
-    return True
+    """The LP engine handles every input dimension on a box or on all of R^D (nothing else:
+    a union of boxes is decomposed by the dispatcher)."""
+    return isinstance(domain, (Box, Whole))
 
 
 # ------------------------------------------------------------------ arithmetic backends
@@ -980,7 +981,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     """
     own = None
     if progress is True:
-        from vqgeom.regions.engines import progress_reporter
+        from vqgeom.regions.progress import progress_reporter
 
         progress = own = progress_reporter(True)
     elif progress is False:
@@ -989,6 +990,11 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         from vqgeom.errors import InvalidInputError
 
         raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+    if not isinstance(domain, (Box, Whole)):
+        from vqgeom.errors import InvalidInputError
+
+        raise InvalidInputError(f"the lp engine needs a Box or Whole domain, got {domain!r} "
+                                f"(enumerate_regions decomposes unions of boxes)")
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     start = time.perf_counter()
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
@@ -1012,9 +1018,13 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     finally:
         if own is not None:
             own.close()
+    # in 2-D a partition of the plane is drawn and clipped inside its frame box
+    frame = None
+    if isinstance(domain, Whole) and net.input_dim == 2:
+        frame = enclosing_box(net, max_regions=max_regions)
     part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
                      engine="lp+cdd" if walk.n_exact_lps else "lp",
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start, frame=frame)
     part.n_lps = walk.n_lps
     part.n_exact_lps = walk.n_exact_lps
     return part

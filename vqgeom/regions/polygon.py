@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
 from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.geometry import box_polygon, clip_polygon, split_polygon
 
 __all__ = ["enumerate_partition", "supports", "clip_polygon", "split_polygon", "box_polygon",
            "shared_edges"]
@@ -58,73 +59,6 @@ def _to_fraction(value):
     if isinstance(value, float):
         return value
     return Fraction(int(value.p), int(value.q))
-
-
-def box_polygon(box: Box, *, exact: bool = True) -> list[tuple]:
-    """The box's corners, counter-clockwise from the lower-left one.
-
-    >>> box_polygon(Box(0, 1, dim=2))
-    [(Fraction(0, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(1, 1)), (Fraction(0, 1), Fraction(1, 1))]
-    """
-    (x0, y0), (x1, y1) = box.lower, box.upper
-    if not exact:
-        x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
-    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
-
-def split_polygon(poly, a, b, c):
-    """Split a convex polygon by the line ``a x + b y + c = 0``.
-
-    Returns
-    -------
-    (plus, minus) : lists of vertices or None
-        ``plus`` is the part where ``a x + b y + c >= 0`` and ``minus`` the part where it is
-        ``<= 0``, each only when it has positive area (else None). When the function
-        vanishes identically on the polygon, ``plus`` is the polygon and ``minus`` None
-        (sign(0) = +1).
-
-    Examples
-    --------
-    >>> from fractions import Fraction as F
-    >>> sq = [(F(0), F(0)), (F(2), F(0)), (F(2), F(2)), (F(0), F(2))]
-    >>> plus, minus = split_polygon(sq, 1, 0, -1)   # the line x = 1
-    >>> [(str(x), str(y)) for x, y in plus]
-    [('1', '0'), ('2', '0'), ('2', '2'), ('1', '2')]
-    >>> split_polygon(sq, 1, 1, 0) == (sq, None)    # touches the corner (0, 0) only
-    True
-    """
-    vals = [a * x + b * y + c for x, y in poly]
-    has_pos = any(v > 0 for v in vals)
-    has_neg = any(v < 0 for v in vals)
-    if not has_neg:
-        return poly, None
-    if not has_pos:
-        return None, poly
-    plus, minus = [], []
-    n = len(poly)
-    for k in range(n):
-        p, vp = poly[k], vals[k]
-        q, vq = poly[(k + 1) % n], vals[(k + 1) % n]
-        if vp > 0:
-            plus.append(p)
-        elif vp < 0:
-            minus.append(p)
-        else:
-            plus.append(p)
-            minus.append(p)
-        if (vp > 0 and vq < 0) or (vp < 0 and vq > 0):
-            t = vp / (vp - vq)
-            r = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
-            plus.append(r)
-            minus.append(r)
-    return plus, minus
-
-
-def clip_polygon(poly, a, b, c):
-    """The part of a convex polygon where ``a x + b y + c >= 0`` (an empty list when that
-    part has no interior)."""
-    plus, _ = split_polygon(poly, a, b, c)
-    return plus if plus is not None else []
 
 
 def _centroid(poly):
