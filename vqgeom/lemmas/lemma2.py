@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.exact.arith import ExactContext, context
 from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
 from vqgeom.lemmas._check import main, report
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
@@ -146,14 +147,8 @@ def output_map(net, code):
     (M, m) : object arrays of Fractions, shapes (output_dim, D) and (output_dim,)
     """
     net = net.to_exact()
-    D = net.input_dim
-    M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
-    m = np.array([Fraction(0)] * D, dtype=object)
-    for lay, signs in zip(net.layers, code):
-        M, m = lay.output_map(M, m, np.asarray(signs, dtype=bool))
-    if net.readout is not None:
-        M, m = net.readout.weight @ M, net.readout.weight @ m + net.readout.bias
-    return M, m
+    H = ExactContext.to_fractions(context(net, "exact").output_map([np.asarray(s, dtype=bool) for s in code]))
+    return H[:, :-1], H[:, -1]
 
 
 def affine_pieces(part) -> tuple:

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from vqgeom.exact.arith import context, fmpq_matrix
 from vqgeom.regions.domain import Box
 
 __all__ = ["box_polygon", "split_polygon", "clip_polygon", "subtract_box", "disjoint_boxes",
@@ -258,16 +259,16 @@ def side_code(net, point, direction) -> tuple:
     >>> side_code(net, [Fraction(0)], [Fraction(-1)]), side_code(net, [Fraction(0)], [Fraction(1)])
     (((False,), (True,)), ((True,), (True,)))
     """
-    D = net.input_dim
-    x = np.array([Fraction(v) for v in point], dtype=object)
-    u = np.array([Fraction(v) for v in direction], dtype=object)
-    M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
-    m = np.array([Fraction(0)] * D, dtype=object)
+    ctx = context(net, "exact")
+    xh = fmpq_matrix([Fraction(v) for v in point] + [1])        # homogeneous point [x; 1]
+    uh = fmpq_matrix([Fraction(v) for v in direction] + [0])    # and direction [u; 0]
+    state = ctx.start()
     code = []
-    for lay in net.layers:
-        A, c = lay.preactivation_map(M, m)
-        value, slope = A @ x + c, A @ u
+    for l in range(net.depth):
+        hmap = ctx.pre(l, state)
+        value, slope = (hmap * xh).entries(), (hmap * uh).entries()
         signs = tuple(bool(v > 0 or (v == 0 and s >= 0)) for v, s in zip(value, slope))
         code.append(signs)
-        M, m = lay.output_map(M, m, np.array(signs, dtype=bool), pre=(A, c))
+        if l + 1 < net.depth:
+            state = ctx.advance(l, hmap, state, signs)
     return tuple(code)

@@ -27,6 +27,7 @@ import numpy as np
 
 import vqgeom.regions.serialize as serialize
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
+from vqgeom.exact.arith import context
 from vqgeom.regions.serialize import PARTITION_FORMAT
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
@@ -402,18 +403,9 @@ class Partition:
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
-        if not self.exact:
-            with np.errstate(over="ignore", invalid="ignore"):
-                pres = self.net.preactivations(P)
-        if self.exact or not all(np.isfinite(pre).all() for pre in pres):
-            # (a float partition decides points whose float64 pre-activations overflow exactly)
-            with np.errstate(over="ignore", invalid="ignore"):   # its filter sends non-finite to exact
-                sz = _certified_signs(self.net.to_exact(), P, exact_floats=floats_given or not self.exact)
-            signs = [a for a, _ in sz]
-            zero = np.concatenate([z for _, z in sz], axis=1)
-        else:
-            signs = [pre >= 0 for pre in pres]
-            zero = np.concatenate([pre == 0 for pre in pres], axis=1)
+        sz = context(self.net, "filtered" if self.exact else "plain").signs(P)
+        signs = [a for a, _ in sz]
+        zero = np.concatenate([z for _, z in sz], axis=1)
         if isinstance(self.domain, Box):
             inside = _inside_box(P, self.domain, exact=self.exact)
         elif isinstance(self.domain, Whole):
@@ -667,72 +659,6 @@ class Partition:
         return plot_partition(self, ax=ax, color_by=color_by, source=source, edges=edges, **kwargs)
 
 
-def _fmpq_mat(A):
-    import flint
-
-    A = np.asarray(A, dtype=object)
-    rows, cols = A.shape
-    vals = []
-    for v in A.ravel():
-        f = v if isinstance(v, Fraction) else Fraction(v)
-        vals.append(flint.fmpq(f.numerator, f.denominator))
-    return flint.fmpq_mat(rows, cols, vals)
-
-
-def _exact_signs(net, P):
-    """Exact signs of every layer's pre-activations at the points P (N, D), using
-    python-flint rational matrices (about 20x faster than Fraction object arrays).
-
-    Returns a list per layer of ``(pre >= 0, pre == 0)`` bool arrays, shape (N, n_l).
-    """
-    import flint
-
-    N = P.shape[0]
-    Z = _fmpq_mat(P)
-    ones = flint.fmpq_mat(N, 1, [1] * N)
-    out = []
-    for lay in net.layers:
-        n = lay.n_neurons
-        pre = Z * _fmpq_mat(lay.weight.T) + ones * _fmpq_mat(lay.bias[None, :])
-        ent = pre.entries()
-        nonneg = np.fromiter((v >= 0 for v in ent), dtype=bool, count=N * n).reshape(N, n)
-        zero = np.fromiter((v == 0 for v in ent), dtype=bool, count=N * n).reshape(N, n)
-        out.append((nonneg, zero))
-        m = Fraction(lay.minus_slope)
-        minus = flint.fmpq(m.numerator, m.denominator)
-        post = flint.fmpq_mat(N, n, [v if keep else v * minus for v, keep in zip(ent, nonneg.ravel())])
-        res = post if lay.out is None else post * _fmpq_mat(lay.out.T)
-        if lay.skip is not None:
-            res = res + Z * _fmpq_mat(lay.skip.T)
-        if lay.out_bias is not None:
-            res = res + ones * _fmpq_mat(lay.out_bias[None, :])
-        Z = res
-    return out
-
-
-_U = 2.0 ** -53          # unit roundoff of binary64
-_ETA = 2.0 ** -1000      # generous absolute slack for underflow (subnormal products)
-
-
-def _affine_bound(Af, af, zf, ez):
-    """Float y = Af z + af and a bound on |y - y*| where y* = A* z* + a*, given |z - z*| <= ez,
-    |A* - Af| <= 2u|Af|, |a* - af| <= 2u|af| (entries rounded to nearest from exact values).
-
-    Rounding of a length-(k+1) dot product is at most gamma_{k+1} (|Af||z| + |af|) in any
-    summation order; the bound itself is computed in floats and then inflated by 1 + 1e-6,
-    which covers its own rounding (relative error below 3 (k + 3) u) for k < 10^9.
-    """
-    k = Af.shape[1]
-    y = zf @ Af.T + af
-    absA = np.abs(Af)
-    mag = np.abs(zf) @ absA.T + np.abs(af)
-    gamma = 1.01 * (k + 1) * _U
-    bound = (gamma + 2 * _U) * mag + (1 + 2 * _U) * (ez @ absA.T)
-    nonzero = mag > 0
-    bound = (bound + (k + 1) * _ETA * nonzero) * (1 + 1e-6)
-    return y, bound
-
-
 def _inside_box(P, box, *, exact: bool) -> np.ndarray:
     """Rows of P (floats or Fractions) inside the closed box; exact when ``exact``."""
     lo = np.array([float(v) for v in box.lower])
@@ -760,93 +686,6 @@ def _is_float_array(X) -> bool:
     if isinstance(X, np.ndarray):
         return X.dtype.kind == "f"
     return False
-
-
-def _float_safe(net) -> bool:
-    """True when every exact number of ``net`` rounds to a finite float within 2u relative
-    error (no overflow, no value that underflows below 2^-1000): the premise of the float
-    filter's error bound."""
-    arrays = []
-    for lay in net.layers:
-        arrays += [lay.weight, lay.bias, lay.skip, lay.out, lay.out_bias,
-                   np.array([Fraction(lay.minus_slope)], dtype=object)]
-    for a in arrays:
-        if a is None:
-            continue
-        for v in np.ravel(a):
-            try:
-                f = float(v)
-            except OverflowError:
-                return False
-            if not np.isfinite(f) or (f != v and abs(f) < 2.0 ** -1000):
-                return False
-    return True
-
-
-def _certified_signs(net, P, *, exact_floats: bool = False):
-    """Exact ``(pre >= 0, pre == 0)`` per layer at the points P (N, D) of an exact network.
-
-    P holds Fractions, or floats taken at their exact values when ``exact_floats``. A float
-    pass with a rigorous forward error bound decides every point whose pre-activations
-    all exceed their bound in absolute value (or have a zero bound, where the float value
-    is exact); the other points are recomputed in exact rationals.
-    """
-    from vqgeom.exact import fraction_array
-
-    N = P.shape[0]
-    if not _float_safe(net):
-        return _exact_signs(net, fraction_array(P) if exact_floats else P)
-    if exact_floats:
-        Z = np.asarray(P, dtype=np.float64)
-        E = np.zeros_like(Z)
-    else:
-        try:
-            Z = np.array([[float(v) for v in row] for row in P], dtype=np.float64).reshape(N, -1)
-        except OverflowError:
-            return _exact_signs(net, P)
-        E = 2 * _U * np.abs(Z) + _ETA      # _ETA covers rationals that round to 0 or subnormals
-    unsure = np.zeros(N, dtype=bool)
-    out = []
-    for lay in net.layers:
-        W = np.asarray(lay.weight, dtype=np.float64)
-        b = np.asarray(lay.bias, dtype=np.float64)
-        pre, ep = _affine_bound(W, b, Z, E)
-        certain = ((np.abs(pre) > ep) | (ep == 0)) & np.isfinite(pre) & np.isfinite(ep)
-        unsure |= ~np.all(certain, axis=1)
-        nonneg = pre >= 0
-        out.append((nonneg, pre == 0))
-        slope = Fraction(lay.minus_slope)
-        tf = float(slope)
-        dt = 0.0 if Fraction(tf) == slope else 2 * _U * abs(tf) + _ETA
-        t = np.where(nonneg, 1.0, tf)
-        post = t * pre
-        epost = np.abs(t) * ep + np.where(nonneg, 0.0, _U * np.abs(post) + dt * np.abs(pre)
-                                          + (_ETA if tf != 0 else 0.0))
-        parts, vals, errs = [], [], []
-        if lay.out is not None:
-            parts.append(np.asarray(lay.out, dtype=np.float64))
-        else:
-            parts.append(np.eye(lay.n_neurons))
-        vals.append(post)
-        errs.append(epost)
-        if lay.skip is not None:
-            parts[0] = np.concatenate([parts[0], np.asarray(lay.skip, dtype=np.float64)], axis=1)
-            vals.append(Z)
-            errs.append(E)
-        A = parts[0]
-        c = (np.asarray(lay.out_bias, dtype=np.float64) if lay.out_bias is not None
-             else np.zeros(A.shape[0]))
-        if lay.out is None and lay.skip is None and lay.out_bias is None:
-            Z, E = post, epost
-        else:
-            Z, E = _affine_bound(A, c, np.concatenate(vals, axis=1), np.concatenate(errs, axis=1))
-    idx = np.flatnonzero(unsure)
-    if idx.size:
-        exact = _exact_signs(net, fraction_array(P[idx]) if exact_floats else P[idx])
-        for (nonneg, zero), (en, ez) in zip(out, exact):
-            nonneg[idx] = en
-            zero[idx] = ez
-    return out
 
 
 def _fmt_point(p) -> str:

@@ -6,8 +6,9 @@ Each cell carries its polygon, the code of the layers seen so far and the affine
 current layer's input. A neuron's pre-activation is affine on a cell; its line splits every
 piece it crosses (strictly positive and strictly negative vertices on both sides) into two
 convex polygons of positive area. A piece it does not cross keeps the sign of its interior
-(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact
-(python-flint's ``fmpq``, or :class:`fractions.Fraction` when flint is missing).
+(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact: the
+cell maps come from the arithmetic core (:class:`vqgeom.exact.arith.ExactContext`), the
+polygons are split in python-flint's ``fmpq`` or in :class:`fractions.Fraction`.
 
 Adjacency: two final polygons are adjacent when edges of theirs lie on the same line and
 overlap in a segment of positive length (touching at a vertex does not count); the facet
@@ -21,6 +22,7 @@ from fractions import Fraction
 
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.exact.arith import context
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.geometry import box_polygon, clip_polygon, split_polygon
 
@@ -198,17 +200,19 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     else:
         raise InvalidInputError(f"the polygon engine needs a Box or Whole domain, got {domain!r}")
 
-    alg = _FlintAlgebra() if kind is not Fraction else _ListAlgebra()
-    layers = [alg.layer(lay) for lay in exact_net.layers]
-    # cell: (polygon, code, map of the current layer input z = Mm @ (x, y, 1))
+    ctx = context(exact_net, "exact")
+    number = _to_fraction if kind is Fraction else None
+    # cell: (polygon, code, map of the current layer input, homogeneous in (x, y, 1))
     poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
-    cells = [(poly0, (), alg.identity())]
-    depth = len(layers)
-    for l, lay in enumerate(layers):
+    cells = [(poly0, (), ctx.start())]
+    depth = exact_net.depth
+    for l in range(depth):
         new_cells = []
-        for poly, code, Mm in cells:
+        for poly, code, state in cells:
             # pre-activation maps of this layer on the cell: a_j . x + c_j
-            maps = alg.maps(lay, Mm)
+            hmap = ctx.pre(l, state)
+            e = hmap.entries() if number is None else [number(v) for v in hmap.entries()]
+            maps = [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
             pieces = [(poly, [])]
             for ax, ay, c in maps:
                 nxt = []
@@ -223,7 +227,8 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                         nxt.append((minus, signs + [False]))
                 pieces = nxt
             for pc, signs in pieces:
-                new_cells.append((pc, code + (tuple(signs),), alg.next_map(lay, Mm, maps, signs)))
+                nxt = ctx.advance(l, hmap, state, signs) if l + 1 < depth else None
+                new_cells.append((pc, code + (tuple(signs),), nxt))
             if progress is not None:
                 progress(len(new_cells), f"layer {l + 1}/{depth}")
         cells = new_cells
@@ -242,95 +247,3 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         edges.append((i, j, flips, tuple(out(v) for v in mid)))
     return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="polygon",
                      seconds=time.perf_counter() - start, polygons=polys, frame=frame)
-
-
-class _ListAlgebra:
-    """Affine maps as lists of rows ``[ax, ay, c]`` of Fractions (the reference route)."""
-
-    def identity(self):
-        one, zero = Fraction(1), Fraction(0)
-        return [[one, zero, zero], [zero, one, zero]]
-
-    def layer(self, lay) -> dict:
-        def conv(a):
-            return None if a is None else [[Fraction(v) for v in row] for row in a.tolist()]
-        return {"weight": conv(lay.weight), "bias": [Fraction(v) for v in lay.bias.tolist()],
-                "minus": Fraction(lay.minus_slope), "out": conv(lay.out), "skip": conv(lay.skip),
-                "out_bias": None if lay.out_bias is None else [Fraction(v) for v in lay.out_bias.tolist()]}
-
-    @staticmethod
-    def _apply(W, Mm, bias=None):
-        zero = Fraction(0)
-        out = []
-        for j, row in enumerate(W):
-            ax = ay = zero
-            c = bias[j] if bias is not None else zero
-            for w, (mx, my, mc) in zip(row, Mm):
-                if w:
-                    ax += w * mx
-                    ay += w * my
-                    c += w * mc
-            out.append([ax, ay, c])
-        return out
-
-    def maps(self, lay, Mm):
-        return [tuple(r) for r in self._apply(lay["weight"], Mm, lay["bias"])]
-
-    def next_map(self, lay, Mm, maps, signs):
-        t = lay["minus"]
-        post = [list(r) if s else [r[0] * t, r[1] * t, r[2] * t] for r, s in zip(maps, signs)]
-        if lay["out"] is not None:
-            post = self._apply(lay["out"], post)
-        if lay["skip"] is not None:
-            post = [[p + q for p, q in zip(pr, qr)] for pr, qr in zip(post, self._apply(lay["skip"], Mm))]
-        if lay["out_bias"] is not None:
-            post = [[pr[0], pr[1], pr[2] + ob] for pr, ob in zip(post, lay["out_bias"])]
-        return post
-
-
-class _FlintAlgebra:
-    """Affine maps as python-flint rational matrices ``[M | m]`` (k x 3)."""
-
-    def __init__(self):
-        import flint
-
-        self.flint = flint
-
-    def _q(self, v):
-        f = Fraction(v)
-        return self.flint.fmpq(f.numerator, f.denominator)
-
-    def _mat(self, rows):
-        rows = [list(r) for r in rows]
-        return self.flint.fmpq_mat(len(rows), len(rows[0]), [self._q(v) for r in rows for v in r])
-
-    def identity(self):
-        return self.flint.fmpq_mat(2, 3, [1, 0, 0, 0, 1, 0])
-
-    def _bias3(self, b):
-        return self._mat([[0, 0, v] for v in b])
-
-    def layer(self, lay) -> dict:
-        return {"weight": self._mat(lay.weight.tolist()), "bias": self._bias3(lay.bias.tolist()),
-                "n": lay.n_neurons, "minus": self._q(lay.minus_slope),
-                "out": None if lay.out is None else self._mat(lay.out.tolist()),
-                "skip": None if lay.skip is None else self._mat(lay.skip.tolist()),
-                "out_bias": None if lay.out_bias is None else self._bias3(lay.out_bias.tolist())}
-
-    def maps(self, lay, Mm):
-        e = (lay["weight"] * Mm + lay["bias"]).entries()
-        return [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
-
-    def next_map(self, lay, Mm, maps, signs):
-        t = lay["minus"]
-        vals = []
-        for r, s in zip(maps, signs):
-            vals.extend(r if s else (r[0] * t, r[1] * t, r[2] * t))
-        post = self.flint.fmpq_mat(lay["n"], 3, vals)
-        if lay["out"] is not None:
-            post = lay["out"] * post
-        if lay["skip"] is not None:
-            post = post + lay["skip"] * Mm
-        if lay["out_bias"] is not None:
-            post = post + lay["out_bias"]
-        return post
