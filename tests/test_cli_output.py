@@ -32,6 +32,7 @@ def argv_for(command, d):
         "info": ["info", str(d / "net.json")],
         "kernel": ["kernel", str(d / "net.json"), "--points", str(d / "X.npy"), "--out", str(d / "K.npy")],
         "regions": ["regions", str(d / "net.json"), "--float"],
+        "slice": ["slice", str(d / "net.json"), "--points", str(d / "X.npy"), "--rows", "0", "1", "2"],
         "counterexample": ["counterexample", "lemma2", "--relax", "generic", "--dim", "1"],
         "figures": ["figures", "--out", str(d / "figs"), "--only", "fig5", "--fast"],
     }[command] + ["--json", "-"]

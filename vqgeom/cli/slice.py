@@ -9,9 +9,6 @@ Examples::
 
 from __future__ import annotations
 
-import json
-import sys
-
 __all__ = ["add_parser", "run"]
 
 
@@ -41,7 +38,10 @@ def add_parser(sub):
     p.add_argument("--no-histogram", action="store_true", help="skip the slack histogram over all region pairs")
     p.add_argument("--out", metavar="FIG.png", help="draw the slice (regions by d_Omega from the first "
                                                     "point, decision boundary, slack histogram)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    from vqgeom.cli._common import add_json_option, add_progress_options
+
+    add_json_option(p, "the report")
+    add_progress_options(p)
     return p
 
 
@@ -81,8 +81,10 @@ def run(args) -> int:
     from vqgeom.errors import InvalidInputError
     from vqgeom.regions.engines import enumerate_regions
     from vqgeom.regions.slices import Line, Plane
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
     from vqgeom.slice_figure import slice_figure, slice_summary
 
+    check_json_target(args)
     if args.out:
         check_output_file(args.out, "--out")
     if len(args.rows) not in (2, 3):
@@ -107,7 +109,7 @@ def run(args) -> int:
     pts = [P[r] for r in args.rows]
     sl = Plane(*pts, lo=lo, hi=hi) if len(pts) == 3 else Line(*pts, lo=lo, hi=hi)
     model = _load_model(args.model, args.trust_pickle)
-    progress = sys.stderr.isatty()
+    progress = progress_wanted(args)
     part = enumerate_regions(model, sl, arithmetic="float" if args.float else "exact",
                              max_regions=args.max_regions, progress=progress)
     decision = None
@@ -127,7 +129,8 @@ def run(args) -> int:
                      title=f"{sl.kind} through rows {', '.join(map(str, args.rows))} of {args.points}")
         info["out"] = str(args.out)
     if args.json:
-        print(json.dumps(info))
+        emit_json(args, info)
+    if args.json == "-":
         return 0
     print(f"{info['n_regions']} regions, {info['n_adjacencies']} adjacencies on the {sl.kind} through rows "
           f"{', '.join(map(str, args.rows))} ({info['arithmetic']}, engine {info['engine']}, "
