@@ -133,7 +133,7 @@ class Complex:
         codes_all = S[:, None, :] | add
         vi, pi = torch.nonzero(valid, as_tuple=True)
         rows = codes_all[vi, pi]
-        codes, inv = torch.unique(rows, dim=0, return_inverse=True)
+        codes, inv = _unique_rows(rows)
         rid = torch.full((n, 2 ** D), -1, dtype=torch.int64, device=dev)
         rid[vi, pi] = inv
         fa, fb, fh, fv = [], [], [], []
@@ -155,6 +155,19 @@ class Complex:
         fac_h = torch.empty_like(ukey)
         fac_h[finv] = fh
         return codes, vi, inv, fac_a, fac_b, fac_h, fv, finv
+
+
+def _unique_rows(rows):
+    """``(unique rows, inverse)`` of an int64 tensor, through a 62-bit hash of the rows (the
+    grouping is checked row by row; a collision raises :class:`Degenerate`)."""
+    hsh = _hash_rows(rows)
+    uh, inv = torch.unique(hsh, return_inverse=True)
+    first = torch.empty(uh.shape[0], dtype=torch.int64, device=rows.device)
+    first.scatter_(0, inv, torch.arange(rows.shape[0], device=rows.device))
+    codes = rows[first]
+    if not bool((codes[inv] == rows).all()):
+        raise Degenerate("a code hash collision")
+    return codes, inv
 
 
 def _forward_pre(net, layer, X):

@@ -30,6 +30,7 @@ ENGINES = {
     "polygon": "vqgeom.regions.polygon",
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
+    "subdivision": "vqgeom.regions.subdivision",
 }
 
 #: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
@@ -38,6 +39,7 @@ ENGINE_DIMS = {
     "polygon": (2, 2),
     "planar": (2, 2),
     "lp": (1, None),
+    "subdivision": (2, None),
 }
 
 ARITHMETICS = ("exact", "float")
@@ -90,7 +92,11 @@ def _choose_auto(net, domain, arithmetic) -> str:
                 planar, net, domain, arithmetic):
             return "planar"
         return "polygon"
-    return "lp"
+    try:
+        sub = _load("subdivision")
+    except ImportError:
+        return "lp"
+    return "subdivision" if _supports(sub, net, domain, arithmetic) else "lp"
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
@@ -106,9 +112,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp"}
-        ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3.
+    engine : {"auto", "interval", "polygon", "planar", "lp", "subdivision"}
+        ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2,
+        ``subdivision`` for D >= 3 on a box with float bounds (it falls back to ``lp`` by
+        itself where its complex is not simple) and ``lp`` otherwise.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
