@@ -51,7 +51,8 @@ def _prefix_rows(inet, layer_of, offsets, neurons, prefix_bits):
         pref = prefix_bits[sel, : offsets[l]]
         key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
                               np.packbits(pref, axis=1)], axis=1)
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
         Gr, cr, _ = inet.rows(l, js[first], pref[first])
         G[sel] = Gr[inverse]
@@ -262,8 +263,7 @@ def certify(net, box, cx, out):
     nf = len(fa)
     if nf:
         Gf, cf = _prefix_rows(inet, layer_of, offsets, fh, bits[fa])
-        pts = _project(fw, Gf, cf)
-        ph = np.array([[float(v) for v in p] for p in pts], dtype=np.float64)
+        pts, ph = _project(fw, Gf, cf)
         pf, bf = filt.run(ph, np.abs(ph) * 2.0 ** -52 + 2.0 ** -900)
         skip = const0[None, :].repeat(nf, axis=0)
         skip[np.arange(nf), fh] = True
@@ -295,19 +295,29 @@ def _average(vs, num, den):
 
 
 def _project(P, G, c):
-    """Exact orthogonal projections of the float points P (n, D) onto ``G x + c = 0``."""
-    from vqgeom.regions._planar_exact import frac
+    """Exact points of the hyperplanes ``G x + c = 0`` near the float points P (n, D): every
+    coordinate but the one of the largest ``|G_i|`` is kept (a float, exactly), that one is
+    solved for. Returns the exact points and their floats (only that coordinate rounded)."""
+    from vqgeom.regions._planar_exact import _from_coprime, frac
 
+    Gf = np.array([[float(v) for v in row] for row in G.tolist()], dtype=np.float64).reshape(G.shape)
+    piv = np.argmax(np.abs(Gf), axis=1).tolist()
     out = []
-    for p, g, cc in zip(P.tolist(), G.tolist(), c.tolist()):
-        # p = q / 2^e with integers q (the floats' exact values over a common power of two)
+    fl = np.array(P, dtype=np.float64, copy=True)
+    for f, (p, g, cc) in enumerate(zip(P.tolist(), G.tolist(), c.tolist())):
+        i = piv[f]
         ratios = [x.as_integer_ratio() for x in p]
         e = max(d for _, d in ratios)
-        q = [n * (e // d) for n, d in ratios]
-        g = [int(v) for v in g]
-        gg = sum(v * v for v in g)
-        s = sum(a * b for a, b in zip(g, q)) + int(cc) * e        # (g.p + c) * e
-        # x = p - s / (e gg) g = (q gg - s g) / (e gg)
-        dd = e * gg
-        out.append(tuple(frac(qi * gg - s * gi, dd) for qi, gi in zip(q, g)))
-    return out
+        s = int(cc) * e
+        for j, (n, d) in enumerate(ratios):
+            if j != i:
+                s += int(g[j]) * n * (e // d)
+        gi = int(g[i])
+        if gi < 0:
+            gi, s = -gi, -s
+        xi = frac(-s, e * gi)
+        pt = [_from_coprime(n, d) for n, d in ratios]
+        pt[i] = xi
+        fl[f, i] = -s / (e * gi)
+        out.append(tuple(pt))
+    return out, fl
