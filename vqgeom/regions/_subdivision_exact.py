@@ -108,12 +108,6 @@ def _to_float(num, den):
                                            .ravel().tolist())], dtype=np.float64).reshape(num.shape)
 
 
-def _q(x: float) -> Fraction:
-    from vqgeom.regions._planar_exact import _from_coprime
-
-    return _from_coprime(*float(x).as_integer_ratio())
-
-
 def certify(net, box, cx, out):
     """Check a float complex exactly; return exact region witnesses and adjacencies.
 
@@ -249,7 +243,7 @@ def certify(net, box, cx, out):
     inside &= np.all(((pw > 0) == bits) | const0[None, :], axis=1)
     for i in range(D):
         inside &= (wit[:, i] > float(lo[i])) & (wit[:, i] < float(hi[i]))
-    witnesses = [tuple(_q(v) for v in row) for row in wit.tolist()]
+    witnesses = _exact_floats(wit)
     vi = out["vi"].cpu().numpy()
     vr = out["vr"].cpu().numpy()
     for r in np.flatnonzero(~inside).tolist():
@@ -294,30 +288,52 @@ def _average(vs, num, den):
     return tuple(x / len(vs) for x in acc)
 
 
+def _exact_floats(P):
+    """The rows of a float array as tuples of Fractions (their exact values)."""
+    from vqgeom.regions._planar_exact import _from_coprime
+
+    flat = [_from_coprime(*x.as_integer_ratio()) for x in P.ravel().tolist()]
+    D = P.shape[1]
+    return [tuple(flat[i:i + D]) for i in range(0, len(flat), D)]
+
+
 def _project(P, G, c):
     """Exact points of the hyperplanes ``G x + c = 0`` near the float points P (n, D): every
     coordinate but the one of the largest ``|G_i|`` is kept (a float, exactly), that one is
     solved for. Returns the exact points and their floats (only that coordinate rounded)."""
     from vqgeom.regions._planar_exact import _from_coprime, frac
 
-    Gf = np.array([[float(v) for v in row] for row in G.tolist()], dtype=np.float64).reshape(G.shape)
-    piv = np.argmax(np.abs(Gf), axis=1).tolist()
+    n, D = P.shape
+    if n == 0:
+        return [], P.copy()
+    Gf = np.array([float(v) for v in G.ravel().tolist()], dtype=np.float64).reshape(G.shape)
+    piv = np.argmax(np.abs(Gf), axis=1)
+    ratios = [x.as_integer_ratio() for x in P.ravel().tolist()]
+    num = np.empty(n * D, dtype=object)
+    den = np.empty(n * D, dtype=object)
+    num[:] = [r[0] for r in ratios]
+    den[:] = [r[1] for r in ratios]
+    num, den = num.reshape(n, D), den.reshape(n, D)
+    e = np.max(den, axis=1)                                  # powers of two: the lcm
+    q = num * (e[:, None] // den)                            # P = q / e
+    rows = np.arange(n)
+    keep = np.ones((n, D), dtype=bool)
+    keep[rows, piv] = False
+    s = c * e + np.where(keep, G * q, 0).sum(axis=1)        # (g.p + c) e without the pivot term
+    gi = G[rows, piv]
+    neg = np.array([v < 0 for v in gi], dtype=bool)
+    gi = np.where(neg, -gi, gi)
+    s = np.where(neg, -s, s)
+    dd = e * gi
+    sl, dl = s.tolist(), dd.tolist()
+    xs = [frac(-int(a), int(b)) for a, b in zip(sl, dl)]
+    flat = [_from_coprime(*r) for r in ratios]
+    pivl = piv.tolist()
     out = []
-    fl = np.array(P, dtype=np.float64, copy=True)
-    for f, (p, g, cc) in enumerate(zip(P.tolist(), G.tolist(), c.tolist())):
-        i = piv[f]
-        ratios = [x.as_integer_ratio() for x in p]
-        e = max(d for _, d in ratios)
-        s = int(cc) * e
-        for j, (n, d) in enumerate(ratios):
-            if j != i:
-                s += int(g[j]) * n * (e // d)
-        gi = int(g[i])
-        if gi < 0:
-            gi, s = -gi, -s
-        xi = frac(-s, e * gi)
-        pt = [_from_coprime(n, d) for n, d in ratios]
-        pt[i] = xi
-        fl[f, i] = -s / (e * gi)
+    for f in range(n):
+        pt = flat[f * D:(f + 1) * D]
+        pt[pivl[f]] = xs[f]
         out.append(tuple(pt))
+    fl = np.array(P, dtype=np.float64, copy=True)
+    fl[rows, piv] = [-int(a) / int(b) for a, b in zip(sl, dl)]
     return out, fl
