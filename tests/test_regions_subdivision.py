@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from vqgeom import Network
-from vqgeom.errors import CertificateError, RegionBudgetExceeded
+from vqgeom.errors import CertificateError, DegenerateInputError, RegionBudgetExceeded
 from vqgeom.exact.certificates import check_facet, check_interior
 from vqgeom.regions import lp, subdivision
 from vqgeom.regions.domain import Box, Whole
@@ -247,3 +247,37 @@ def test_failed_certificate_falls_back_to_lp(monkeypatch):
     part = subdivision.enumerate_partition(net, Box(-1, 1, dim=3), arithmetic="exact")
     assert part.engine == "lp"
     _same(part, lp.enumerate_partition(net, Box(-1, 1, dim=3), arithmetic="exact"))
+
+
+# ------------------------------------------------------------ near-duplicate neurons
+def _near_duplicate(seed):
+    rng = np.random.default_rng(seed)
+    eps = 10.0 ** -rng.integers(6, 15)
+    W1 = rng.normal(size=(6, 3))
+    b1 = rng.normal(size=6) * 0.3
+    W1[5] = W1[2] + eps * rng.normal(size=3)
+    b1[5] = b1[2] + eps * rng.normal()
+    W2 = rng.normal(size=(5, 6)) / 2
+    b2 = rng.normal(size=5) * 0.3
+    return Network([{"weight": W1, "bias": b1}, {"weight": W2, "bias": b2}]).to_exact()
+
+
+@pytest.mark.parametrize("seed", [0, 6, 7])
+def test_near_duplicate_neurons_are_certified(seed):
+    # a row copied and perturbed by 1e-10 .. 1e-14: float LPs cannot separate the two
+    # hyperplanes (the exact LP engine raises DegenerateInputError on seeds 0 and 7), the
+    # exact subdivision certifies the thin slab between them
+    net = _near_duplicate(seed)
+    box = Box(-1, 1, dim=3)
+    part = subdivision.enumerate_partition(net, box, arithmetic="exact")
+    assert part.engine == "subdivision"
+    part.verify()
+    _verify_independently(part)
+    flips = {f for _, _, d in part.graph.edges(data=True) for f in d["flips"]}
+    assert (0, 2) in flips and (0, 5) in flips           # both hyperplanes carry facets
+    try:
+        other = lp.enumerate_partition(net, box, arithmetic="exact")
+    except (DegenerateInputError, CertificateError):   # the LP engine's limit on such inputs
+        assert seed != 6
+        return
+    _same(part, other)

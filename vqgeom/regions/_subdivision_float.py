@@ -31,7 +31,10 @@ from vqgeom.errors import RegionBudgetExceeded
 
 __all__ = ["Complex", "Degenerate", "subdivide", "SNAP"]
 
-#: vertex values with ``|value| <= SNAP * max |value|`` count as zeros (then: Degenerate)
+#: float mode: vertex values with ``|value| <= SNAP * max |value|`` count as zeros (then:
+#: Degenerate, and the LP engine answers), so that rounding near a degenerate vertex is not
+#: taken for a sliver region. Exact mode passes ``snap=0`` (only exact zeros): the certificate
+#: decides, and near-duplicate neurons (rows 1e-14 apart) are then resolved exactly.
 SNAP = 2.0 ** -40
 
 _M1, _M2 = 2147483647, 2147483629     # two primes below 2^31 for the 62-bit key hash
@@ -175,7 +178,7 @@ def _forward_pre(net, layer, X):
     return net.preactivations(X)[layer]
 
 
-def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None):
+def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None, snap=SNAP):
     """The float complex of the box ``[lo, hi]`` cut by every neuron of ``net``.
 
     Parameters
@@ -188,6 +191,8 @@ def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None):
         Checked after every layer against a lower bound of the region count.
     progress : callable, optional
         Called as ``progress(n_vertices, "subdivision layer l")`` after every neuron block.
+    snap : float
+        Relative threshold below which a vertex value counts as zero (see :data:`SNAP`).
 
     Returns
     -------
@@ -230,7 +235,7 @@ def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None):
                 continue
             vals = P.v[:, j]
             scale = float(vals.abs().max()) if vals.numel() else 0.0
-            if scale == 0.0 or bool((vals.abs() <= SNAP * scale).any()):
+            if scale == 0.0 or bool((vals.abs() <= snap * scale).any()):
                 raise Degenerate(f"neuron {k} vanishes at a vertex of the complex")
             pos = vals > 0
             S.v[:, word] |= torch.where(pos, bitval, torch.zeros((), dtype=i64, device=dev))

@@ -11,6 +11,10 @@ the ``2^m`` sign patterns of its m neurons in ``Z`` (box faces: inside), and the
 through it the pairs of patterns that differ in one neuron. Region witnesses are the
 centroids of the regions' vertices, facet witnesses the centroids of the facets' vertices.
 
+Float mode counts vertex values within ``2^-40`` of zero (relative) as zeros; exact mode
+only exact zeros, since the certificate decides: so near-duplicate neurons (a row copied and
+perturbed by 1e-14) give a thin slab that is certified like any other region.
+
 Where the complex is not simple (several hyperplanes through a vertex, coincident
 hyperplanes, a neuron vanishing on a whole face, hyperplanes through box corners) or the
 float engine becomes inconsistent, the LP engine answers instead (``Partition.engine`` is
@@ -62,8 +66,11 @@ def _box_of(net, domain):
     raise InvalidInputError(f"the subdivision engine needs a Box or Whole domain, got {domain!r}")
 
 
-def float_complex(net, box, *, device="cpu", max_regions=None, progress=None):
+def float_complex(net, box, *, device="cpu", max_regions=None, progress=None, snap=None):
     """The float complex of ``box`` cut by ``net`` (a :class:`._subdivision_float.Complex`).
+
+    ``snap`` (default :data:`._subdivision_float.SNAP`) is the relative size below which a
+    vertex value counts as zero; the exact mode passes 0.
 
     Raises
     ------
@@ -73,14 +80,15 @@ def float_complex(net, box, *, device="cpu", max_regions=None, progress=None):
         When the complex is not simple or rounding made it inconsistent.
     RegionBudgetExceeded
     """
-    from vqgeom.regions._subdivision_float import subdivide
+    from vqgeom.regions._subdivision_float import SNAP, subdivide
 
     if not _float_box(box):
         raise InvalidInputError(f"the subdivision engine needs box bounds that are floats exactly, "
                                 f"got {box!r}")
     lo = [float(v) for v in box.lower]
     hi = [float(v) for v in box.upper]
-    return subdivide(net.to_float(), lo, hi, device=device, max_regions=max_regions, progress=progress)
+    return subdivide(net.to_float(), lo, hi, device=device, max_regions=max_regions, progress=progress,
+                     snap=SNAP if snap is None else snap)
 
 
 @contextmanager
@@ -188,7 +196,8 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         if not _float_box(box):
             raise Degenerate("box bounds that are not floats")
         with _one_thread(device):
-            cx = float_complex(net, box, device=device, max_regions=max_regions, progress=progress)
+            cx = float_complex(net, box, device=device, max_regions=max_regions, progress=progress,
+                               snap=0.0 if arithmetic == "exact" else None)
             out = _read_off(cx)
             if max_regions is not None and len(out["bits"]) > max_regions:
                 from vqgeom.errors import RegionBudgetExceeded
