@@ -184,19 +184,13 @@ def certify(net, box, cx, out):
 
     # --- 2. signs at the vertices; the box --------------------------------------------------
     filt = Filter(float_net, exact_net)
-    pre, bnd = filt.run(Vh, Rv)
     free = ~zmask & ~const0[None, :]
-    sure = np.abs(pre) > bnd
-    pos = pre > 0
-    amb = np.flatnonzero((free & ~sure).any(axis=1))
+    amb = _undecided(filt, Vh, Rv, vbits, ~free)
     if len(amb):
         pts = [tuple(frac(int(a), int(d)) for a in row) for row, d in zip(num[amb], den[amb])]
         ex = exact_preactivations(exact_net, pts)
-        if np.any((ex == 0) & free[amb]):
-            raise CertificateError("subdivision certificate: a vertex lies on a neuron outside its zero set")
-        pos[amb] = ex > 0
-    if np.any(free & (pos != vbits)):
-        raise CertificateError("subdivision certificate: a vertex's signs differ from the complex's")
+        if np.any((ex == 0) & free[amb]) or np.any(free[amb] & ((ex > 0) != vbits[amb])):
+            raise CertificateError("subdivision certificate: a vertex's signs differ from the complex's")
     for i in range(D):
         onlo = np.any(Z == N + i, axis=1)
         onhi = np.any(Z == N + D + i, axis=1)
@@ -237,10 +231,8 @@ def certify(net, box, cx, out):
     bits = out["bits"]
     wit = out["wit"].cpu().numpy()
     nr = len(bits)
-    pw, bw = filt.run(wit, None)
-    inside = np.all((np.abs(pw) > bw) | const0[None, :], axis=1)
-    inside &= np.all((pw > 0) == bits, axis=1) | False
-    inside &= np.all(((pw > 0) == bits) | const0[None, :], axis=1)
+    inside = np.ones(nr, dtype=bool)
+    inside[_undecided(filt, wit, np.zeros_like(wit), bits, const0[None, :])] = False
     for i in range(D):
         inside &= (wit[:, i] > float(lo[i])) & (wit[:, i] < float(hi[i]))
     witnesses = _exact_floats(wit)
@@ -258,10 +250,10 @@ def certify(net, box, cx, out):
     if nf:
         Gf, cf = _prefix_rows(inet, layer_of, offsets, fh, bits[fa])
         pts, ph = _project(fw, Gf, cf)
-        pf, bf = filt.run(ph, np.abs(ph) * 2.0 ** -52 + 2.0 ** -900)
         skip = const0[None, :].repeat(nf, axis=0)
         skip[np.arange(nf), fh] = True
-        ok = np.all((np.abs(pf) > bf) | skip, axis=1) & np.all(((pf > 0) == bits[fa]) | skip, axis=1)
+        ok = np.ones(nf, dtype=bool)
+        ok[_undecided(filt, ph, np.abs(ph) * 2.0 ** -52 + 2.0 ** -900, bits[fa], skip)] = False
         for i in range(D):
             ok &= (ph[:, i] - 2 * np.abs(ph[:, i]) * 2.0 ** -52 > float(lo[i]))
             ok &= (ph[:, i] + 2 * np.abs(ph[:, i]) * 2.0 ** -52 < float(hi[i]))
@@ -286,6 +278,19 @@ def _average(vs, num, den):
         for i in range(D):
             acc[i] += frac(int(num[v, i]), d)
     return tuple(x / len(vs) for x in acc)
+
+
+def _undecided(filt, P, R, expect, skip, chunk=8192):
+    """Rows of P (float points within R of the exact ones) where the filter does not certify
+    every neuron outside ``skip`` non-zero with the sign ``expect`` (computed in chunks, so
+    that memory stays bounded)."""
+    bad = []
+    for a in range(0, len(P), chunk):
+        pre, bnd = filt.run(P[a:a + chunk], R[a:a + chunk])
+        sk = skip[a:a + chunk] if skip.shape[0] == len(P) else skip
+        good = ((np.abs(pre) > bnd) & ((pre > 0) == expect[a:a + chunk])) | sk
+        bad.append(a + np.flatnonzero(~good.all(axis=1)))
+    return np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
 
 
 def _exact_floats(P):
