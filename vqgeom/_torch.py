@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 from torch import nn
 
 from vqgeom.errors import InvalidInputError, UnsupportedModuleError
 
-__all__ = ["sequential_to_layers", "network_to_module", "load_torch_file", "CPALayer"]
+__all__ = ["sequential_to_layers", "network_to_module", "load_torch_file", "CPALayer", "SAFE_MODULES"]
 
 _ACTIVATION_MODULES = (nn.ReLU, nn.LeakyReLU)
 
@@ -128,15 +130,68 @@ def network_to_module(net, dtype=None):
     return nn.Sequential(*mods)
 
 
-def load_torch_file(path):
-    """Load an ``nn.Module`` saved with ``torch.save(module, path)``."""
+#: The only classes a torch file may instantiate when loaded without ``allow_pickle``: the
+#: modules :meth:`vqgeom.Network.from_torch` understands. Tensors, parameters and plain
+#: containers are allowed by torch's ``weights_only`` unpickler itself.
+SAFE_MODULES = (nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Flatten, nn.Identity)
+
+
+def _one_line_load_error(exc) -> tuple[str, bool]:
+    """The useful line of a torch load error (torch's own run to a dozen lines) and whether
+    it is a refusal by the ``weights_only`` unpickler (the file needs an unsafe class)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found:
+        return (f"it would load {found.group(1)}, which is not on vqgeom's list of safe classes "
+                f"({', '.join('nn.' + c.__name__ for c in SAFE_MODULES)})"), True
+    refused = "Weights only load failed" in text
+    if refused:
+        inner = re.search(r"WeightsUnpickler error: (.+)", text)
+        text = inner.group(1) if inner else text.split("trusted source.", 1)[-1]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__), refused
+
+
+def load_torch_file(path, *, allow_pickle: bool = False):
+    """Load an ``nn.Module`` saved with ``torch.save(module, path)``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    allow_pickle : bool
+        False (the default) loads with ``torch.load(weights_only=True)``: the file may hold
+        tensors and the modules in :data:`SAFE_MODULES` only, and nothing in it can run code.
+        True unpickles the file with ``weights_only=False``, which **runs any code the file
+        carries** (a pickle can call ``os.system``): use it only for files you made yourself
+        or trust as much as a script, e.g. modules of your own classes.
+
+    Returns
+    -------
+    torch.nn.Module
+
+    Raises
+    ------
+    InvalidInputError
+        If the file cannot be read, would need a class outside the safe list (without
+        ``allow_pickle``), or holds something other than a module (e.g. a state_dict).
+    """
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises many types for a bad file
-        raise InvalidInputError(f"cannot load torch file {str(path)!r}: {exc}") from None
+        if allow_pickle:
+            obj = torch.load(path, map_location="cpu", weights_only=False)
+        else:
+            with torch.serialization.safe_globals(list(SAFE_MODULES)):
+                obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad or unsafe file
+        reason, refused = _one_line_load_error(exc)
+        hint = ("" if allow_pickle or not refused else
+                "; refused without running it (pass allow_pickle=True / --trust-pickle only if "
+                "you trust the file: unpickling runs any code it carries)")
+        raise InvalidInputError(f"cannot load torch file {str(path)!r}: {reason}{hint}") from None
     if not isinstance(obj, nn.Module):
+        kind = ("a state_dict (names -> tensors), which does not say which activations follow "
+                "the Linear layers" if isinstance(obj, dict) else f"a {type(obj).__name__}")
         raise InvalidInputError(
-            f"torch file {str(path)!r} holds a {type(obj).__name__}, not an nn.Module; save the "
-            f"module itself (torch.save(model, path)), not its state_dict"
+            f"torch file {str(path)!r} holds {kind}, not an nn.Module; save the module itself "
+            f"(torch.save(model, path)) or write the network as JSON (Network.to_json)"
         )
     return obj

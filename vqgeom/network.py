@@ -739,16 +739,27 @@ def _atomic_write_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load_network(source, *, exact: bool | None = None) -> Network:
+def load_network(source, *, exact: bool | None = None, allow_pickle: bool = False) -> Network:
     """Load a network from ``.json``, ``.npz`` or a torch file (``.pt`` / ``.pth``).
 
     A :class:`Network` is returned unchanged; a dict is read as the JSON form; a torch
     ``nn.Module`` is converted with :meth:`Network.from_torch`.
 
+    Parameters
+    ----------
+    source : Network, dict, torch.nn.Module, str or os.PathLike
+    exact : bool, optional
+        Convert to exact rationals (True) or keep the file's arithmetic (None).
+    allow_pickle : bool
+        Torch files only. False (the default) loads them with ``torch.load(weights_only=True)``
+        and accepts only tensors and the modules ``Network.from_torch`` supports, so a file
+        cannot run code. True unpickles the file in full, which **runs any code it carries**:
+        only for files you trust as much as a script.
+
     Raises
     ------
     InvalidInputError
-        For a missing file or an unknown suffix.
+        For a missing file, an unknown suffix, or a torch file that needs ``allow_pickle``.
     """
     if isinstance(source, Network):
         return source.to_exact() if exact else source
@@ -773,7 +784,7 @@ def load_network(source, *, exact: bool | None = None) -> Network:
     if suffix in (".pt", ".pth"):
         from vqgeom._torch import load_torch_file
 
-        return Network.from_torch(load_torch_file(path), exact=bool(exact))
+        return Network.from_torch(load_torch_file(path, allow_pickle=allow_pickle), exact=bool(exact))
     raise InvalidInputError(
         f"cannot tell the format of {str(path)!r} from its suffix {suffix!r}; expected .json, .npz, .pt or .pth"
     )

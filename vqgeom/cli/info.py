@@ -14,6 +14,8 @@ __all__ = ["add_parser", "run", "describe"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._network_arg import add_trust_pickle
+
     p = sub.add_parser(
         "info",
         help="describe a network: layers, widths, neuron count, activations, exact or float",
@@ -22,6 +24,7 @@ def add_parser(sub):
                     "constant neurons (all-zero weight rows after layer 0).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
+    add_trust_pickle(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
 
@@ -52,9 +55,9 @@ def describe(net) -> dict:
 
 
 def run(args) -> int:
-    from vqgeom.network import load_network
+    from vqgeom.cli._network_arg import load_network_arg
 
-    net = load_network(args.network)
+    net = load_network_arg(args)
     info = describe(net)
     if args.json:
         print(json.dumps(info))

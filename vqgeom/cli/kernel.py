@@ -18,6 +18,8 @@ __all__ = ["add_parser", "run", "parse_weights"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._network_arg import add_trust_pickle
+
     p = sub.add_parser(
         "kernel",
         help="compute the VQ-Kernel (weighted Hamming distances of activation codes) of points",
@@ -26,6 +28,7 @@ def add_parser(sub):
                     "weights, float64 otherwise).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
+    add_trust_pickle(p)
     p.add_argument("--points", required=True, metavar="X.npy", help="points, an (N, D) .npy array")
     p.add_argument("--points-y", metavar="Y.npy", help="second point set (default: the same points)")
     p.add_argument("--weights", metavar="W1,W2,...",
@@ -83,12 +86,12 @@ def _load_points(path, name):
 def run(args) -> int:
 
     from vqgeom.kernels import vq_kernel
-    from vqgeom.network import load_network
+    from vqgeom.cli._network_arg import load_network_arg
 
     from vqgeom._paths import check_output_file
 
     check_output_file(args.out, "--out")
-    net = load_network(args.network)
+    net = load_network_arg(args)
     X = _load_points(args.points, "--points")
     Y = None if args.points_y is None else _load_points(args.points_y, "--points-y")
     weights = None if args.weights is None else parse_weights(args.weights)

@@ -16,6 +16,8 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._network_arg import add_trust_pickle
+
     p = sub.add_parser(
         "regions",
         help="enumerate the activation regions of a network and their facet adjacencies",
@@ -23,6 +25,7 @@ def add_parser(sub):
                     "(exactly by default), with the graph of regions sharing a facet.",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt)")
+    add_trust_pickle(p)
     dom = p.add_mutually_exclusive_group()
     dom.add_argument("--box", nargs=2, metavar=("LO", "HI"),
                      help="the box [LO, HI]^D (default -1 1); numbers such as -0.5 or fractions "
@@ -55,7 +58,7 @@ def _summary(part) -> dict:
 
 def run(args) -> int:
     from vqgeom.errors import InvalidInputError
-    from vqgeom.network import load_network
+    from vqgeom.cli._network_arg import load_network_arg
     from vqgeom.regions.domain import Box
     from vqgeom.regions.engines import enumerate_regions
 
@@ -63,7 +66,7 @@ def run(args) -> int:
 
     if args.out:
         check_output_file(args.out, "--out")
-    net = load_network(args.network)
+    net = load_network_arg(args)
     if args.whole:
         domain = "whole"
     elif args.box is not None:
