@@ -188,9 +188,10 @@ def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None, sna
     lo, hi : sequence of float
     device : str or torch.device
     max_regions : int, optional
-        Checked after every layer against a lower bound of the region count.
+        Checked after every neuron against the region count so far (every cell a neuron
+        crosses splits in two; the count is exact for a simple complex).
     progress : callable, optional
-        Called as ``progress(n_vertices, "subdivision layer l")`` after every neuron block.
+        Called as ``progress(n_regions, "subdivision layer l")`` after every neuron.
     snap : float
         Relative threshold below which a vertex value counts as zero (see :data:`SNAP`).
 
@@ -221,6 +222,7 @@ def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None, sna
     S = _Buf(torch.zeros((2 ** D, W), dtype=i64, device=dev))
     E = _Buf(torch.tensor(Ec, dtype=i64, device=dev))
     offset = 0
+    n_regions = 1
     for l, width in enumerate(widths):
         lay = net.layers[l]
         wzero = ~np.any(np.asarray(lay.weight, dtype=np.float64) != 0, axis=1)
@@ -271,18 +273,14 @@ def subdivide(net, lo, hi, *, device="cpu", max_regions=None, progress=None, sna
             E.v[cut, 1] = wid
             E.append(torch.stack([wid, cb], 1))
             # the new edges: chords of the cut 2-faces, matched by key
-            if D >= 2:
-                _connect(E, wid, Ze, Sw, N, D, W, dev)
+            _connect(E, wid, Ze, Sw, N, D, W, dev)
+            # every cell the neuron crosses is split in two: count the crossed cells
+            n_regions += _crossed_cells(Ze, Sw, N, D, W, dev)
+            if max_regions is not None and n_regions > max_regions:
+                raise RegionBudgetExceeded(n_regions, max_regions)
             if progress is not None:
-                progress(X.n, f"subdivision layer {l}")
+                progress(n_regions, f"subdivision layer {l}")
         offset += width
-        if max_regions is not None:
-            # every region of a simple complex of the box has at least D + 1 vertices, and
-            # every vertex is in at most 2^D regions: a lower bound n_v (D + 1) / ... is weak;
-            # count the regions exactly once the layer is done instead
-            n_reg = _count_regions(X.v, Z.v, S.v, N, D, W)
-            if n_reg > max_regions:
-                raise RegionBudgetExceeded(n_reg, max_regions)
     return Complex(X.v, Z.v, S.v, E.v, N, D)
 
 
@@ -317,6 +315,16 @@ def _connect(E, wid, Ze, Sw, N, D, W, dev):
     E.append(torch.stack([verts[pair[:, 0]], verts[pair[:, 1]]], 1))
 
 
-def _count_regions(X, Z, S, N, D, W):
-    cx = Complex(X, Z, S, None, N, D)
-    return int(cx.incidences()[0].shape[0])
+def _crossed_cells(Ze, Sw, N, D, W, dev):
+    """The number of cells of the complex that the current neuron crosses: the distinct codes
+    of the cells around its new vertices (sign patterns of the neurons among the D - 1
+    hyperplanes of each cut edge), in a simple complex one per new (D-1)-face."""
+    isn = Ze < N
+    pats = torch.tensor([[(t >> i) & 1 for i in range(D - 1)] for t in range(2 ** (D - 1))],
+                        dtype=torch.bool, device=dev)
+    masks = torch.stack([_bit(torch.where(isn[:, i], Ze[:, i], torch.full_like(Ze[:, i], W * 64)), W, dev)
+                         for i in range(D - 1)], dim=1)                       # (n, D-1, W)
+    valid = ~(pats[None, :, :] & ~isn[:, None, :]).any(-1)
+    add = (pats[None, :, :, None].to(torch.int64) * masks[:, None, :, :]).sum(2)
+    rows = (Sw[:, None, :] | add)[valid]
+    return int(_unique_rows(rows)[0].shape[0])
