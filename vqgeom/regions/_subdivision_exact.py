@@ -131,22 +131,16 @@ def certify(net, box, cx, out):
         If any check of the module docstring fails (the message says which).
     """
     from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations, frac
+    from vqgeom.regions._subdivision_float import unpack_bits
 
     exact_net = net.to_exact()
-    float_net = net.to_float()
-    N = exact_net.n_neurons
-    D = exact_net.input_dim
-    widths = exact_net.widths
-    offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+    N, D, widths = exact_net.n_neurons, exact_net.input_dim, exact_net.widths
+    offsets = np.cumsum([0] + list(widths)).astype(np.int64)
     layer_of = np.repeat(np.arange(len(widths)), widths)
-    index = [(l, k) for l, w in enumerate(widths) for k in range(w)]
-    X = cx.X.cpu().numpy()
-    Z = cx.Z.cpu().numpy()
-    E = cx.E.cpu().numpy()
-    from vqgeom.regions.subdivision import _unpack
-
-    vbits = _unpack(cx.S, N)                      # (nv, N) sign bits
-    nv = len(X)
+    index = exact_net.neuron_index
+    Z, E = cx.Z.cpu().numpy(), cx.E.cpu().numpy()
+    vbits = unpack_bits(cx.S, N)                  # (nv, N) sign bits
+    nv = len(Z)
     lo = [Fraction(v) for v in box.lower]
     hi = [Fraction(v) for v in box.upper]
 
@@ -183,7 +177,7 @@ def certify(net, box, cx, out):
     Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -900
 
     # --- 2. signs at the vertices; the box --------------------------------------------------
-    filt = Filter(float_net, exact_net)
+    filt = Filter(net.to_float(), exact_net)
     free = ~zmask & ~const0[None, :]
     amb = _undecided(filt, Vh, Rv, vbits, ~free)
     if len(amb):

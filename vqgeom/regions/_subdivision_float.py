@@ -29,7 +29,7 @@ import torch
 
 from vqgeom.errors import RegionBudgetExceeded
 
-__all__ = ["Complex", "Degenerate", "subdivide", "SNAP"]
+__all__ = ["Complex", "Degenerate", "subdivide", "unpack_bits", "SNAP"]
 
 #: float mode: vertex values with ``|value| <= SNAP * max |value|`` count as zeros (then:
 #: Degenerate, and the LP engine answers), so that rounding near a degenerate vertex is not
@@ -46,25 +46,30 @@ class Degenerate(ArithmeticError):
 
 
 class _Buf:
-    """A growable tensor (rows appended; capacity doubles)."""
+    """Rows of a tensor with spare capacity: ``append`` doubles the storage when it is full."""
 
     def __init__(self, t):
-        self.a = t
-        self.n = t.shape[0]
+        self.a, self.n = t, t.shape[0]
 
     def append(self, rows):
-        k = rows.shape[0]
-        if self.n + k > self.a.shape[0]:
-            cap = max(2 * self.a.shape[0], self.n + k, 64)
-            new = torch.empty((cap,) + tuple(self.a.shape[1:]), dtype=self.a.dtype, device=self.a.device)
-            new[: self.n] = self.a[: self.n]
-            self.a = new
-        self.a[self.n: self.n + k] = rows
-        self.n += k
+        end = self.n + rows.shape[0]
+        if end > self.a.shape[0]:
+            spare = torch.empty((max(end, 2 * self.a.shape[0], 64) - self.n,) + tuple(self.a.shape[1:]),
+                                dtype=self.a.dtype, device=self.a.device)
+            self.a = torch.cat([self.a[: self.n], spare])
+        self.a[self.n: end] = rows
+        self.n = end
 
     @property
     def v(self):
         return self.a[: self.n]
+
+
+def unpack_bits(codes, N):
+    """Packed int64 words (n, W) -> bool array (n, N) (numpy, on the CPU)."""
+    u = codes.cpu().numpy().view(np.uint64)
+    bits = (u[:, :, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+    return bits.reshape(len(u), -1)[:, :N].astype(bool)
 
 
 def _hash_rows(K):

@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager, nullcontext
-from fractions import Fraction
 
 import numpy as np
 
 from vqgeom.errors import CertificateError, InvalidInputError
 from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.planar import _float_box  # is every bound exactly a float?
 
 __all__ = ["enumerate_partition", "supports", "float_complex"]
 
@@ -51,19 +51,16 @@ def supports(net, domain, arithmetic) -> bool:
     return net.input_dim >= 2 and isinstance(domain, Box) and _float_box(domain)
 
 
-def _float_box(box) -> bool:
-    return all(Fraction(float(v)) == v for v in list(box.lower) + list(box.upper))
-
-
-def _box_of(net, domain):
-    if isinstance(domain, Whole):
-        from vqgeom.regions.lp import enclosing_box
-
-        frame = enclosing_box(net.to_exact())
-        return frame, frame
+def _frame(net, domain):
+    """``(box, frame)``: the box to cut, and for Whole the enclosing box (else None)."""
     if isinstance(domain, Box):
         return domain, None
-    raise InvalidInputError(f"the subdivision engine needs a Box or Whole domain, got {domain!r}")
+    if not isinstance(domain, Whole):
+        raise InvalidInputError(f"the subdivision engine needs a Box or Whole domain, got {domain!r}")
+    from vqgeom.regions.lp import enclosing_box
+
+    frame = enclosing_box(net.to_exact())
+    return frame, frame
 
 
 def float_complex(net, box, *, device="cpu", max_regions=None, progress=None, snap=None):
@@ -119,16 +116,11 @@ def _neuron_list(widths):
     return [(l, k) for l, w in enumerate(widths) for k in range(w)]
 
 
-def _unpack(codes, N):
-    """Packed int64 words (n, W) -> bool (n, N)."""
-    u = codes.cpu().numpy().view(np.uint64)
-    bits = (u[:, :, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-    return bits.reshape(len(u), -1)[:, :N].astype(bool)
-
-
 def _read_off(cx):
     """Codes, float witnesses and float adjacencies of a simple float complex."""
     import torch
+
+    from vqgeom.regions._subdivision_float import unpack_bits
 
     codes, vi, vr, fa, fb, fh, fv, ff = cx.incidences()
     nr = codes.shape[0]
@@ -141,7 +133,7 @@ def _read_off(cx):
     fsum = torch.zeros((nf, D), dtype=X.dtype, device=X.device).index_add_(0, ff, X[fv])
     fcnt = torch.bincount(ff, minlength=nf).to(X.dtype)
     fwit = fsum / fcnt[:, None]
-    return dict(codes=codes, bits=_unpack(codes, cx.N), wit=wit, fa=fa, fb=fb, fh=fh, fwit=fwit,
+    return dict(codes=codes, bits=unpack_bits(codes, cx.N), wit=wit, fa=fa, fb=fb, fh=fh, fwit=fwit,
                 vi=vi, vr=vr, fv=fv, ff=ff)
 
 
@@ -191,7 +183,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     if arithmetic not in ("exact", "float"):
         raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
     start = time.perf_counter()
-    box, frame = _box_of(net, domain)
+    box, frame = _frame(net, domain)
     try:
         if not _float_box(box):
             raise Degenerate("box bounds that are not floats")
