@@ -281,3 +281,25 @@ def test_near_duplicate_neurons_are_certified(seed):
         assert seed != 6
         return
     _same(part, other)
+
+
+def _other_cases():
+    rng = np.random.default_rng(0)
+    yield "misses the box", Network([{"weight": [[1.0, 0, 0]], "bias": [5.0]}])
+    yield "leaky and abs", Network([
+        {"weight": rng.normal(size=(5, 3)), "bias": rng.normal(size=5) * .3, "activation": "leaky_relu",
+         "negative_slope": 0.1},
+        {"weight": rng.normal(size=(4, 5)), "bias": rng.normal(size=4) * .3, "activation": "abs"}])
+    yield "readout", Network([{"weight": rng.normal(size=(5, 4)), "bias": rng.normal(size=5) * .3}],
+                             readout={"weight": [[1.0] * 5], "bias": [0.0]})
+
+
+@pytest.mark.parametrize("name,net", list(_other_cases()))
+def test_other_layers_and_trivial_cuts_match_lp(name, net):
+    box = Box(-1, 1, dim=net.input_dim)
+    for arithmetic in ("float", "exact"):
+        a = subdivision.enumerate_partition(net, box, arithmetic=arithmetic)
+        assert a.engine == "subdivision"
+        _same(a, lp.enumerate_partition(net, box, arithmetic=arithmetic))
+        if arithmetic == "exact":
+            a.verify()

@@ -305,8 +305,7 @@ def _project(P, G, c):
     n, D = P.shape
     if n == 0:
         return [], P.copy()
-    Gf = np.array([float(v) for v in G.ravel().tolist()], dtype=np.float64).reshape(G.shape)
-    piv = np.argmax(np.abs(Gf), axis=1)
+    piv = np.array([max(range(D), key=lambda i: abs(row[i])) for row in G.tolist()], dtype=np.int64)
     ratios = [x.as_integer_ratio() for x in P.ravel().tolist()]
     num = np.empty(n * D, dtype=object)
     den = np.empty(n * D, dtype=object)

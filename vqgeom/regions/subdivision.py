@@ -201,7 +201,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 witnesses, edges = certify(net, box, cx, out)
             else:
                 witnesses, edges = _float_output(out, net.widths)
-    except (Degenerate, CertificateError):
+    except (Degenerate, CertificateError, ArithmeticError):   # incl. overflow of huge exact rows
         from vqgeom.regions import lp
 
         part = lp.enumerate_partition(net, domain, arithmetic=arithmetic, max_regions=max_regions,
