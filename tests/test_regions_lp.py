@@ -513,7 +513,6 @@ def test_facets_missed_by_every_lp_are_recovered_in_exact_mode(monkeypatch):
 
 
 def test_redundancy_certificates_are_checked_exactly(monkeypatch):
-    from vqgeom.errors import DegenerateInputError
     from vqgeom.exact import certificates
     from vqgeom.exact.certificates import check_redundant, farkas_solve, to_fmpq
 
@@ -528,8 +527,8 @@ def test_redundancy_certificates_are_checked_exactly(monkeypatch):
             check_redundant(target, rows, bad)
     with pytest.raises(CertificateError, match="offsets"):
         check_redundant((q(2, 3), to_fmpq(7)), rows, lam)   # 2x + 3y <= 7 is not implied
-    # in the walk: corrupted multipliers are rejected, and the engine refuses rather than
-    # report a partition it cannot certify complete
+    # in the walk: corrupted multipliers are rejected; the group is then decided by cddlib's
+    # exact LPs, whose multipliers are checked exactly too (corrupted, they raise)
     net = _arrangement([[1, 0], [1, 0], [0, 1]], [0, -1, 0])  # x = 1 is redundant left of x = 0
     box = Box(-2, 2, dim=2)
     assert enumerate_partition(net, box, arithmetic="exact").n_regions == 6
@@ -541,5 +540,13 @@ def test_redundancy_certificates_are_checked_exactly(monkeypatch):
                                          for lam in out]
 
     monkeypatch.setattr(certificates, "farkas_solve", corrupt)
-    with pytest.raises(DegenerateInputError, match="cannot certify"):
+    part = enumerate_partition(net, box, arithmetic="exact")
+    assert part.n_regions == 6 and part.engine == "lp+cdd" and part.n_exact_lps > 0
+    _verify_independently(part)
+    from vqgeom.exact import cddlp
+
+    real_cdd = cddlp.farkas
+    monkeypatch.setattr(cddlp, "farkas", lambda *a: [v + Fraction(1, 10**12) for v in real_cdd(*a)]
+                        if real_cdd(*a) is not None else None)
+    with pytest.raises(CertificateError, match="redundancy certificate"):
         enumerate_partition(net, box, arithmetic="exact")

@@ -59,6 +59,7 @@ _EXPORTS = {
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "WorkerLostError": "vqgeom.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

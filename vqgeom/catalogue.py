@@ -16,7 +16,7 @@ from typing import Callable
 from vqgeom.errors import InvalidInputError
 
 __all__ = ["sawtooth", "shallow_equivalent", "arrangement", "CatalogueEntry", "CATALOGUE",
-           "SAWTOOTH_VARIANTS", "get_entry"]
+           "SAWTOOTH_VARIANTS", "get_entry", "near_duplicates"]
 
 #: variant -> the coefficient of sigma in f(z) = 2z - c sigma(2z - 1)
 SAWTOOTH_VARIANTS = {"tent": -2, "as_printed": -1}
@@ -122,6 +122,55 @@ def shallow_equivalent(net, domain=None):
             raise InvalidInputError("shallow_equivalent: the network has no breakpoint on R")
         points = [dom.upper[0] + 1]
     return arrangement([[1]] * len(points), [-t for t in points])
+
+
+def near_duplicates(seed: int, dim: int = 3, widths=(8,), pairs: int = 3):
+    """A float network whose neurons include near-duplicates: where float LPs go blind.
+
+    Weights are uniform in [-1, 1], biases in [-1/2, 1/2] (``numpy.random.default_rng(seed)``);
+    then ``pairs`` times a row ``(w_i, b_i)`` of a random layer is copied onto another row
+    ``j`` of it and perturbed by ``eps * u`` with ``eps = 10^-k``, k drawn from 6..14, and u
+    uniform in [-1, 1]. The hyperplanes of i and j are then distinct (exactly, at their
+    binary64 values) but within float resolution of each other for the larger k.
+
+    Parameters
+    ----------
+    seed : int
+    dim : int
+    widths : sequence of int
+        Hidden layer widths (each at least 2).
+    pairs : int
+        How many rows are replaced by near-copies.
+
+    Returns
+    -------
+    Network
+        A float network; exact mode reads its weights at their exact binary64 values.
+
+    Examples
+    --------
+    >>> net = near_duplicates(0)
+    >>> net.input_dim, net.widths, net.exact
+    (3, (8,), False)
+    """
+    import numpy as np
+
+    from vqgeom.network import Network
+
+    if any(int(w) < 2 for w in widths):
+        raise InvalidInputError(f"widths must all be >= 2 (a row needs another to copy), got {widths!r}")
+    rng = np.random.default_rng(seed)
+    layers, d = [], dim
+    for w in widths:
+        layers.append([rng.uniform(-1, 1, (int(w), d)), rng.uniform(-0.5, 0.5, int(w))])
+        d = int(w)
+    for _ in range(pairs):
+        eps = 10.0 ** -int(rng.integers(6, 15))
+        W, b = layers[int(rng.integers(0, len(layers)))]
+        i, j = rng.choice(W.shape[0], 2, replace=False)
+        W[j] = W[i] + eps * rng.uniform(-1, 1, W.shape[1])
+        b[j] = b[i] + eps * rng.uniform(-1, 1)
+    return Network([{"weight": W, "bias": b} for W, b in layers])
 
 
 # --------------------------------------------------------------------------------- catalogue

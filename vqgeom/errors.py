@@ -15,6 +15,7 @@ __all__ = [
     "UnsupportedModuleError",
     "RegionBudgetExceeded",
     "CertificateError",
+    "WorkerLostError",
 ]
 
 
@@ -68,3 +69,8 @@ class CertificateError(VQGeomError, ArithmeticError):
     This signals a bug or a numerical failure in a float stage that exact arithmetic
     caught; it is never a warning.
     """
+
+
+class WorkerLostError(VQGeomError, RuntimeError):
+    """A parallel run lost its workers more often than it retries a job, or an executor it
+    was given broke for good (a process pool whose worker died cannot run jobs again)."""

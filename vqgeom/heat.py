@@ -43,6 +43,7 @@ from typing import Sequence
 
 import numpy as np
 
+from vqgeom._executor import job_runner
 from vqgeom.errors import DegenerateInputError, InvalidInputError
 
 __all__ = [
@@ -373,6 +374,23 @@ class _Hist:
             counts = np.bincount((idx[s] * Vt + idx[t]).ravel(), minlength=Vs * Vt)
             self.joint[s, t] += factor * counts.reshape(Vs, Vt)
 
+    def counts(self):
+        """The integer counts recorded so far (to add into another pass's, see :meth:`absorb`)."""
+        return self.marg, self.diag, self.joint, self.RC, self.CC
+
+    def absorb(self, counts):
+        """Add the counts of a pass over other tiles of the same kernels (same value ranges)."""
+        marg, diag, joint, RC, CC = counts
+        for s in range(self.n):
+            self.marg[s] += marg[s]
+            self.diag[s] += diag[s]
+            if RC is not None:
+                self.RC[s] += RC[s]
+            if CC is not None:
+                self.CC[s] += CC[s]
+        for key, J in joint.items():
+            self.joint[key] += J
+
     def finish(self):
         """Gram matrices of the row (and column) counts: exact in float64 below 2^53."""
         self.G_rows, self.G_cols = {}, {}
@@ -417,15 +435,41 @@ def _exact_gram(P, Q, bound):
     return (P.T @ Q).astype(np.float64)  # int64 product: exact below 2^63
 
 
-def _scan_histogram(sources, shape, symmetric, centered, tile, progress):
+def _scan_histogram(sources, shape, symmetric, centered, tile, progress, runner=None):
+    """One pass over every tile, recording exact counts.
+
+    With a ``runner`` (:class:`vqgeom._executor.JobRunner`) and kernels whose value range is
+    known in advance (codes with integer weights: the histograms never grow), the tiles are
+    shared among the workers and their integer counts added up: the counts, hence every
+    result, are exactly those of the serial pass."""
     hist = _Hist(sources, shape, symmetric, centered)
     blocks = _blocks(shape, symmetric, tile)
-    for k, (r, c, on_diag) in enumerate(blocks):
-        hist.add([src.tile(r[0], r[1], c[0], c[1]) for src in sources], r, c, on_diag)
-        if progress is not None:
-            progress(k + 1, len(blocks))
+    if runner is not None and all(src.vmax is not None for src in sources):
+        n_jobs = min(len(blocks), 4 * runner.n_workers)
+        chunks = [blocks[i::n_jobs] for i in range(n_jobs)]
+        jobs = [(sources, shape, symmetric, centered, chunk) for chunk in chunks]
+        done = 0
+        for k, counts in runner.run_unordered(_hist_part, jobs):
+            hist.absorb(counts)
+            done += len(chunks[k])
+            if progress is not None:
+                progress(done, len(blocks))
+    else:
+        for k, (r, c, on_diag) in enumerate(blocks):
+            hist.add([src.tile(r[0], r[1], c[0], c[1]) for src in sources], r, c, on_diag)
+            if progress is not None:
+                progress(k + 1, len(blocks))
     hist.finish()
     return hist
+
+
+def _hist_part(job):
+    """Worker side: the counts of some tiles (see :meth:`_Hist.counts`)."""
+    sources, shape, symmetric, centered, blocks = job
+    hist = _Hist(sources, shape, symmetric, centered)
+    for r, c, on_diag in blocks:
+        hist.add([src.tile(r[0], r[1], c[0], c[1]) for src in sources], r, c, on_diag)
+    return hist.counts()
 
 
 # --------------------------------------------------------------------------- direct pass
@@ -558,7 +602,7 @@ def _check_tile(tile):
     return int(tile)
 
 
-def _run(kernels, names, sigma2, squared, centered, tile, method, progress):
+def _run(kernels, names, sigma2, squared, centered, tile, method, progress, runner=None):
     for flag, value in (("squared", squared), ("centered", centered)):
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidInputError(f"{flag} must be True or False, got {value!r}")
@@ -572,7 +616,7 @@ def _run(kernels, names, sigma2, squared, centered, tile, method, progress):
     hist = None
     if method in ("auto", "histogram"):
         try:
-            hist = _scan_histogram(sources, shape, symmetric, centered, tile, progress)
+            hist = _scan_histogram(sources, shape, symmetric, centered, tile, progress, runner)
         except _NotHistogrammable:
             if method == "histogram":
                 raise InvalidInputError(
@@ -664,7 +708,7 @@ def median_heuristic(K, *, squared: bool = False, tile: int = 1024, max_dense: i
 
 
 def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = False,
-                  tile: int = 1024, method: str = "auto", progress=None):
+                  tile: int = 1024, method: str = "auto", progress=None, executor=None):
     """Cosine similarity of two kernels, or of their heat kernels; streamed, never N x N.
 
     Parameters
@@ -691,6 +735,8 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
         sigma2; "auto" tries the histogram and falls back to direct.
     progress : callable, optional
         Called as ``progress(done_tiles, total_tiles)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        Share the tiles among workers; see :func:`pairwise_kernel_cosine` (same result).
 
     Returns
     -------
@@ -713,14 +759,16 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
     >>> [round(c, 4) for c in kernel_cosine(K, [[0, 2, 2], [2, 0, 2], [2, 2, 0]], sigma2=[0.5, 8])]
     [0.9911, 0.9981]
     """
-    results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress)
+    with job_runner(executor) as runner:
+        results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress,
+                                runner)
     vals = [float(r[0, 1]) for r in results]
     return vals if is_list else vals[0]
 
 
 def pairwise_kernel_cosine(kernels: Sequence, X=None, *, sigma2=None, squared: bool = False,
                            centered: bool = False, tile: int = 1024, method: str = "auto",
-                           progress=None) -> np.ndarray:
+                           progress=None, executor=None) -> np.ndarray:
     """The networks x networks matrix of kernel cosine similarities, in one streamed pass.
 
     Parameters
@@ -734,6 +782,12 @@ def pairwise_kernel_cosine(kernels: Sequence, X=None, *, sigma2=None, squared: b
         and each is compared through its VQ-Kernel on these points.
     sigma2, squared, centered, tile, method, progress
         As in :func:`kernel_cosine`.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        Share the tiles of the histogram pass among workers (an int: that many local
+        processes; a str: a Dask scheduler address; see :mod:`vqgeom._executor`). It applies
+        to kernels given as codes or ``(net, X)`` with integer weights, whose exact integer
+        counts add up to the serial pass's, so the result is identical to the serial one;
+        other kernels are scanned serially.
 
     Returns
     -------
@@ -761,5 +815,7 @@ def pairwise_kernel_cosine(kernels: Sequence, X=None, *, sigma2=None, squared: b
     if X is not None:
         kernels = [(net, X) for net in kernels]
     names = [f"kernels[{i}]" for i in range(len(kernels))]
-    results, is_list = _run(kernels, names, sigma2, squared, centered, tile, method, progress)
+    with job_runner(executor) as runner:
+        results, is_list = _run(kernels, names, sigma2, squared, centered, tile, method, progress,
+                                runner)
     return np.stack(results) if is_list else results[0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from vqgeom.cli._parallel import add_executor_options, executor_of
+
 __all__ = ["add_parser", "run"]
 
 
@@ -28,6 +30,7 @@ def add_parser(sub):
     p.add_argument("--budget", type=int, default=200, help="most networks to check (default 200)")
     p.add_argument("--out", metavar="FILE", help="save the counterexample network (JSON network format)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_executor_options(p, "--workers")
     return p
 
 
@@ -38,7 +41,8 @@ def run(args) -> int:
     if args.out:
         check_output_file(args.out, "--out")
     res = find_counterexample(args.claim, args.relax, dim=args.dim, max_width=args.max_width,
-                              seed=args.seed, budget=args.budget)
+                              seed=args.seed, budget=args.budget,
+                              executor=executor_of(args, "--workers"))
     if res.found and args.out:
         res.network.to_json(args.out)  # atomic
     if args.json:

@@ -5,12 +5,16 @@ Examples::
     vqgeom regions net.json                     # exact, on [-1, 1]^D
     vqgeom regions net.json --box -2 2 --json   # one JSON object on stdout
     vqgeom regions net.json --whole --out part.json
+    vqgeom regions net.json --workers 2         # pieces of the box on 2 local processes
+    vqgeom regions net.json --scheduler tcp://10.0.0.1:8786   # on a Dask cluster
 """
 
 from __future__ import annotations
 
 import json
 import sys
+
+from vqgeom.cli._parallel import add_executor_options, executor_of
 
 __all__ = ["add_parser", "run"]
 
@@ -33,11 +37,12 @@ def add_parser(sub):
     dom.add_argument("--whole", action="store_true", help="all of R^D (handled exactly)")
     p.add_argument("--float", action="store_true", help="float arithmetic instead of exact rationals")
     p.add_argument("--engine", default="auto",
-                   help="interval, polygon, planar, lp, subdivision or auto (default: auto)")
+                   help="interval, polygon, planar, lp, cdd, subdivision or auto (default: auto)")
     p.add_argument("--max-regions", type=int, default=None, metavar="N",
                    help="stop with an error when more than N regions exist")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
+    add_executor_options(p, "--workers")
     return p
 
 
@@ -77,7 +82,8 @@ def run(args) -> int:
         raise InvalidInputError(f"--max-regions must be a positive integer, got {args.max_regions}")
     progress = sys.stderr.isatty()
     part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
-                             engine=args.engine, max_regions=args.max_regions, progress=progress)
+                             engine=args.engine, max_regions=args.max_regions, progress=progress,
+                             executor=executor_of(args, "--workers"))
     if args.out:
         part.save(args.out)
     info = _summary(part)

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from vqgeom._executor import check_executor, job_runner
 from vqgeom.errors import InvalidInputError
 
 __all__ = ["find_counterexample", "CounterexampleResult", "RELAXATIONS", "CLAIMS"]
@@ -294,9 +295,23 @@ def _shrink(claim, relax, net, dom, opts, deadline):
     return net, opts, v, steps
 
 
+def _check_job(job):
+    """Worker side of a parallel search: the verdict on one candidate."""
+    return _check(*job)
+
+
+def _candidates(claim, relax, rng, dim, max_width, budget, deadline):
+    """The serial search's candidates, in its order (drawn here, in the caller's process,
+    from the one generator), until the budget or the time runs out."""
+    for _ in range(budget):
+        if time.monotonic() >= deadline:
+            return
+        yield _candidate(claim, relax, rng, dim, max_width)
+
+
 def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, max_width: int = 3,
                         seed: int = 0, budget: int = 200, rng=None, time_limit: float = 60.0,
-                        progress=None) -> CounterexampleResult:
+                        progress=None, executor=None) -> CounterexampleResult:
     """Search small networks for a violation of ``claim`` with hypothesis ``relax`` dropped.
 
     Parameters
@@ -319,6 +334,13 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
         Seconds after which the search (and the shrinking) stops.
     progress : callable, optional
         Called as ``progress(tried, budget)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        Check candidates in parallel (an int: that many local processes; a str: a Dask
+        scheduler address; see :mod:`vqgeom._executor`). Candidates are still drawn in
+        order from the one generator and their verdicts read in that order, so the result
+        is the serial one (within the same budget; the time limit stops drawing new
+        candidates). Shrinking runs in the calling process. Candidates checked ahead are
+        drawn from ``rng`` too, so a caller's generator ends further on than serially.
 
     Returns
     -------
@@ -353,23 +375,43 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
         raise InvalidInputError(f"relax='facet_adjacency' (touching) needs dim=2, got dim={dim}")
     if relax == "convex_domain" and dim < 2:
         raise InvalidInputError("relax='convex_domain' needs dim >= 2 (a connected union of intervals is convex)")
+    check_executor(executor)
     if rng is None:
         rng = np.random.default_rng(seed)
     deadline = start + time_limit
     tried = pairs = rejected = 0
-    while tried < budget and time.monotonic() < deadline:
-        net, dom, opts = _candidate(claim, relax, rng, dim, max_width)
-        tried += 1
-        if progress is not None:
-            progress(tried, budget)
-        v = _check(claim, net, dom, opts)
-        pairs += v.pairs_checked
-        if relax is None and not v.hypotheses_met:
-            rejected += 1
-            continue  # (e.g. a random deep net that is not generic): not a fair candidate
-        if (relax is None and not v.holds) or (relax is not None and _qualifies(v, relax)):
-            net, opts, v, steps = _shrink(claim, relax, net, dom, opts, deadline + 30)
-            return CounterexampleResult(True, claim, relax, net, dom, opts, v, tried, rejected, budget,
-                                        pairs, steps, time.monotonic() - start)
+    found = None
+    with job_runner(executor) as runner:
+        cands = _candidates(claim, relax, rng, dim, max_width, budget, deadline)
+        if runner is None:
+            checked = ((c, _check(claim, *c)) for c in cands)
+        else:
+            drawn = []
+
+            def jobs():
+                for c in cands:
+                    drawn.append(c)
+                    yield (claim, *c)
+
+            checked = ((drawn.pop(0), v) for v in runner.run_ordered(_check_job, jobs()))
+        try:
+            for (net, dom, opts), v in checked:
+                tried += 1
+                if progress is not None:
+                    progress(tried, budget)
+                pairs += v.pairs_checked
+                if relax is None and not v.hypotheses_met:
+                    rejected += 1
+                    continue  # (e.g. a random deep net that is not generic): not a fair candidate
+                if (relax is None and not v.holds) or (relax is not None and _qualifies(v, relax)):
+                    found = (net, dom, opts)
+                    break
+        finally:
+            checked.close()  # candidates checked ahead on workers are dropped
+    if found is not None:
+        net, dom, opts = found
+        net, opts, v, steps = _shrink(claim, relax, net, dom, opts, deadline + 30)
+        return CounterexampleResult(True, claim, relax, net, dom, opts, v, tried, rejected,
+                                    budget, pairs, steps, time.monotonic() - start)
     return CounterexampleResult(False, claim, relax, tried=tried, rejected=rejected, budget=budget,
                                 pairs_checked=pairs, seconds=time.monotonic() - start)

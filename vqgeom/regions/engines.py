@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Callable
 
+from vqgeom._executor import check_executor
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions.domain import as_domain
 
@@ -30,6 +31,7 @@ ENGINES = {
     "polygon": "vqgeom.regions.polygon",
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
+    "cdd": "vqgeom.regions.cdd",
     "subdivision": "vqgeom.regions.subdivision",
 }
 
@@ -39,6 +41,7 @@ ENGINE_DIMS = {
     "polygon": (2, 2),
     "planar": (2, 2),
     "lp": (1, None),
+    "cdd": (1, None),
     "subdivision": (2, None),
 }
 
@@ -100,7 +103,7 @@ def _choose_auto(net, domain, arithmetic) -> str:
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
-                      max_regions: int | None = None, progress=False):
+                      max_regions: int | None = None, progress=False, executor=None, pieces=None):
     """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
 
     Parameters
@@ -112,15 +115,23 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp", "subdivision"}
+    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd", "subdivision"}
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2,
         ``subdivision`` for D >= 3 on a box with float bounds (it falls back to ``lp`` by
-        itself where its complex is not simple) and ``lp`` otherwise.
+        itself where its complex is not simple) and ``lp`` otherwise. ``cdd`` (any D, exact
+        rational LPs throughout, slow) is never picked automatically.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
         True prints a one-line progress counter on stderr; a callable is called as
         ``progress(n_regions_so_far, stage)``.
+    executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
+        None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
+        parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
+        local worker processes, a str the address of a Dask scheduler. The result is then in
+        canonical order (regions sorted by code) and the same whatever the executor.
+    pieces : int or sequence of Box, optional
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
 
     Returns
     -------
@@ -172,8 +183,15 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
     start = time.perf_counter()
-    part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                      progress=report)
+    if executor is not None:
+        from vqgeom.regions.distributed import enumerate_pieces
+
+        part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic, engine=name,
+                                executor=check_executor(executor), max_regions=max_regions,
+                                progress=report, pieces=pieces)
+    else:
+        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                          progress=report)
     if report is not None and hasattr(report, "close"):
         report.close()
     if part.seconds is None:

@@ -52,8 +52,20 @@ A group that is neither is re-examined: the other rows are restricted to its hyp
 exact arithmetic and re-normalised (rows nearly parallel to it, invisible to float64 LPs at
 their original scale, become ordinary constraints), a Chebyshev LP in D - 1 dimensions
 proposes a point, and if that rational point satisfies every other row strictly it is a facet
-witness: the neighbour is certified and joins the walk. Otherwise
-:class:`~vqgeom.errors.DegenerateInputError` is raised. Box rows need no certificate.
+witness: the neighbour is certified and joins the walk. Otherwise cddlib's exact rational
+LPs decide the group (:meth:`_Walk._decide_cdd`): ``max a_g x`` over the other rows gives an
+exact Farkas certificate (its dual solution, checked exactly) when g is redundant, else a
+max-slack LP on g's hyperplane gives an exact relative-interior facet point; for a
+full-dimensional region one of the two always exists. The partition's engine then reads
+``"lp+cdd"``. Box rows need no certificate.
+
+A float facet point that fails its exact check is a rejected proposal, not an error: near
+rows (hyperplanes within float resolution of the group's) need only a slack of ``1e-6 t``
+in the facet LP, which is below HiGHS's feasibility tolerance when ``t`` is small, so the
+LP's optimum may violate them. Such a group stays uncertified until the completeness
+stage decides it exactly. If a :class:`~vqgeom.errors.DegenerateInputError` still arises
+in exact mode (e.g. no starting region), the whole partition comes from the exact
+:mod:`vqgeom.regions.cdd` engine (engine ``"lp+cdd"``).
 
 Why this proves the region set complete: let Q be any region (open cell with non-empty
 interior in the domain Ω, a box or R^D) and x0 an interior witness of a reached region. Take
@@ -75,8 +87,8 @@ included, is reached. (This is the connectivity of the facet graph, made exact.)
 Limits: float mode, and the walk's LPs in both modes, resolve regions or facets whose
 inradius is above about ``1e-9`` (times the box size / 1e4 for boxes wider than 1e4); thinner
 ones may be missed in float mode. Exact mode recovers them through the re-examination above
-when it can, and otherwise raises; what it reports is certified: every region, every facet,
-and the completeness of the list. Float mode certifies nothing (no exact checks at all).
+and cddlib's exact LPs; what it reports is certified: every region, every facet, and the
+completeness of the list. Float mode certifies nothing (no exact checks at all).
 """
 
 from __future__ import annotations
@@ -220,7 +232,7 @@ def _analyse(arith, cell, offsets, box_G, box_h):
             zrow = norms == 0.0
             for k in np.flatnonzero(zrow).tolist():
                 if any(v != 0 for v in Ae[k * D:(k + 1) * D]):
-                    raise CertificateError(
+                    raise DegenerateInputError(
                         f"neuron ({l}, {k}) has a non-zero map too small for float64 LPs")
                 if ce[k] == 0:
                     zero.add(offsets[l] + k)
@@ -348,6 +360,7 @@ class _Walk:
         # for very large boxes, where float rounding of the rows grows with |x|
         self.eps = _EPS * max(1.0, self.scale / 1e4)
         self.n_lps = 0
+        self.n_exact_lps = 0  # cddlib's exact LPs, where the float LPs could not decide
         self._solver = None
 
     # ------------------------------------------------------------------ helpers
@@ -364,8 +377,10 @@ class _Walk:
             self._solver = new_solver()
         return RegionLP(an.GA, an.hA, self._solver)
 
-    def _certify_interior(self, cell, x, t):
-        """An exact (or float) interior witness of ``cell``."""
+    def _certify_interior(self, cell, x, t, an=None):
+        """An exact (or float) interior witness of ``cell``: the float centre, points
+        stepped in from the facet it was entered through, or cddlib's exact max-slack LP
+        over the rows of ``an``."""
         if not self.exact:
             return tuple(float(v) for v in x)
         from vqgeom.exact.certificates import check_interior
@@ -387,6 +402,16 @@ class _Walk:
                     return tuple(cand)
                 except CertificateError:
                     step /= 4
+        if an is not None:
+            from vqgeom.exact.cddlp import max_slack
+
+            ex = self._exact_rows(an)
+            rows = [ex(r) for r in range(len(an.GA))]
+            self.n_exact_lps += 1
+            p, tq = max_slack([a for a, _ in rows], [b for _, b in rows])
+            if p is not None and tq > 0:
+                check_interior(self.net, cell.code, p, self.domain, maps=cell.maps)
+                return tuple(p)
         raise error if error is not None else CertificateError(
             f"no interior witness found for region {cell.code}")
 
@@ -468,8 +493,16 @@ class _Walk:
         pending = self.pending
         if self.exact:
             maps_b = cell_b.maps if j is None or j not in pending else pending[j][0].maps
-            got = check_facet(self.net, cell.code, code_b, point, self.domain,
-                              maps_a=cell.maps, maps_b=maps_b)
+            try:
+                got = check_facet(self.net, cell.code, code_b, point, self.domain,
+                                  maps_a=cell.maps, maps_b=maps_b)
+            except CertificateError:
+                if force:
+                    raise
+                # a float LP's facet point that fails its exact check (rows within float
+                # resolution of the facet's hyperplane): no facet is recorded, and
+                # _certify_complete decides the group exactly
+                return False
             if got != flips:
                 raise CertificateError(f"facet flips {got} differ from the walk's {flips}")
             point = tuple(_frac(v) for v in point)
@@ -578,12 +611,40 @@ class _Walk:
             point = self._facet_exact(an, gi, ex)
             if point is not None and self._take_facet(i, cell, an, gi, point, force=True):
                 continue
+            if self._decide_cdd(i, cell, an, gi, ex):
+                continue
             names = ", ".join(str(self.net.neuron_index[an.neuron[r]]) for r in an.groups[gi])
             raise DegenerateInputError(
                 f"exact mode cannot certify whether the hyperplane of neuron(s) {names} carries "
                 f"a facet of region {cell.code}: no exact Farkas certificate of redundancy and no "
                 f"exact facet point was found (the float64 LPs cannot resolve it); the region "
                 f"set would not be certified complete")
+
+    def _decide_cdd(self, i, cell, an, gi, ex):
+        """Decide group ``gi`` with cddlib's exact rational LPs, where float LPs are blind.
+
+        ``max a_g x`` over the other rows: at most ``b_g`` gives an exact Farkas certificate
+        (the dual solution, checked by :func:`check_redundant`); otherwise a max-slack LP
+        on the hyperplane gives an exact relative-interior facet point, and the neighbour
+        joins the walk. Returns True when decided (it always is: for a full-dimensional
+        region a constraint that defines no facet is redundant).
+        """
+        from vqgeom.exact.cddlp import farkas, max_slack
+        from vqgeom.exact.certificates import check_redundant, to_fmpq
+
+        g = set(an.groups[gi])
+        rows = [ex(r) for r in range(len(an.GA)) if r not in g]
+        target = ex(an.groups[gi][0])
+        self.n_exact_lps += 1
+        lam = farkas([a for a, _ in rows], [b for _, b in rows], target)
+        if lam is not None:
+            check_redundant(target, rows, [to_fmpq(v) for v in lam])
+            return True
+        self.n_exact_lps += 1
+        p, t = max_slack([a for a, _ in rows], [b for _, b in rows], on=target)
+        if p is None or not t > 0:
+            return False
+        return self._take_facet(i, cell, an, gi, [to_fmpq(v) for v in p], force=True)
 
     def _farkas_hull(self, an, x, todo, ex, farkas_solve, check_many):
         """Farkas certificates from the polar hull; returns the groups still uncertified.
@@ -838,7 +899,7 @@ class _Walk:
                 an, lp, x, t = pre
             if x is not None and self.lo is not None:
                 x = np.clip(x, self.lo, self.hi)
-            witnesses.append(self._certify_interior(cell, x, t))
+            witnesses.append(self._certify_interior(cell, x, t, an))
             if self.progress is not None:
                 self.progress(len(witnesses), "lp")
             ok = np.ones(len(an.groups), dtype=bool)
@@ -895,7 +956,8 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     Returns
     -------
     Partition
-        ``engine="lp"``; edges carry the flipped neurons and the facet witness.
+        ``engine="lp"``, or ``"lp+cdd"`` where cddlib's exact LPs decided (``n_exact_lps``
+        counts them); edges carry the flipped neurons and the facet witness.
 
     Raises
     ------
@@ -904,8 +966,8 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     CertificateError
         When an exact check fails (a float stage went wrong; never silently ignored).
     DegenerateInputError
-        In exact mode, when a constraint can be certified neither a facet nor redundant
-        (hyperplanes beyond float64 LP resolution): completeness cannot be certified.
+        In float mode only, when hyperplanes lie within float64 resolution of each other
+        (exact mode falls back to cddlib's exact LPs there and answers).
 
     Examples
     --------
@@ -932,12 +994,28 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
     try:
         codes, witnesses, edges, _ = walk.run()
+    except DegenerateInputError:
+        if arithmetic != "exact":
+            raise
+        # the float LPs are blind here and the cell-local exact LPs did not help (e.g. no
+        # starting region): the whole partition from the cdd engine's exact walk
+        from vqgeom.regions._cdd_walk import CddWalk
+
+        exact_walk = CddWalk(net, domain, max_regions=max_regions, progress=progress)
+        codes, witnesses, edges = exact_walk.run()
+        part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
+                         engine="lp+cdd", seconds=time.perf_counter() - start)
+        part.n_lps = walk.n_lps
+        part.n_exact_lps = walk.n_exact_lps + exact_walk.n_lps
+        return part
     finally:
         if own is not None and hasattr(own, "close"):
             own.close()
-    part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="lp",
+    part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
+                     engine="lp+cdd" if walk.n_exact_lps else "lp",
                      seconds=time.perf_counter() - start)
     part.n_lps = walk.n_lps
+    part.n_exact_lps = walk.n_exact_lps
     return part
 
 
