@@ -17,6 +17,11 @@ Edge subdivision as published (Berzins, ICML 2023; PyTorch, float32, one CPU thr
 measured elsewhere on this kind of machine and quoted in the issue, is printed beside it:
 subdivision alone / with regions and adjacencies read off.
 
+Measured on the 2-core development machine shared with six other jobs (load 6-11, so wall
+times are 3-8x the CPU times; 2026-11-29), CPU seconds, subdivision float / exact (lp float /
+exact): 3-32-32:0 0.36 / 1.91 (34 / 88); 3-32-32:1 0.14 / 1.57 (18 / 58); 4-16-16:0
+0.22 / 1.59 (17 / 41); 3-64-64:0 3.4 / 16.2 (lp skipped). All partitions agreed.
+
 Run:  python benchmarks/bench_regions_nd.py [--nets 3-32-32:0 ...] [--lp-large] [--no-lp]
 """
 
