@@ -290,6 +290,12 @@ def _other_cases():
         {"weight": rng.normal(size=(5, 3)), "bias": rng.normal(size=5) * .3, "activation": "leaky_relu",
          "negative_slope": 0.1},
         {"weight": rng.normal(size=(4, 5)), "bias": rng.normal(size=4) * .3, "activation": "abs"}])
+    L = []
+    for a, b in ((3, 5), (5, 4)):      # rational weights that are not floats: the filter's
+        L.append({"weight": [[Fraction(int(rng.integers(-20, 21)), 7 * int(rng.integers(1, 9)))   # error terms
+                              for _ in range(a)] for _ in range(b)],
+                  "bias": [Fraction(int(rng.integers(-20, 21)), 11 * int(rng.integers(1, 9))) for _ in range(b)]})
+    yield "non-float rationals", Network(L, exact=True)
     yield "readout", Network([{"weight": rng.normal(size=(5, 4)), "bias": rng.normal(size=5) * .3}],
                              readout={"weight": [[1.0] * 5], "bias": [0.0]})
 
