@@ -58,6 +58,7 @@ _EXPORTS = {
     "DegenerateInputError": "vqgeom.errors",
     "UnsupportedModuleError": "vqgeom.errors",
     "RegionBudgetExceeded": "vqgeom.errors",
+    "MemoryBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
     "WorkerLostError": "vqgeom.errors",
 }

@@ -332,6 +332,10 @@ def _network_codes(net, X, *, layers, batch_size, device) -> Codes:
             pres = []
             for lay, (W, b), (skip, out, ob) in zip(net.layers, params, extra):
                 pre = z @ W.T + b
+                if not bool(torch.isfinite(pre).all()):
+                    raise InvalidInputError(
+                        "X: float64 pre-activations overflow (inf or NaN) at some point; compute "
+                        "its codes on the CPU (device=None), which decides such points exactly")
                 pres.append(pre)
                 zero |= (pre == 0).any(dim=1)
                 post = torch.where(pre >= 0, pre, pre * float(lay.minus_slope))
@@ -351,12 +355,9 @@ def _network_codes(net, X, *, layers, batch_size, device) -> Codes:
     chunks = [[] for _ in keep]
     boundary = []
     for s in range(0, max(N, 1), step):
-        pres = net.preactivations(P[s:s + step])
-        zero = np.zeros(pres[0].shape[0], dtype=bool)
-        for pre in pres:
-            zero |= np.asarray(pre == 0, dtype=bool).any(axis=1)
+        signs, zero = net.signs_and_zeros(P[s:s + step])   # overflowing points decided exactly
         for c, l in zip(chunks, keep):
-            c.append(pack_bits(np.asarray(pres[l] >= 0, dtype=bool)))
+            c.append(pack_bits(np.asarray(signs[l], dtype=bool)))
         boundary.append(zero)
     return _assemble(chunks, [net.widths[l] for l in keep], names, boundary, N)
 
@@ -458,6 +459,10 @@ def _module_codes(module, X, *, layers, batch_size, device) -> Codes:
             if not isinstance(pre, torch.Tensor):
                 raise UnsupportedModuleError(f"module {name!r} received a non-tensor input")
             nb = pre.shape[0]
+            if pre.is_floating_point() and not bool(torch.isfinite(pre).all()):
+                raise InvalidInputError(
+                    f"X: the input of module {name!r} overflows (inf or NaN) at some point, so its "
+                    f"signs would be wrong; rescale X or convert the module with Network.from_torch")
             calls.append((name, (pre.detach() >= 0).reshape(nb, -1).cpu().numpy(),
                           (pre.detach() == 0).reshape(nb, -1).any(dim=1).cpu().numpy()))
             return None

@@ -14,6 +14,7 @@ __all__ = [
     "DegenerateInputError",
     "UnsupportedModuleError",
     "RegionBudgetExceeded",
+    "MemoryBudgetExceeded",
     "CertificateError",
     "WorkerLostError",
 ]
@@ -61,6 +62,56 @@ class RegionBudgetExceeded(VQGeomError, RuntimeError):
             f"region enumeration stopped: found {self.n_found} regions, more than "
             f"max_regions={self.max_regions}; raise max_regions or shrink the domain"
         )
+
+
+class MemoryBudgetExceeded(VQGeomError, MemoryError):
+    """A computation would need more memory than its ``max_memory`` budget allows.
+
+    Raised *before* the allocation that would exceed the budget (or, for engines that do not
+    estimate their memory, as soon as the process has grown past it).
+
+    Attributes
+    ----------
+    needed : int
+        Bytes the computation would hold after the refused step (an estimate).
+    max_memory : int
+        The budget in bytes.
+    n_found : int or None
+        How many regions (or other results) had been found so far.
+    what : str
+        What was being computed.
+    message : str, optional
+        Replaces the default message (which speaks of regions and ``max_memory``).
+    """
+
+    def __init__(self, needed: int, max_memory: int, n_found=None, what: str = "region enumeration",
+                 message: str | None = None):
+        self.needed = int(needed)
+        self.max_memory = int(max_memory)
+        self.n_found = None if n_found is None else int(n_found)
+        self.what = what
+        so_far = "" if n_found is None else f" after finding {self.n_found} regions"
+        super().__init__(message or (
+            f"{what} stopped{so_far}: it would need about {format_bytes(self.needed)}, more than "
+            f"max_memory={format_bytes(self.max_memory)}; raise max_memory (--max-memory) or "
+            f"shrink the domain"
+        ))
+
+
+def format_bytes(n) -> str:
+    """``1536 -> '1.5 KiB'`` (binary units, 3 significant digits).
+
+    >>> format_bytes(512), format_bytes(3 * 2**30), format_bytes(149.2 * 2**30)
+    ('512 B', '3.00 GiB', '149 GiB')
+    """
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            break
+        n /= 1024
+    if unit == "B":
+        return f"{int(n)} B"
+    return f"{n:.2f} {unit}" if n < 10 else f"{n:.3g} {unit}"
 
 
 class CertificateError(VQGeomError, ArithmeticError):

@@ -174,8 +174,9 @@ class _CodeSource:
         n = self.bits.shape[0]
         self.shape = (n, n)
         w = np.asarray(w, dtype=np.float64)
-        self.integer = bool(np.all(w == np.rint(w)))
         total = float(w.sum())
+        # integer results are exact only below 2^53 (float64): beyond, the kernel is a float
+        self.integer = bool(np.all(w == np.rint(w))) and total < 2 ** 53
         # with integer weights and total < 2^22 every partial sum and every intermediate of
         # rowsum_i + rowsum_j - 2 <u_i, u_j> is an integer of magnitude < 2^24: exact in float32
         self.dtype = np.float32 if (self.integer and total < 2 ** 22) else np.float64

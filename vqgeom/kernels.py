@@ -25,6 +25,8 @@ otherwise. Integer weights give integer results equal to a naive count exactly.
 
 from __future__ import annotations
 
+import io
+import math
 import numbers
 import os
 import sys
@@ -34,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vqgeom._paths import AtomicFile
 from vqgeom.codes import Codes, activation_codes
-from vqgeom.errors import InvalidInputError
+from vqgeom.errors import InvalidInputError, MemoryBudgetExceeded, format_bytes
 
 __all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference"]
 
@@ -44,6 +47,10 @@ METHODS = ("auto", "gemm", "popcount")
 
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+#: Bytes per entry of an exact (object) kernel: the pointer, the number, its int64 precursor
+_EXACT_ENTRY_BYTES = 120
+_EXACT_HINT = "exact kernels are held in memory: use fewer points, or float weights with out='K.npy'"
 _TILE = 256
 _BLOCK_ENTRIES = 2**19
 
@@ -191,6 +198,8 @@ def _result_dtype(kind, weights, widths):
     if kind == "exact":
         return np.dtype(object)
     top = sum(w * n for w, n in zip(weights, widths))
+    if top > _INT64_MAX:   # exact Python integers rather than a wrap-around
+        return np.dtype(object)
     return np.dtype(np.int32 if top <= _INT32_MAX else np.int64)
 
 
@@ -331,33 +340,55 @@ def _cpu_fast_bf16(torch) -> bool:
 
 # ================================================================ outputs
 class _Output:
-    """Where the kernel goes: an in-memory array / tensor, or a .npy memmap written atomically."""
+    """Where the kernel goes: an in-memory array / tensor, or a .npy memmap written atomically
+    (an :class:`vqgeom._paths.AtomicFile`: free space checked and reserved first, a random
+    temporary name beside the target, removed by :meth:`abort`)."""
 
     def __init__(self, shape, dtype, out, dev, as_tensor):
         self.path = None
-        self.tmp = None
+        self.file = None
         self.shape = shape
         self.dtype = dtype
+        nbytes = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
         if out is None:
             if as_tensor and dtype != object:
                 import torch
 
-                self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
+                try:
+                    self.array = torch.empty(shape, dtype=_torch_dtype(torch, dtype), device=dev)
+                except torch.OutOfMemoryError:
+                    raise MemoryBudgetExceeded(nbytes, 0, what="vq_kernel", message=(
+                        f"vq_kernel: the result ({' x '.join(map(str, shape))} {np.dtype(dtype)}) "
+                        f"would take {format_bytes(nbytes)}, more than {dev} can hold; compute "
+                        f"on the CPU with out='K.npy' to write it to a file")) from None
             else:
-                self.array = np.empty(shape, dtype=dtype)
+                self.array = _allocate(shape, dtype, nbytes)
         elif isinstance(out, (str, os.PathLike)):
             if dtype == object:
                 raise InvalidInputError(
-                    "out= as a file needs numeric weights; exact (Fraction) weights give an "
-                    "object array: pass weights as ints or floats"
+                    "out= as a file needs a numeric kernel, but these weights give an object array "
+                    "(Fraction weights, or integer weights whose distances can exceed int64): "
+                    "pass smaller integer weights or floats"
                 )
             self.path = Path(out)
             if self.path.suffix != ".npy":
                 raise InvalidInputError(f"out must be a path ending in .npy, got {str(out)!r}")
             if not self.path.parent.is_dir():
                 raise InvalidInputError(f"out: directory {str(self.path.parent)!r} does not exist")
-            self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp.npy")
-            self.array = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=dtype, shape=shape)
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(header, {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+                "shape": tuple(shape)})
+            self.file = AtomicFile(self.path, "out", mode="w+b", size=len(header.getvalue()) + nbytes)
+            try:
+                self.file.file.write(header.getvalue())
+                self.file.file.flush()
+                self.array = (np.memmap(self.file.file, dtype=dtype, mode="r+", shape=shape,
+                                        offset=len(header.getvalue())) if nbytes else
+                              np.empty(shape, dtype=dtype))
+            except BaseException:
+                self.file.discard()
+                raise
         elif isinstance(out, np.ndarray):
             if out.shape != tuple(shape):
                 raise InvalidInputError(f"out must have shape {tuple(shape)}, got {out.shape}")
@@ -372,16 +403,46 @@ class _Output:
     def finish(self):
         if self.path is None:
             return self.array
-        self.array.flush()
-        del self.array
-        os.replace(self.tmp, self.path)
-        self.tmp = None
+        if isinstance(self.array, np.memmap):
+            self.array.flush()
+        self.array = None
+        self.file.commit()
+        self.file = None
         return np.load(self.path, mmap_mode="r")
 
     def abort(self):
-        if self.tmp is not None:
+        if self.file is not None:
             self.array = None
-            Path(self.tmp).unlink(missing_ok=True)
+            self.file.discard()
+            self.file = None
+
+
+def _refuse_unless_fits(shape, what, nbytes, hint=None):
+    """Raise :class:`MemoryBudgetExceeded` (with the result's size and the way out) when a
+    result of ``nbytes`` cannot fit in the memory available now."""
+    from vqgeom._memory import available_bytes
+
+    avail = available_bytes()
+    if avail is not None and nbytes > avail:
+        raise _too_large(shape, what, nbytes, avail, hint)
+
+
+def _too_large(shape, what, nbytes, avail, hint=None):
+    have = "" if avail is None else f", more than the {format_bytes(avail)} of memory available"
+    hint = hint or "pass out='K.npy' to write it to a file instead (returned as a read-only memory map)"
+    return MemoryBudgetExceeded(nbytes, avail or 0, what="vq_kernel", message=(
+        f"vq_kernel: the result ({' x '.join(map(str, shape))} {what}) would take "
+        f"{format_bytes(nbytes)}{have}; {hint}"))
+
+
+def _allocate(shape, dtype, nbytes):
+    """``np.empty(shape, dtype)``, refused with the size and the way out (``out=``) when it
+    cannot fit in the memory available."""
+    _refuse_unless_fits(shape, np.dtype(dtype), nbytes)
+    try:
+        return np.empty(shape, dtype=dtype)
+    except MemoryError:
+        raise _too_large(shape, np.dtype(dtype), nbytes, None) from None
 
 
 def _torch_dtype(torch, dtype):
@@ -424,8 +485,9 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         Second point set; default ``X`` (the symmetric kernel).
     weights : sequence of L positive numbers, optional
         Layer weights ``w_l`` (default all 1). Integers give an integer kernel (int32, or
-        int64 when ``sum_l w_l n_l`` could exceed 2^31 - 1); Fractions give an exact object
-        array of Fractions; floats give float64.
+        int64 when ``sum_l w_l n_l`` could exceed 2^31 - 1, or an object array of exact
+        Python ints when it could exceed 2^63 - 1: never a wrap-around); Fractions give an
+        exact object array of Fractions; floats give float64.
     per_layer : bool
         Return the (L, m, n) stack ``w_l * d^(l)`` instead of its sum over layers.
     device : str or torch.device, optional
@@ -449,7 +511,11 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
     ------
     InvalidInputError
         Bad points (dimension, non-finite), bad weights (wrong count, <= 0, non-finite),
-        an unknown method, a bad ``out`` or ``memory_budget``.
+        an unknown method, a bad ``out`` or ``memory_budget``, or too little free space
+        for ``out`` (checked and reserved before anything is computed).
+    MemoryBudgetExceeded
+        When the result cannot be held in memory (the message gives its size; pass a
+        ``.npy`` path as ``out``).
 
     Notes
     -----
@@ -496,6 +562,7 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         int_groups = [(ls, int(wg * denom)) for ls, wg in groups]
         top = sum(iw * sum(cx.widths[l] for l in ls) for ls, iw in int_groups)
         acc_dtype = np.dtype(np.int64) if top < 2**63 else np.dtype(object)
+        _refuse_unless_fits(shape, "Fraction", math.prod(shape) * _EXACT_ENTRY_BYTES, _EXACT_HINT)
         ints = _compute(cx, cy, int_groups, per_layer, acc_dtype, (L, m, n) if per_layer else (m, n),
                         None, memory_budget, method, None)
         res = np.empty(shape, dtype=object)
@@ -516,6 +583,8 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, 
         method = "gemm" if dev is not None or work > small else "popcount"
     if dtype == object:
         # exact accumulation with Python ints (only for enormous integer weights)
+        _refuse_unless_fits(shape, "Python int", math.prod(shape) * (_EXACT_ENTRY_BYTES + 8 * len(groups)),
+                            _EXACT_HINT)
         parts = _compute(cx, cy, [(ls, 1) for ls, _ in groups], True, np.dtype(np.int64),
                          (len(groups), m, n), None, budget, method, None)
         res = np.empty(shape, dtype=object)
@@ -602,6 +671,7 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
     mirror = symmetric and P >= n and not per_layer
     acc_dt = torch.float32 if cx.n_bits < 2**24 else torch.float64
     local_state = threading.local()
+    stop = threading.Event()
 
     def scratch():
         if not hasattr(local_state, "buf"):
@@ -619,6 +689,8 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
             Pts = [grp.prepare_rows(rows) for grp, _ in prepared]
             buf, acc = scratch()
             for c0 in range(max(j0, i0) if mirror else j0, j1, C):
+                if stop.is_set():
+                    return
                 c1 = min(c0 + C, j1)
                 cols = slice(c0, c1)
                 local = slice(c0 - j0, c1 - j0)
@@ -636,16 +708,19 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
                     target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
 
         starts = [i0 for i0 in range(0, m, T) if not (mirror and min(i0 + T, m) <= j0)]
-        _for_each(row_tile, starts, workers, torch)
+        _for_each(row_tile, starts, workers, torch, stop)
 
 
-def _for_each(fn, items, workers, torch):
+def _for_each(fn, items, workers, torch, stop):
     """Run ``fn`` on every item, on ``workers`` Python threads when more than one.
 
     Each worker runs its tiles with a single-threaded torch (the GEMMs and copies release the
     GIL), so no tile waits at a barrier of torch's thread pool: on a loaded machine many small
     parallel regions each stall until every pool thread has been scheduled. Tiles write
-    disjoint parts of the output.
+    disjoint parts of the output. When the caller is interrupted (Ctrl-C reaches the main
+    thread while it waits here), ``stop`` (a :class:`threading.Event`) is set, tiles not yet
+    started are cancelled and running ones return at their next block, so the interrupt is
+    honoured within about one block, not after the whole kernel.
     """
     workers = min(workers, len(items))
     if workers <= 1:
@@ -657,9 +732,17 @@ def _for_each(fn, items, workers, torch):
     def init():
         torch.set_num_threads(1)  # this worker's OpenMP team
 
-    with ThreadPoolExecutor(max_workers=workers, initializer=init) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, initializer=init)
+    try:
         for fut in [pool.submit(fn, it) for it in items]:
             fut.result()
+    except BaseException:
+        # an error or an interrupt (KeyboardInterrupt, or a signal turned into one): drop the
+        # tiles not started and let the running ones see ``stop`` at their next block
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _gemm_block(prepared, panels, Pts, rows, cols, local, per_layer, target, host_copy,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from vqgeom._paths import check_output_file
+from vqgeom._paths import atomic_output, write_text_atomic
 from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
 
@@ -53,9 +55,10 @@ def _as_array(value, *, exact: bool, name: str, ndim: int) -> np.ndarray:
         except InvalidInputError as exc:
             raise InvalidNetworkError(str(exc)) from None
     else:
+        _refuse_non_real(value, name, InvalidNetworkError)
         try:
             arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise InvalidNetworkError(f"{name} must be an array of real numbers ({exc})") from None
         if not np.all(np.isfinite(arr)):
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
@@ -67,14 +70,44 @@ def _as_array(value, *, exact: bool, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
-def _is_exact_value(value) -> bool:
-    """True when ``value`` (nested lists / arrays) holds a Fraction or a string anywhere."""
-    if isinstance(value, (Fraction, str)):
-        return True
+def _refuse_non_real(value, name: str, error) -> None:
+    """Raise ``error`` when ``value`` (an array or nested lists) holds a boolean or a complex
+    number: numpy would silently read ``True`` as 1 and drop an imaginary part."""
     if isinstance(value, np.ndarray):
-        return value.dtype == object and any(_is_exact_value(v) for v in value.flat)
-    if isinstance(value, (list, tuple)):
-        return any(_is_exact_value(v) for v in value)
+        if value.dtype.kind in "bc":
+            raise error(f"{name} must hold real numbers, got dtype {value.dtype}")
+        if value.dtype != object:
+            return
+        items = value.flat
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        items = (value,)
+    stack = [iter(items)]
+    while stack:
+        for v in stack[-1]:
+            if isinstance(v, (list, tuple, np.ndarray)) and not (isinstance(v, np.ndarray) and v.dtype.kind in "fiu"):
+                stack.append(iter(v.flat if isinstance(v, np.ndarray) else v))
+                break
+            if isinstance(v, (bool, np.bool_, complex, np.complexfloating)):
+                raise error(f"{name} must hold real numbers, got {v!r}")
+        else:
+            stack.pop()
+
+
+def _is_exact_value(value) -> bool:
+    """True when ``value`` (nested lists / arrays) holds a Fraction or a string anywhere
+    (iterative: a hostile nesting depth costs no recursion)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (Fraction, str)):
+            return True
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                stack.extend(v.flat)
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
     return False
 
 
@@ -203,6 +236,7 @@ def as_points(X, dim: int, *, name: str = "X", exact: bool = False) -> np.ndarra
     else:
         if hasattr(X, "detach"):  # a torch tensor
             X = X.detach().cpu().numpy()
+        _refuse_non_real(X, name, InvalidInputError)
         try:
             arr = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -430,8 +464,23 @@ class Network:
         return self if self._exact else self._convert(True)
 
     def to_float(self) -> "Network":
-        """This network with every array rounded to float64 (self if already float)."""
-        return self._convert(False) if self._exact else self
+        """This network with every array rounded to float64 (self if already float).
+
+        Raises
+        ------
+        InvalidNetworkError
+            If an exact value lies beyond float64's range (about 1.8e308): such a network
+            can only be used in exact arithmetic.
+        """
+        if not self._exact:
+            return self
+        try:
+            return self._convert(False)
+        except OverflowError:
+            raise InvalidNetworkError(
+                "the network has a value beyond float64's range (about 1.8e308), so it has no "
+                "float version (needed by float arithmetic and by the float stages of the lp "
+                "engine); use exact arithmetic with an engine that needs none") from None
 
     def _convert(self, exact: bool) -> "Network":
         def conv(a):
@@ -472,8 +521,45 @@ class Network:
         return pres
 
     def signs(self, X) -> list[np.ndarray]:
-        """Sign patterns per layer as bool arrays (N, n_l): True means pre-activation >= 0."""
-        return [pre >= 0 for pre in self.preactivations(X)]
+        """Sign patterns per layer as bool arrays (N, n_l): True means pre-activation >= 0.
+
+        For a float network, a point whose float pre-activations overflow (inf or NaN, e.g.
+        coordinates near 1e308) has its signs decided exactly instead.
+        """
+        return self.signs_and_zeros(X)[0]
+
+    def signs_and_zeros(self, X):
+        """Sign patterns per layer and, per point, whether some pre-activation is exactly 0.
+
+        Float networks compute in float64; the points where that overflows (an inf or NaN
+        pre-activation, whose sign bit would be wrong) are recomputed in exact arithmetic
+        from the points' and weights' exact binary64 values, so no sign is ever a rounding
+        artefact of overflow.
+
+        Returns
+        -------
+        signs : list of bool arrays, shape (N, n_l)
+        zeros : bool array, shape (N,)
+        """
+        X = self._points(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pres = self.preactivations(X)
+        signs = [pre >= 0 for pre in pres]
+        zeros = np.zeros(X.shape[0], dtype=bool)
+        for pre in pres:
+            zeros |= np.asarray(pre == 0, dtype=bool).any(axis=1)
+        if not self._exact:
+            bad = np.zeros(X.shape[0], dtype=bool)
+            for pre in pres:
+                bad |= ~np.isfinite(pre).all(axis=1)
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                exact = self.to_exact().preactivations(fraction_array(X[rows]))
+                zeros[rows] = False
+                for l, pre in enumerate(exact):
+                    signs[l][rows] = pre >= 0
+                    zeros[rows] |= (pre == 0).any(axis=1)
+        return signs, zeros
 
     def forward(self, X) -> np.ndarray:
         """The network's output (after the readout when there is one), shape (N, output_dim)."""
@@ -560,7 +646,7 @@ class Network:
         text = json.dumps(self.to_dict(), indent=indent)
         if path is None:
             return text
-        _atomic_write_text(check_output_file(path, "path"), text + "\n")
+        write_text_atomic(path, text + "\n")
         return None
 
     @classmethod
@@ -586,7 +672,8 @@ class Network:
             if "weight" not in lay:
                 raise InvalidNetworkError(f"layer {i}: missing 'weight'")
         input_dim = doc.get("input_dim")
-        if input_dim is not None and (not isinstance(input_dim, int) or input_dim < 1):
+        if input_dim is not None and (isinstance(input_dim, bool) or not isinstance(input_dim, int)
+                                      or input_dim < 1):
             raise InvalidNetworkError(f"input_dim must be a positive integer, got {input_dim!r}")
         return cls(layers, doc.get("readout"), input_dim=input_dim, exact=exact)
 
@@ -609,9 +696,14 @@ class Network:
             text = str(source)
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidNetworkError(f"invalid JSON: {exc}") from None
-        return cls.from_dict(doc, exact=exact)
+        except RecursionError:
+            raise InvalidNetworkError("invalid network JSON: nested too deeply") from None
+        except ValueError as exc:   # JSONDecodeError, or an integer of over 4300 digits
+            raise InvalidNetworkError(f"invalid JSON: {str(exc).splitlines()[0]}") from None
+        try:
+            return cls.from_dict(doc, exact=exact)
+        except RecursionError:
+            raise InvalidNetworkError("invalid network JSON: arrays nested too deeply") from None
 
     # --------------------------------------------------------------------- NPZ
     def save_npz(self, path) -> None:
@@ -633,25 +725,29 @@ class Network:
         if self.readout is not None:
             put("readout.weight", self.readout.weight)
             put("readout.bias", self.readout.bias)
-        path = check_output_file(path, "path")
-        tmp = path.with_name(path.name + ".tmp.npz")
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(path, "path") as f:
+            np.savez(f, **arrays)
 
     @classmethod
     def from_npz(cls, path) -> "Network":
         """Load a network written by :meth:`save_npz`."""
         try:
-            archive = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            raise InvalidNetworkError(f"cannot read {str(path)!r} as a .npz network file ({exc})") from None
+            return cls._from_npz(path)
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+            if isinstance(exc, InvalidNetworkError):
+                raise
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InvalidNetworkError(f"cannot read {str(path)!r} as a .npz network file ({msg})") from None
+
+    @classmethod
+    def _from_npz(cls, path) -> "Network":
+        archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise InvalidNetworkError(f"{str(path)!r} is a single .npy array, not a .npz network file")
         with archive as data:
             files = set(data.files)
+            for key in sorted(files):
+                _check_npz_member(data, key, path)
             n = 0
             while f"layer{n}.weight" in files:
                 n += 1
@@ -662,6 +758,9 @@ class Network:
                 if key not in files:
                     return None
                 a = data[key]
+                if a.dtype.kind not in "USfiu":
+                    raise InvalidNetworkError(f"{path}: {key} must hold real numbers (or 'p/q' "
+                                              f"strings), got dtype {a.dtype}")
                 return a.tolist() if a.dtype.kind in "US" else a
             layers = []
             for i in range(n):
@@ -697,6 +796,22 @@ class Network:
         return network_to_module(self, dtype=dtype)
 
 
+def _check_npz_member(data, key, path) -> None:
+    """Refuse a member whose header claims more data than the archive stores for it (numpy
+    would allocate the claimed size before reading: terabytes for a hostile 1 kB file)."""
+    info = data.zip.getinfo(key + ".npy")
+    with data.zip.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = reader(f)
+        claimed = math.prod(shape) * dtype.itemsize
+        if claimed > info.file_size:
+            raise InvalidNetworkError(
+                f"{path}: {key} claims shape {shape} ({claimed} bytes) but the archive holds "
+                f"{info.file_size} bytes for it")
+
+
 _LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias")
 
 
@@ -728,15 +843,6 @@ def _readout_fields(readout):
             raise InvalidNetworkError(f"readout: unknown key(s) {', '.join(sorted(bad))}")
         return readout["weight"], readout.get("bias")
     raise InvalidNetworkError(f"readout must be a dict or Readout, got {type(readout).__name__}")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_network(source, *, exact: bool | None = None, allow_pickle: bool = False) -> Network:

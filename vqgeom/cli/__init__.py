@@ -69,6 +69,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("vqgeom: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as exc:   # MemoryBudgetExceeded says more; a raw one only this
+        msg = str(exc).splitlines()[0] if str(exc) else "out of memory"
+        print(f"vqgeom {args.command}: error: {msg}", file=sys.stderr)
+        return 2
     except (CLIError, VQGeomError, ValueError, TypeError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and exc.strerror:

@@ -38,7 +38,7 @@ def run(args) -> int:
     from vqgeom._paths import check_output_file
     from vqgeom.lemmas.counterexample import find_counterexample
 
-    if args.out:
+    if args.out is not None:   # --out "" is an error, not "no output"
         check_output_file(args.out, "--out")
     res = find_counterexample(args.claim, args.relax, dim=args.dim, max_width=args.max_width,
                               seed=args.seed, budget=args.budget,

@@ -12,7 +12,6 @@ failed or interrupted run leaves nothing half-written.
 from __future__ import annotations
 
 import sys
-from fractions import Fraction
 
 __all__ = ["add_parser", "run", "parse_weights"]
 
@@ -45,10 +44,15 @@ def add_parser(sub):
 def parse_weights(text: str):
     """``"1,2,3"`` -> [1, 2, 3]; decimals give floats (``"1,0.5"`` -> [1.0, 0.5]).
 
+    Numbers are read exactly first (bounded exponents, see :func:`vqgeom.exact.to_fraction`);
+    integer values stay Python ints, so a kernel too large for int64 is refused by name
+    rather than wrapped.
+
     >>> parse_weights("1, 2"), parse_weights("1,0.5"), parse_weights("1/2,1")
     ([1, 2], [1.0, 0.5], [0.5, 1.0])
     """
     from vqgeom.errors import InvalidInputError
+    from vqgeom.exact import to_fraction
 
     items = [t.strip() for t in text.split(",")]
     if not items or any(not t for t in items):
@@ -56,12 +60,18 @@ def parse_weights(text: str):
     vals = []
     for t in items:
         try:
-            vals.append(Fraction(t))
-        except (ValueError, ZeroDivisionError):
-            raise InvalidInputError(f"--weights: {t!r} is not a number") from None
+            vals.append(to_fraction(t, name="it"))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--weights: {t[:40]!r} is not a number ({exc})") from None
     if all(v.denominator == 1 for v in vals):
         return [int(v) for v in vals]
-    return [float(v) for v in vals]
+    out = []
+    for t, v in zip(items, vals):
+        try:
+            out.append(float(v))
+        except OverflowError:
+            raise InvalidInputError(f"--weights: {t[:40]!r} is too large for a float64 weight") from None
+    return out
 
 
 def _load_points(path, name):
@@ -69,9 +79,9 @@ def _load_points(path, name):
 
     from vqgeom.errors import InvalidInputError
 
-    try:
-        X = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    try:   # memory-mapped first: a header that claims more data than the file holds is an error
+        X = np.load(path, allow_pickle=False, mmap_mode="r")   # here, not a huge allocation
+    except (OSError, ValueError, EOFError) as exc:
         raise InvalidInputError(f"{name}: cannot read {path!r} as a .npy array ({exc})") from None
     if not isinstance(X, np.ndarray):
         X.close()
@@ -80,10 +90,32 @@ def _load_points(path, name):
         raise InvalidInputError(f"{name}: {path!r} must hold numbers, got dtype {X.dtype}")
     if X.ndim != 2:
         raise InvalidInputError(f"{name}: {path!r} must be an (N, D) array, got shape {X.shape}")
-    return X
+    return np.array(X)
+
+
+def _check_space(args, net, X, Y, weights) -> None:
+    """Refuse before any work when --out's folder cannot hold the kernel (vq_kernel checks
+    again, and reserves the space, when it creates the file)."""
+    import math
+    from pathlib import Path
+
+    from vqgeom._paths import check_free_space
+    from vqgeom.kernels import _result_dtype, layer_weights
+
+    w, kind = layer_weights(weights, net.depth)
+    n = len(X) if Y is None else len(Y)
+    shape = (net.depth, len(X), n) if args.per_layer else (len(X), n)
+    nbytes = math.prod(shape) * _result_dtype(kind, w, net.widths).itemsize
+    check_free_space(Path(args.out).resolve().parent, nbytes + 128, "--out")
 
 
 def run(args) -> int:
+    from vqgeom.cli._signals import run_terminable
+
+    return run_terminable("kernel", _run, args)
+
+
+def _run(args) -> int:
 
     from vqgeom.kernels import vq_kernel
     from vqgeom.cli._network_arg import load_network_arg
@@ -99,6 +131,16 @@ def run(args) -> int:
         from vqgeom.errors import InvalidInputError
 
         raise InvalidInputError(f"--out must end in .npy, got {args.out!r}")
+    if weights is not None and all(isinstance(w, int) for w in weights) and len(weights) == net.depth:
+        top = sum(w * n for w, n in zip(weights, net.widths))
+        if top > 2**63 - 1:
+            from vqgeom.errors import InvalidInputError
+
+            raise InvalidInputError(
+                f"--weights: distances can reach 2^{top.bit_length() - 1} or more, beyond the "
+                f"int64 a .npy file holds; "
+                f"use smaller integer weights (or decimals, for a float64 kernel)")
+    _check_space(args, net, X, Y, weights)
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
                   memory_budget=args.memory_budget, out=args.out if args.device is None else None)
     if args.device is not None:

@@ -40,6 +40,9 @@ def add_parser(sub):
                    help="interval, polygon, planar, lp, cdd, subdivision or auto (default: auto)")
     p.add_argument("--max-regions", type=int, default=None, metavar="N",
                    help="stop with an error when more than N regions exist")
+    p.add_argument("--max-memory", metavar="SIZE", default=None,
+                   help="stop with an error (and the count so far) before the run would take more "
+                        "memory than SIZE, e.g. 512M or 8G (default: 3/4 of the memory available)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
     add_executor_options(p, "--workers")
@@ -62,15 +65,23 @@ def _summary(part) -> dict:
 
 
 def run(args) -> int:
+    from vqgeom.cli._signals import run_terminable
+
+    return run_terminable("regions", _run, args)
+
+
+def _run(args) -> int:
     from vqgeom.errors import InvalidInputError
     from vqgeom.cli._network_arg import load_network_arg
     from vqgeom.regions.domain import Box
     from vqgeom.regions.engines import enumerate_regions
 
+    from vqgeom._memory import parse_size
     from vqgeom._paths import check_output_file
 
-    if args.out:
+    if args.out is not None:   # --out "" is an error, not "no output"
         check_output_file(args.out, "--out")
+    max_memory = None if args.max_memory is None else parse_size(args.max_memory, "--max-memory")
     net = load_network_arg(args)
     if args.whole:
         domain = "whole"
@@ -83,7 +94,7 @@ def run(args) -> int:
     progress = sys.stderr.isatty()
     part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
                              engine=args.engine, max_regions=args.max_regions, progress=progress,
-                             executor=executor_of(args, "--workers"))
+                             max_memory=max_memory, executor=executor_of(args, "--workers"))
     if args.out:
         part.save(args.out)
     info = _summary(part)

@@ -7,10 +7,8 @@ hypothesis shows its violation; 1 otherwise; 2 for a usage error.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 from vqgeom.cli._parallel import add_executor_options, executor_of
 
@@ -83,16 +81,6 @@ def run_catalogue(names=None, claim=None, progress=None, executor=None) -> list:
     return rows
 
 
-def _atomic_write(path: str, text: str) -> None:
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, p)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _markdown(rows, total) -> str:
     lines = ["# vqgeom verify", "",
              "| claim | network | hypotheses met | pairs checked | d<dΩ | d=dΩ | d>dΩ | result | time (s) |",
@@ -109,12 +97,12 @@ def _markdown(rows, total) -> str:
 
 
 def run(args) -> int:
-    from vqgeom._paths import check_output_file
+    from vqgeom._paths import check_output_file, write_text_atomic
     from vqgeom.catalogue import CATALOGUE
 
-    if args.json and args.json != "-":
+    if args.json is not None and args.json != "-":
         check_output_file(args.json, "--json")
-    if args.markdown:
+    if args.markdown is not None:
         check_output_file(args.markdown, "--markdown")
     if args.list:
         for e in CATALOGUE.values():
@@ -151,7 +139,7 @@ def run(args) -> int:
         if args.json == "-":
             print(text)
         else:
-            _atomic_write(args.json, text + "\n")
+            write_text_atomic(args.json, text + "\n", "--json")
     if args.markdown:
-        _atomic_write(args.markdown, _markdown(rows, total))
+        write_text_atomic(args.markdown, _markdown(rows, total), "--markdown")
     return 1 if failed else 0

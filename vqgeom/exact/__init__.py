@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from fractions import Fraction
 
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["to_fraction", "fraction_array", "exact_sign", "vq_sign", "format_fraction"]
+__all__ = ["to_fraction", "fraction_array", "exact_sign", "vq_sign", "format_fraction",
+           "MAX_EXPONENT", "MAX_DIGITS"]
+
+#: Largest ``|exponent|`` accepted in a decimal string such as ``"1e-300"``: the value
+#: 10^exponent is built exactly, so an unbounded one (``"1e1000000000"``) would take minutes
+#: and gigabytes. Binary64 spans 10^-324 .. 10^308; this leaves a wide margin.
+MAX_EXPONENT = 10_000
+
+#: Longest number string accepted (digits of a numerator / denominator / decimal).
+MAX_DIGITS = 10_000
+
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
 
 
 def to_fraction(value, *, name: str = "value") -> Fraction:
@@ -32,7 +44,9 @@ def to_fraction(value, *, name: str = "value") -> Fraction:
     Raises
     ------
     InvalidInputError
-        If ``value`` is not finite, not a number, or a string that spells no rational.
+        If ``value`` is not finite, not a number, a string that spells no rational, or a
+        string longer than :data:`MAX_DIGITS` or with an exponent beyond :data:`MAX_EXPONENT`
+        (checked before any arithmetic, so a hostile file costs no time).
 
     Examples
     --------
@@ -51,6 +65,15 @@ def to_fraction(value, *, name: str = "value") -> Fraction:
         return Fraction(float(value))
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > MAX_DIGITS:
+            raise InvalidInputError(
+                f"{name} is a number string of {len(text)} characters; at most {MAX_DIGITS} are "
+                f"accepted")
+        exp = _EXPONENT.search(text)
+        if exp and abs(int(exp.group(1))) > MAX_EXPONENT:
+            raise InvalidInputError(
+                f"{name} has the exponent {exp.group(1)}; exponents must lie in "
+                f"[-{MAX_EXPONENT}, {MAX_EXPONENT}] (got {value[:40]!r})")
         try:
             out = Fraction(text)
         except (ValueError, ZeroDivisionError):
@@ -76,11 +99,19 @@ def fraction_array(values, *, name: str = "array") -> np.ndarray:
     >>> fraction_array([]).shape
     (0,)
     """
-    arr = np.asarray(values, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx, v in np.ndenumerate(arr):
-        out[idx] = to_fraction(v, name=f"{name}{list(idx) if idx else ''}")
-    return out
+    try:
+        arr = np.asarray(values, dtype=object)
+    except (ValueError, RuntimeError) as exc:   # ragged, or nested past numpy's 64 dimensions
+        raise InvalidInputError(f"{name} must be an array of numbers ({str(exc).splitlines()[0]})") from None
+    flat = arr.reshape(-1)
+    out = np.empty(flat.shape, dtype=object)
+    for k, v in enumerate(flat.tolist()):
+        try:
+            out[k] = to_fraction(v, name=name)
+        except InvalidInputError:
+            idx = [int(i) for i in np.unravel_index(k, arr.shape)] if arr.ndim else []
+            out[k] = to_fraction(v, name=f"{name}{idx if idx else ''}")  # raises, naming the entry
+    return out.reshape(arr.shape)
 
 
 def exact_sign(value) -> int:

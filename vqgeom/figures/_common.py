@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
+from vqgeom._paths import atomic_output, write_text_atomic
 from vqgeom.errors import InvalidInputError
 
 __all__ = ["prepare_out", "write_json", "save_figure", "mean_std", "top_eigen", "to_network", "note"]
@@ -42,12 +43,7 @@ def _jsonable(x):
 
 def write_json(path: Path, doc) -> Path:
     """Write ``doc`` as JSON atomically (a temporary file renamed into place)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(json.dumps(_jsonable(doc), indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(_jsonable(doc), indent=1) + "\n")
     return path
 
 
@@ -58,20 +54,22 @@ def save_figure(fig, path: Path, dpi: int = 90) -> Path:
     """
     import matplotlib.pyplot as plt
 
-    tmp = path.with_name(f".{path.stem}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=dpi)
+        png = io.BytesIO()
+        fig.savefig(png, dpi=dpi, format="png")
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow ships with matplotlib
             Image = None
         if Image is not None:
-            with Image.open(tmp) as im:
+            png.seek(0)
+            with Image.open(png) as im:
                 small = im.convert("RGB").quantize(colors=256)
-            small.save(tmp, format="PNG", optimize=True)
-        os.replace(tmp, path)
+            png = io.BytesIO()
+            small.save(png, format="PNG", optimize=True)
+        with atomic_output(path, "path") as f:
+            f.write(png.getvalue())
     finally:
-        tmp.unlink(missing_ok=True)
         plt.close(fig)
     return path
 

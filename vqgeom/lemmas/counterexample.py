@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from vqgeom._executor import check_executor, job_runner
-from vqgeom.errors import InvalidInputError
+from vqgeom.errors import DegenerateInputError, InvalidInputError, InvalidNetworkError
 
 __all__ = ["find_counterexample", "CounterexampleResult", "RELAXATIONS", "CLAIMS"]
 
@@ -270,13 +270,21 @@ def _toward_zero(v):
     return [s for s in out if s != v and abs(s) <= abs(v)]
 
 
-def _shrink(claim, relax, net, dom, opts, deadline):
-    v = _check(claim, net, dom, opts)
+def _shrink(claim, relax, net, dom, opts, deadline, v=None):
+    """Simplify a qualifying violation while it still qualifies, until ``deadline``.
+
+    A candidate the checkers reject as input (a vqgeom ValueError: e.g. degenerate) is
+    skipped; anything else, a :class:`CertificateError` above all (a bug caught by exact
+    arithmetic), propagates.
+    """
+    v = _check(claim, net, dom, opts) if v is None else v
     steps = 0
     improved = True
     while improved and time.monotonic() < deadline:
         improved = False
         for layers in _smaller_nets(net):
+            if time.monotonic() >= deadline:
+                break
             cand = _rebuild(layers)
             if cand is None:
                 continue
@@ -285,8 +293,8 @@ def _shrink(claim, relax, net, dom, opts, deadline):
                 o["weights"] = o["weights"][:cand.depth - 1] + [o["weights"][-1]]
             try:
                 cv = _check(claim, cand, dom, o)
-            except (ValueError, ArithmeticError):
-                continue
+            except (InvalidInputError, InvalidNetworkError, DegenerateInputError):
+                continue  # not a valid input for the checker: not a simplification
             if _qualifies(cv, relax):
                 net, opts, v = cand, o, cv
                 steps += 1
@@ -331,7 +339,8 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
         Most candidate networks to check.
     rng : numpy.random.Generator, optional
     time_limit : float
-        Seconds after which the search (and the shrinking) stops.
+        Seconds after which the search and the shrinking stop (a violation found late is
+        returned less shrunk; the run ends within one candidate check of the limit).
     progress : callable, optional
         Called as ``progress(tried, budget)``.
     executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
@@ -350,6 +359,8 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     ------
     InvalidInputError
         For an unknown claim or hypothesis, or a bad dim / max_width / budget.
+    CertificateError
+        When an exact check fails during the search or the shrinking (a bug: never skipped).
 
     Examples
     --------
@@ -404,13 +415,13 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
                     rejected += 1
                     continue  # (e.g. a random deep net that is not generic): not a fair candidate
                 if (relax is None and not v.holds) or (relax is not None and _qualifies(v, relax)):
-                    found = (net, dom, opts)
+                    found = (net, dom, opts, v)
                     break
         finally:
             checked.close()  # candidates checked ahead on workers are dropped
     if found is not None:
-        net, dom, opts = found
-        net, opts, v, steps = _shrink(claim, relax, net, dom, opts, deadline + 30)
+        net, dom, opts, v = found
+        net, opts, v, steps = _shrink(claim, relax, net, dom, opts, deadline, v)
         return CounterexampleResult(True, claim, relax, net, dom, opts, v, tried, rejected,
                                     budget, pairs, steps, time.monotonic() - start)
     return CounterexampleResult(False, claim, relax, tried=tried, rejected=rejected, budget=budget,

@@ -31,16 +31,26 @@ class Inconsistent(ArithmeticError):
 
 
 class _Grow:
-    """A growable 2-D array (rows appended in blocks)."""
+    """A growable 2-D array (rows appended in blocks); each growth is first checked
+    against ``budget`` (a :class:`vqgeom._memory.MemoryBudget`), which counts the buffer."""
 
-    def __init__(self, arr):
+    def __init__(self, arr, budget=None):
         self.a = np.ascontiguousarray(arr)
         self.n = len(arr)
+        self.budget = budget
+        if budget is not None:
+            budget.track(self)
+
+    @property
+    def nbytes(self):
+        return self.a.nbytes
 
     def extend(self, rows):
         k = len(rows)
         if self.n + k > len(self.a):
             cap = max(2 * len(self.a), self.n + k, 16)
+            if self.budget is not None:
+                self.budget.need(cap * (self.a.nbytes // max(len(self.a), 1)))  # old + new at once
             new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
             new[: self.n] = self.a[: self.n]
             self.a = new
@@ -56,17 +66,34 @@ class _GrowCols:
     """A growable 2-D array stored transposed: item ``i`` is column ``i`` (so that one
     neuron's values over all vertices, or one neuron's signs over all faces, are contiguous)."""
 
-    def __init__(self, rows, capacity=0):
+    def __init__(self, rows, capacity=0, budget=None):
         rows = np.asarray(rows)
         self.n = rows.shape[0]
-        self.a = np.empty((rows.shape[1], max(capacity, self.n)), dtype=rows.dtype)
+        self.budget = budget
+        cap = max(capacity, self.n)
+        if budget is not None:
+            budget.need(rows.shape[1] * cap * rows.dtype.itemsize)
+            budget.track(self)
+        self.a = np.empty((rows.shape[1], cap), dtype=rows.dtype)
         self.a[:, : self.n] = rows.T
+
+    @property
+    def nbytes(self):
+        return self.a.nbytes
+
+    def growth_bytes(self, k) -> int:
+        """Bytes of the new buffer that appending ``k`` items would allocate (0: none)."""
+        if self.n + k <= self.a.shape[1]:
+            return 0
+        return self.a.shape[0] * max(2 * self.a.shape[1], self.n + k, 16) * self.a.itemsize
 
     def extend(self, cols):
         """Append items given as an array of shape (n_rows, k)."""
         k = cols.shape[1]
         if self.n + k > self.a.shape[1]:
             cap = max(2 * self.a.shape[1], self.n + k, 16)
+            if self.budget is not None:
+                self.budget.need(self.a.shape[0] * cap * self.a.itemsize)  # old + new at once
             new = np.empty((self.a.shape[0], cap), dtype=self.a.dtype)
             new[:, : self.n] = self.a[:, : self.n]
             self.a = new
@@ -159,12 +186,16 @@ class _Faces:
     ``FE``); rewritten faces are appended and their old storage left as garbage until the
     next compaction. ``ef[e] = (face traversing e forwards, face traversing it backwards)``."""
 
-    def __init__(self):
-        self.FV = _Grow(np.array([0, 1, 2, 3], dtype=np.int64))
-        self.FE = _Grow(np.array([0, 1, 2, 3], dtype=np.int64))
-        self.start = _Grow(np.array([0], dtype=np.int64))
-        self.length = _Grow(np.array([4], dtype=np.int64))
-        self.ef = _Grow(np.array([[0, -1]] * 4, dtype=np.int64))
+    def __init__(self, budget=None):
+        self.budget = budget
+        self.FV = _Grow(np.array([0, 1, 2, 3], dtype=np.int64), budget)
+        self.FE = _Grow(np.array([0, 1, 2, 3], dtype=np.int64), budget)
+        self.start = _Grow(np.array([0], dtype=np.int64), budget)
+        self.length = _Grow(np.array([4], dtype=np.int64), budget)
+        self.ef = _Grow(np.array([[0, -1]] * 4, dtype=np.int64), budget)
+
+    def buffers(self):
+        return self.FV, self.FE, self.start, self.length, self.ef
 
     def positions(self, faces):
         """Buffer positions of the cycles of ``faces`` (concatenated) and their segment starts."""
@@ -178,17 +209,23 @@ class _Faces:
     def compact(self):
         nf = self.start.n
         pos, seg, _ = self.positions(np.arange(nf))
-        self.FV = _Grow(self.FV.v[pos])
-        self.FE = _Grow(self.FE.v[pos])
-        self.start = _Grow(seg[:-1].copy())
+        if self.budget is not None:
+            self.budget.need(3 * pos.nbytes)
+            self.budget.untrack(self.FV, self.FE, self.start)
+        self.FV = _Grow(self.FV.v[pos], self.budget)
+        self.FE = _Grow(self.FE.v[pos], self.budget)
+        self.start = _Grow(seg[:-1].copy(), self.budget)
 
     def csr(self):
         pos, seg, _ = self.positions(np.arange(self.start.n))
         return seg, self.FV.v[pos].copy(), self.FE.v[pos].copy()
 
 
-def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivision:
+def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None) -> Subdivision:
     """Build the float subdivision of the box ``[lower, upper]`` (2 floats each) by ``net``.
+
+    ``budget`` (a :class:`vqgeom._memory.MemoryBudget`), when given, is asked before every
+    buffer grows; buffers start at the size of the work (vertices so far), never ahead of it.
 
     Raises
     ------
@@ -196,38 +233,52 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None) -> Subdivis
         When rounding makes the subdivision inconsistent (callers fall back to exact code).
     RegionBudgetExceeded
         As soon as more than ``max_regions`` faces exist.
+    MemoryBudgetExceeded
+        Before a buffer would grow past ``budget``.
     """
     N = net.n_neurons
     x0, y0 = float(lower[0]), float(lower[1])
     x1, y1 = float(upper[0]), float(upper[1])
-    X = _Grow(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64))
+    X = _Grow(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64), budget)
     L, B, R, T = N, N + 1, N + 2, N + 3
-    vlines = _Grow(np.array([[L, B], [B, R], [R, T], [T, L]], dtype=np.int64))
-    ev = _Grow(np.array([[0, 1], [1, 2], [2, 3], [3, 0]], dtype=np.int64))
-    eline = _Grow(np.array([B, R, T, L], dtype=np.int64))
-    faces = _Faces()
-    codes = _GrowCols(np.zeros((1, N), dtype=bool))
+    vlines = _Grow(np.array([[L, B], [B, R], [R, T], [T, L]], dtype=np.int64), budget)
+    ev = _Grow(np.array([[0, 1], [1, 2], [2, 3], [3, 0]], dtype=np.int64), budget)
+    eline = _Grow(np.array([B, R, T, L], dtype=np.int64), budget)
+    faces = _Faces(budget)
+    codes = _GrowCols(np.zeros((1, N), dtype=bool), budget=budget)
     Z = X.v.copy()
     offset = 0
     depth = len(net.layers)
     for l, lay in enumerate(net.layers):
         W, b = _layer_arrays(lay)
         nl = W.shape[0]
-        cap = 3 * len(Z) + 1024
-        P = _GrowCols(Z @ W.T + b, cap)
+        if budget is not None:   # Z, |Z| and the temporaries of Z @ W.T + b, |Z| @ |W|.T + |b|
+            budget.need(8 * len(Z) * (2 * Z.shape[1] + 3 * nl))
+        P = _GrowCols(Z @ W.T + b, len(Z), budget)
         tol = SNAP * (np.abs(Z) @ np.abs(W).T + np.abs(b)).max(axis=0)
-        Zg = _GrowCols(Z, cap)
+        Zg = _GrowCols(Z, len(Z), budget)
         for j in range(nl):
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
+            if budget is not None:
+                budget.n_found = nf
             if max_regions is not None and nf > max_regions:
                 raise RegionBudgetExceeded(nf, max_regions)
             if faces.FV.n > 3 * int(faces.length.v.sum()) + 64:
                 faces.compact()
         if progress is not None:
             progress(faces.start.n, f"layer {l + 1}/{depth}")
+        if budget is not None:   # the layer output and its temporaries
+            budget.need(8 * P.n * (2 * nl + lay.output_dim))
         Z = _combine(lay, Zg.v.T, P.v.T)
+        if budget is not None:
+            budget.untrack(P, Zg)
+        P = Zg = None
         offset += nl
+    if budget is not None:   # the copies below
+        budget.need(X.v.nbytes + vlines.v.nbytes + ev.v.nbytes + eline.v.nbytes + codes.v.nbytes
+                    + 3 * faces.FV.v.nbytes)
+        budget.untrack(X, vlines, ev, eline, codes, *faces.buffers())
     fptr, fv, fe = faces.csr()
     return Subdivision(X.v.copy(), vlines.v.copy(), fptr, fv, fe, ev.v.copy(), eline.v.copy(),
                        np.ascontiguousarray(codes.v.T), N)
@@ -284,6 +335,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
         tt = t[:, 0]
+        if P.budget is not None:   # the temporaries Pa, Pn, Za and their product
+            P.budget.need(8 * k * (5 * P.a.shape[0] + 5 * Zg.a.shape[0]) + k * codes.a.shape[0]
+                          + P.growth_bytes(k) + Zg.growth_bytes(k))
         Pa = P.a[:, a]
         Pn = Pa + tt * (P.a[:, c] - Pa)
         Pn[j] = 0.0

@@ -14,12 +14,15 @@ or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import time
 from typing import Callable
 
 from vqgeom._executor import check_executor
+from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
+from vqgeom.regions._limits import check_float_domain, exact_network_bytes
 from vqgeom.regions.domain import as_domain
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
@@ -103,7 +106,8 @@ def _choose_auto(net, domain, arithmetic) -> str:
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
-                      max_regions: int | None = None, progress=False, executor=None, pieces=None):
+                      max_regions: int | None = None, progress=False, executor=None, pieces=None,
+                      max_memory: int | None = None):
     """Enumerate the activation regions of ``net`` on ``domain`` and their facet adjacencies.
 
     Parameters
@@ -132,6 +136,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         canonical order (regions sorted by code) and the same whatever the executor.
     pieces : int or sequence of Box, optional
         With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
+    max_memory : int, optional
+        Bytes the enumeration may take (default: 3/4 of the memory available at the call).
+        Engines that take ``max_memory`` check it before allocating; every engine is also
+        stopped at its next progress report once the process has grown by more than it
+        (with ``executor``: this process, which merges the pieces).
 
     Returns
     -------
@@ -144,6 +153,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         dimension, or a bad ``max_regions``.
     RegionBudgetExceeded
         When more than ``max_regions`` regions exist.
+    MemoryBudgetExceeded
+        When the enumeration would need more than ``max_memory`` (with the count so far).
 
     Examples
     --------
@@ -168,6 +179,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
             f"engine must be one of 'auto', {', '.join(map(repr, ENGINES))}, got {engine!r}")
     dim = net.input_dim
     dom = as_domain(domain, dim)
+    if arithmetic == "float":
+        check_float_domain(dom)
+    budget = MemoryBudget(check_max_memory(max_memory))
+    if arithmetic == "exact":
+        budget.need(exact_network_bytes(net))   # before making the Fractions
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     name = _choose_auto(net, dom, arithmetic) if engine == "auto" else engine
     if not _dims_ok(name, dim):
@@ -182,16 +198,18 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     report = progress_reporter(progress)
+    extra = ({"max_memory": budget.limit} if "max_memory" in
+             inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
     if executor is not None:
         from vqgeom.regions.distributed import enumerate_pieces
 
         part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic, engine=name,
                                 executor=check_executor(executor), max_regions=max_regions,
-                                progress=report, pieces=pieces)
+                                progress=budget.watch(report), pieces=pieces)
     else:
         part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                          progress=report)
+                                          progress=budget.watch(report), **extra)
     if report is not None and hasattr(report, "close"):
         report.close()
     if part.seconds is None:

@@ -20,7 +20,6 @@ which strictly contains every vertex of the complex; used to draw and clip unbou
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -28,7 +27,7 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from vqgeom._paths import check_output_file
+from vqgeom._paths import atomic_output, check_output_file, write_text_atomic
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
@@ -396,12 +395,16 @@ class Partition:
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
-        if self.exact:
-            sz = _certified_signs(self.net, P, exact_floats=floats_given)
+        if not self.exact:
+            with np.errstate(over="ignore", invalid="ignore"):
+                pres = self.net.preactivations(P)
+        if self.exact or not all(np.isfinite(pre).all() for pre in pres):
+            # (a float partition decides points whose float64 pre-activations overflow exactly)
+            with np.errstate(over="ignore", invalid="ignore"):   # its filter sends non-finite to exact
+                sz = _certified_signs(self.net.to_exact(), P, exact_floats=floats_given or not self.exact)
             signs = [a for a, _ in sz]
             zero = np.concatenate([z for _, z in sz], axis=1)
         else:
-            pres = self.net.preactivations(P)
             signs = [pre >= 0 for pre in pres]
             zero = np.concatenate([pre == 0 for pre in pres], axis=1)
         if isinstance(self.domain, Box):
@@ -615,8 +618,13 @@ class Partition:
                         self.domain if isinstance(self.domain, Box) else None)
 
     # ----------------------------------------------------------- save / load
-    def to_dict(self) -> dict:
-        """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings."""
+    def to_dict(self, *, timing: bool = False) -> dict:
+        """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings.
+
+        ``timing=True`` adds ``"seconds"`` (the enumeration time); without it the document
+        depends only on the network, the domain and the engine, so two runs give identical
+        bytes (outputs can be diffed and cached).
+        """
         from vqgeom.exact import format_fraction
 
         enc = format_fraction if self.exact else float
@@ -626,7 +634,6 @@ class Partition:
             "format": PARTITION_FORMAT,
             "arithmetic": self.arithmetic,
             "engine": self.engine,
-            "seconds": self.seconds,
             "network": self.net.to_dict(),
             "domain": self.domain.to_dict(),
             "frame": None if self.frame is None else self.frame.to_dict(),
@@ -638,18 +645,18 @@ class Partition:
         }
         if self._polygons is not None:
             doc["polygons"] = [[point(v) for v in poly] for poly in self._polygons]
+        if timing:
+            doc["seconds"] = self.seconds
         return doc
 
-    def save(self, path) -> None:
-        """Write the partition as JSON to ``path`` (atomically: a temp file, then rename)."""
-        path = check_output_file(path, "path")
-        text = json.dumps(self.to_dict(), separators=(",", ":"))
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_text(text + "\n")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+    def save(self, path, *, timing: bool = False) -> None:
+        """Write the partition as JSON to ``path`` (atomically: a temp file, then rename).
+
+        The file is byte-identical across runs unless ``timing=True`` adds the enumeration
+        time (see :meth:`to_dict`).
+        """
+        check_output_file(path, "path")
+        write_text_atomic(path, json.dumps(self.to_dict(timing=timing), separators=(",", ":")) + "\n")
 
     def export_graphml(self, path) -> None:
         """Write the adjacency graph as GraphML (for graph tools; :meth:`save` keeps more).
@@ -671,13 +678,8 @@ class Partition:
         for i, j, d in self.graph.edges(data=True):
             g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
                        facet_witness=point(d["facet_witness"]))
-        path = check_output_file(path, "path")
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            nx.write_graphml(g, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(path, "path") as f:
+            nx.write_graphml(g, f)
 
     @classmethod
     def from_dict(cls, doc: dict) -> "Partition":
@@ -728,8 +730,10 @@ class Partition:
             raise InvalidInputError(f"cannot read partition file {str(path)!r}: {exc.strerror}") from None
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{path}: invalid JSON ({exc})") from None
+        except RecursionError:
+            raise InvalidInputError(f"{path}: invalid partition JSON: nested too deeply") from None
+        except ValueError as exc:   # JSONDecodeError, or an integer of over 4300 digits
+            raise InvalidInputError(f"{path}: invalid JSON ({str(exc).splitlines()[0]})") from None
         return cls.from_dict(doc)
 
     # ------------------------------------------------------------- plotting
