@@ -108,7 +108,7 @@ def _to_float(num, den):
                                            .ravel().tolist())], dtype=np.float64).reshape(num.shape)
 
 
-def certify(net, box, cx, out):
+def certify(net, box, cx, out, progress=None):
     """Check a float complex exactly; return exact region witnesses and adjacencies.
 
     Parameters
@@ -119,6 +119,8 @@ def certify(net, box, cx, out):
         From :func:`vqgeom.regions.subdivision.float_complex`.
     out : dict
         Its read-off (:func:`vqgeom.regions.subdivision._read_off`).
+    progress : callable, optional
+        Called as ``progress(n_regions, "subdivision certificate")`` between the stages.
 
     Returns
     -------
@@ -176,6 +178,9 @@ def certify(net, box, cx, out):
     Vh = _to_float(num, den)
     Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -900
 
+    tick = (lambda: progress(len(out["bits"]), "subdivision certificate")) if progress else (lambda: None)
+    tick()
+
     # --- 2. signs at the vertices; the box --------------------------------------------------
     filt = Filter(net.to_float(), exact_net)
     free = ~zmask & ~const0[None, :]
@@ -221,6 +226,8 @@ def certify(net, box, cx, out):
         raise CertificateError("subdivision certificate: a vertex misses an edge of the complex "
                                "or has one twice")
 
+    tick()
+
     # --- region witnesses --------------------------------------------------------------------
     bits = out["bits"]
     wit = out["wit"].cpu().numpy()
@@ -234,6 +241,8 @@ def certify(net, box, cx, out):
     vr = out["vr"].cpu().numpy()
     for r in np.flatnonzero(~inside).tolist():
         witnesses[r] = _average(vi[vr == r], num, den)
+
+    tick()
 
     # --- adjacencies and facet witnesses ---------------------------------------------------------
     fa = out["fa"].cpu().numpy()

@@ -198,7 +198,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
             if arithmetic == "exact":
                 from vqgeom.regions._subdivision_exact import certify
 
-                witnesses, edges = certify(net, box, cx, out)
+                witnesses, edges = certify(net, box, cx, out, progress)
             else:
                 witnesses, edges = _float_output(out, net.widths)
     except (Degenerate, CertificateError, ArithmeticError):   # incl. overflow of huge exact rows
