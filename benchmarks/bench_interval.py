@@ -40,6 +40,19 @@ def _interior_point(a, b, one):
     return (a + b) / 2
 
 
+def _fraction_output_map(lay, M, m, signs):
+    """The previous per-layer map step, in Fraction object arrays (the baseline's)."""
+    s = lay.slopes(signs)
+    PM, pm = (lay.weight @ M) * s[:, None], (lay.weight @ m + lay.bias) * s
+    if lay.out is not None:
+        PM, pm = lay.out @ PM, lay.out @ pm
+    if lay.skip is not None:
+        PM, pm = PM + lay.skip @ M, pm + lay.skip @ m
+    if lay.out_bias is not None:
+        pm = pm + lay.out_bias
+    return PM, pm
+
+
 def previous_enumerate(net, domain):
     """The previous exact algorithm (baseline): per-piece affine maps, per-region products."""
     start = time.perf_counter()
@@ -65,7 +78,7 @@ def previous_enumerate(net, domain):
                 ka, kb = bounds[k], bounds[k + 1]
                 x = _interior_point(ka, kb, one)
                 signs = np.asarray(slope * x + offset >= 0, dtype=bool)
-                M2, m2 = lay.output_map(M, m, signs)
+                M2, m2 = _fraction_output_map(lay, M, m, signs)
                 new.append((ka, kb, code + (tuple(bool(v) for v in signs),), M2, m2))
         pieces = new
     codes = [p[2] for p in pieces]

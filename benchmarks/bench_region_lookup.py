@@ -11,7 +11,17 @@ import numpy as np
 
 from vqgeom import Network, enumerate_regions
 from vqgeom.network import as_points
-from vqgeom.regions.partition import _certified_signs, _exact_signs
+from vqgeom.exact.arith import context
+
+
+def fraction_signs(net, P):
+    """The baseline: signs from Fraction object arrays (plain ReLU layers only)."""
+    out, z = [], P
+    for lay in net.layers:
+        pre = z @ lay.weight.T + lay.bias
+        out.append(pre >= 0)
+        z = np.where(pre >= 0, pre, 0 * pre)
+    return out
 
 
 def main(n_points=20000, n_baseline=1000):
@@ -25,14 +35,14 @@ def main(n_points=20000, n_baseline=1000):
     t_filter = time.perf_counter() - t
     P = as_points(X, 2, exact=True)
     t = time.perf_counter()
-    flint_signs = _exact_signs(part.net, P)
+    flint_signs = context(part.net, "exact").signs(P)
     t_flint = time.perf_counter() - t
     t = time.perf_counter()
-    frac_signs = part.net.signs(P[:n_baseline])
+    frac_signs = fraction_signs(part.net, P[:n_baseline])
     t_frac = (time.perf_counter() - t) * n_points / n_baseline
     assert all(np.array_equal(a[0][:n_baseline], b) for a, b in zip(flint_signs, frac_signs))
     assert np.array_equal(
-        np.concatenate([a for a, _ in _certified_signs(part.net, X, exact_floats=True)], axis=1),
+        np.concatenate([a for a, _ in context(part.net, "filtered").signs(X)], axis=1),
         np.concatenate([a for a, _ in flint_signs], axis=1))
     print(f"{part.n_regions} regions, {n_points} points ({int(np.sum(labels >= 0))} looked up)")
     print(f"  region_of (float filter + exact fallback): {t_filter:7.3f} s")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from vqgeom.catalogue import CATALOGUE
+from vqgeom.lemmas.claims import CATALOGUE
 from vqgeom.cli import main
 
 

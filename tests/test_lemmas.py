@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from vqgeom import Network
-from vqgeom.catalogue import CATALOGUE, arrangement
+from vqgeom.catalogue import arrangement
+from vqgeom.lemmas.claims import CATALOGUE
 from vqgeom.errors import InvalidInputError
 from vqgeom.lemmas import (BoxUnion, check_lemma1, check_lemma2, duplicate_hyperplanes, genericity,
                            touching_graph)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vqgeom import Network, enumerate_regions
-from vqgeom.catalogue import CATALOGUE
+from vqgeom.lemmas.claims import CATALOGUE
 from vqgeom.regions.domain import Box
 from vqgeom.regions.engines import available_engines
 
@@ -56,7 +56,7 @@ def test_engines_agree_on_random_2d_networks_in_a_box_and_the_plane(seed):
 
 
 def test_engines_agree_in_one_dimension_on_the_whole_line():
-    from vqgeom.catalogue import CATALOGUE
+    from vqgeom.lemmas.claims import CATALOGUE
 
     net, _ = CATALOGUE["deep-1d-generic"].build()
     parts = {e: enumerate_regions(net, "whole", engine=e) for e in available_engines(1)}

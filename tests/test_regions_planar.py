@@ -187,7 +187,7 @@ def test_failed_certificate_falls_back_to_the_polygon_engine(monkeypatch):
 
 
 def test_filter_bounds_hold_against_exact_arithmetic():
-    from vqgeom.regions._planar_exact import Filter, exact_preactivations
+    from vqgeom.exact.arith import ExactContext, context
 
     rng = np.random.default_rng(3)
     net = Network([{"weight": rng.normal(size=(8, 2)) * 3, "bias": rng.normal(size=8)},
@@ -199,17 +199,20 @@ def test_filter_bounds_hold_against_exact_arithmetic():
     exact = net.to_exact()
     # also a network whose weights are not floats (0.1 as the decimal rational)
     net2 = Network([{"weight": [["0.1", "1/3"], ["-2/7", "5"]], "bias": ["1/10", "0"]}])
-    for nt, ex in ((net, exact), (net2, net2)):
+    for ex in (exact, net2):
         X = rng.uniform(-1, 1, size=(40, 2))
-        pre, bnd = Filter(nt.to_float(), ex).run(X)
-        truth = exact_preactivations(ex, [tuple(Fraction(v) for v in x) for x in X])
+        pb = context(ex, "filtered").bounds(X)
+        pre = np.concatenate([p for p, _ in pb], axis=1)
+        bnd = np.concatenate([b for _, b in pb], axis=1)
+        truth = np.concatenate([ExactContext.to_fractions(p).T for p in context(ex, "exact").preactivations(X)],
+                               axis=1)
         err = np.array([[abs(Fraction(p) - t) for p, t in zip(prow, trow)] for prow, trow in zip(pre, truth)])
         assert np.all(err <= np.array([[Fraction(b) for b in row] for row in bnd], dtype=object))
         assert np.all(bnd < 1e-10)   # and it is a tight bound, not a tolerance
 
 
 def test_exact_rows_are_the_region_maps():
-    from vqgeom.regions._planar_exact import IntNet
+    from vqgeom.exact.arith import context
 
     rng = np.random.default_rng(4)
     net = Network([{"weight": rng.normal(size=(4, 2)), "bias": rng.normal(size=4)},
@@ -218,7 +221,7 @@ def test_exact_rows_are_the_region_maps():
                    {"weight": rng.normal(size=(2, 3)), "bias": rng.normal(size=2)}]).to_exact()
     code = [np.array([True, False, True, True]), np.array([False, True, True])]
     maps = net.preactivation_maps(code)
-    inet = IntNet(net)
+    inet = context(net, "exact")
     prefix = np.concatenate(code)[None, :]
     for l in range(3):
         G, c, den = inet.rows(l, np.arange(net.widths[l]), np.repeat(prefix[:, :sum(net.widths[:l])], net.widths[l], 0))

@@ -162,6 +162,9 @@ def test_whole_space_matches_lp():
     _same(a, b)
     assert a.frame is not None
     a.verify()
+    c = enumerate_regions(net, "whole", engine="subdivision", arithmetic="float")
+    assert c.engine == "subdivision"
+    _same(c, b)
 
 
 def test_auto_picks_subdivision_for_boxes_in_3d():

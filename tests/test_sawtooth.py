@@ -112,7 +112,7 @@ def test_printed_output_is_constant_on_the_right():
 
 
 def test_shallow_equivalent_has_the_same_partition():
-    from vqgeom.catalogue import CATALOGUE
+    from vqgeom.lemmas.claims import CATALOGUE
 
     net, dom = CATALOGUE["deep-1d-generic"].build()
     sh = shallow_equivalent(net, dom)

@@ -9,6 +9,12 @@ pre-activation ``>= 0`` at point ``i``.
 Codes come from a :class:`vqgeom.Network` (exactly, in rational arithmetic, for an exact
 network) or from an arbitrary torch ``nn.Module`` through forward hooks on its
 ReLU-family modules; see :func:`activation_codes`.
+
+A Network's signs come from the arithmetic core (:mod:`vqgeom.exact.arith`), like every
+other forward pass in vqgeom. An arbitrary torch module is different: its forward pass is
+its own code (convolutions, normalisation, attention, anything), which vqgeom cannot and
+should not re-express as CPA layers, so the hooks read the pre-activations that torch
+itself computes; those codes are float codes of that module, not exact ones.
 """
 
 from __future__ import annotations
@@ -309,57 +315,42 @@ def _network_layers(net, layers) -> list[int]:
 
 
 def _network_codes(net, X, *, layers, batch_size, device) -> Codes:
+    """Codes of a Network through the arithmetic core (:mod:`vqgeom.exact.arith`): exact
+    signs (the filtered context) for an exact network, float64 otherwise (torch tensors
+    on ``device``, or on the device of a torch ``X``, when one is given)."""
+    from vqgeom.exact.arith import context
+
     keep = _network_layers(net, layers)
     names = [f"layer{l}" for l in keep]
     is_tensor = hasattr(X, "detach") and hasattr(X, "device")
     use_torch = not net.exact and (device is not None or (is_tensor and X.device.type != "cpu"))
     if use_torch:
-        import torch
-
-        dev = torch.device(device) if device is not None else X.device
-        Xn = X.detach().to("cpu", torch.float64).numpy() if is_tensor else X
+        dev = device if device is not None else X.device
+        Xn = X.detach().to("cpu").double().numpy() if is_tensor else X
         P = np.asarray(net._points(Xn), dtype=np.float64)
+        ctx = context(net, "plain", device=dev)
         step = batch_size or _DEFAULT_BATCH
-        chunks = [[] for _ in keep]
-        boundary = []
-        params = [(torch.as_tensor(lay.weight, device=dev), torch.as_tensor(lay.bias, device=dev))
-                  for lay in net.layers]
-        extra = [tuple(None if a is None else torch.as_tensor(np.asarray(a, dtype=np.float64), device=dev)
-                       for a in (lay.skip, lay.out, lay.out_bias)) for lay in net.layers]
-        for s in range(0, P.shape[0], step):
-            z = torch.as_tensor(P[s:s + step], device=dev)
-            zero = torch.zeros(z.shape[0], dtype=torch.bool, device=dev)
-            pres = []
-            for lay, (W, b), (skip, out, ob) in zip(net.layers, params, extra):
-                pre = z @ W.T + b
-                if not bool(torch.isfinite(pre).all()):
-                    raise InvalidInputError(
-                        "X: float64 pre-activations overflow (inf or NaN) at some point; compute "
-                        "its codes on the CPU (device=None), which decides such points exactly")
-                pres.append(pre)
-                zero |= (pre == 0).any(dim=1)
-                post = torch.where(pre >= 0, pre, pre * float(lay.minus_slope))
-                res = post if out is None else post @ out.T
-                if skip is not None:
-                    res = res + z @ skip.T
-                if ob is not None:
-                    res = res + ob
-                z = res
-            for c, l in zip(chunks, keep):
-                c.append(pack_bits((pres[l] >= 0).cpu().numpy()))
-            boundary.append(zero.cpu().numpy())
-        return _assemble(chunks, [net.widths[l] for l in keep], names, boundary, P.shape[0])
-    P = net._points(X)
+    else:
+        P = net._points(X)
+        ctx = context(net, "filtered" if net.exact else "plain")
+        step = batch_size or (P.shape[0] if net.exact else _DEFAULT_BATCH) or 1
     N = P.shape[0]
-    step = batch_size or (N if net.exact else _DEFAULT_BATCH) or 1
     chunks = [[] for _ in keep]
     boundary = []
-    for s in range(0, max(N, 1), step):
-        signs, zero = net.signs_and_zeros(P[s:s + step])   # overflowing points decided exactly
+    for s in range(0, N, step):
+        sz = ctx.signs(P[s:s + step])
+        zero = np.zeros(min(step, N - s), dtype=bool)
+        for _, z in sz:
+            zero |= _numpy(z).any(axis=1)
         for c, l in zip(chunks, keep):
-            c.append(pack_bits(np.asarray(signs[l], dtype=bool)))
+            c.append(pack_bits(_numpy(sz[l][0])))
         boundary.append(zero)
     return _assemble(chunks, [net.widths[l] for l in keep], names, boundary, N)
+
+
+def _numpy(a) -> np.ndarray:
+    """A bool array or tensor as a numpy bool array."""
+    return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a, dtype=bool)
 
 
 def _assemble(chunks, widths, names, boundary, N) -> Codes:

@@ -40,7 +40,7 @@ from vqgeom._paths import AtomicFile
 from vqgeom.codes import Codes, activation_codes
 from vqgeom.errors import InvalidInputError, MemoryBudgetExceeded, format_bytes
 
-__all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference"]
+__all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference", "save_npy"]
 
 #: Kernel routes accepted by ``method=``.
 METHODS = ("auto", "gemm", "popcount")
@@ -443,6 +443,32 @@ def _allocate(shape, dtype, nbytes):
         return np.empty(shape, dtype=dtype)
     except MemoryError:
         raise _too_large(shape, np.dtype(dtype), nbytes, None) from None
+
+
+def save_npy(array, path) -> None:
+    """Write ``array`` to the ``.npy`` file ``path`` atomically (a temporary file, then a rename).
+
+    Nothing is left half-written when writing fails.
+
+    Parameters
+    ----------
+    array : array-like of numbers
+    path : str or path-like
+        Must end in ``.npy``, in an existing directory.
+
+    Raises
+    ------
+    InvalidInputError
+        For a path not ending in ``.npy``, a missing directory, or an object array.
+    """
+    arr = np.asarray(array)
+    sink = _Output(arr.shape, arr.dtype, path, None, False)
+    try:
+        sink.array[...] = arr
+        sink.finish()
+    except BaseException:
+        sink.abort()
+        raise
 
 
 def _torch_dtype(torch, dtype):

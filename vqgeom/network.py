@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ import numpy as np
 from vqgeom._paths import atomic_output, write_text_atomic
 from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
+from vqgeom.exact.arith import ExactContext, context, layer_maps
 
 __all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_points"]
 
@@ -171,38 +173,21 @@ class Layer:
         """Apply the activation elementwise (exact for object arrays)."""
         return t * self.slopes(t >= 0)
 
-    def combine(self, z: np.ndarray, post: np.ndarray) -> np.ndarray:
-        """Output of the layer from its input ``z`` (N, d_in) and ``post = sigma(pre)``."""
-        res = post if self.out is None else post @ self.out.T
-        if self.skip is not None:
-            res = res + z @ self.skip.T
-        if self.out_bias is not None:
-            res = res + self.out_bias
-        return res
-
     def preactivation_map(self, M: np.ndarray, m: np.ndarray):
-        """The affine map ``(A, c)`` of this layer's pre-activations, ``pre = A @ x + c``,
-        given its input as ``z = M @ x + m``."""
-        return self.weight @ M, self.weight @ m + self.bias
+        """Deprecated: use :func:`vqgeom.exact.arith.layer_maps` (or a network's
+        :meth:`Network.preactivation_maps`). The affine map ``(A, c)`` of this layer's
+        pre-activations, ``pre = A @ x + c``, given its input as ``z = M @ x + m``."""
+        warnings.warn("Layer.preactivation_map is deprecated; use vqgeom.exact.arith.layer_maps",
+                      DeprecationWarning, stacklevel=2)
+        return layer_maps(self, M, m)
 
     def output_map(self, M: np.ndarray, m: np.ndarray, signs: np.ndarray, pre=None):
-        """The affine map of this layer's output, valid where its neurons have ``signs``.
-
-        Given the layer input as ``z = M @ x + m`` (M: (input_dim, D), m: (input_dim,)),
-        returns ``(M2, m2)`` with ``z' = M2 @ x + m2`` on the closed cell where the
-        pre-activation signs are ``signs`` (bool, True for +1). ``pre``, when given, is this
-        layer's :meth:`preactivation_map` for the same ``(M, m)`` (saves recomputing it).
-        """
-        A, c = self.preactivation_map(M, m) if pre is None else pre
-        s = self.slopes(np.asarray(signs, dtype=bool))
-        PM, pm = A * s[:, None], c * s
-        if self.out is not None:
-            PM, pm = self.out @ PM, self.out @ pm
-        if self.skip is not None:
-            PM, pm = PM + self.skip @ M, pm + self.skip @ m
-        if self.out_bias is not None:
-            pm = pm + self.out_bias
-        return PM, pm
+        """Deprecated: use :func:`vqgeom.exact.arith.layer_maps`. The affine map
+        ``(M2, m2)`` of this layer's output where its neurons have ``signs``, given its
+        input as ``z = M @ x + m`` (``pre`` is ignored)."""
+        warnings.warn("Layer.output_map is deprecated; use vqgeom.exact.arith.layer_maps",
+                      DeprecationWarning, stacklevel=2)
+        return layer_maps(self, M, m, signs)[1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,6 +313,13 @@ class Network:
                     f"readout.bias must have shape ({W.shape[0]},), got {tuple(b.shape)}"
                 )
             self.readout = Readout(W, b)
+
+    def __getstate__(self):
+        # the arithmetic contexts cached by vqgeom.exact.arith.context are rebuilt on
+        # demand (python-flint matrices do not pickle): a pickled network travels without them
+        state = self.__dict__.copy()
+        state.pop("_contexts", None)
+        return state
 
     # ----------------------------------------------------------------- building
     def _zeros(self, n):
@@ -512,17 +504,16 @@ class Network:
         list of arrays, one per layer, shape (N, n_neurons_l); exact (object Fraction
         arrays) for an exact network, float64 otherwise.
         """
-        z = self._points(X)
-        pres = []
-        for lay in self.layers:
-            pre = z @ lay.weight.T + lay.bias
-            pres.append(pre)
-            z = lay.combine(z, lay.sigma(pre))
-        return pres
+        P = self._points(X)
+        if self._exact:
+            return [ExactContext.to_fractions(pre).T for pre in context(self, "exact").preactivations(P)]
+        return context(self, "plain").preactivations(P)
 
     def signs(self, X) -> list[np.ndarray]:
         """Sign patterns per layer as bool arrays (N, n_l): True means pre-activation >= 0.
 
+        Exact for an exact network (decided by :class:`vqgeom.exact.arith.FilteredContext`:
+        a float pass with a proved error bound, exact rationals where it does not decide).
         For a float network, a point whose float pre-activations overflow (inf or NaN, e.g.
         coordinates near 1e308) has its signs decided exactly instead.
         """
@@ -531,7 +522,8 @@ class Network:
     def signs_and_zeros(self, X):
         """Sign patterns per layer and, per point, whether some pre-activation is exactly 0.
 
-        Float networks compute in float64; the points where that overflows (an inf or NaN
+        Exact networks: exact (the filtered context of :mod:`vqgeom.exact.arith`). Float
+        networks compute in float64; the points where that overflows (an inf or NaN
         pre-activation, whose sign bit would be wrong) are recomputed in exact arithmetic
         from the points' and weights' exact binary64 values, so no sign is ever a rounding
         artefact of overflow.
@@ -541,34 +533,19 @@ class Network:
         signs : list of bool arrays, shape (N, n_l)
         zeros : bool array, shape (N,)
         """
-        X = self._points(X)
-        with np.errstate(over="ignore", invalid="ignore"):
-            pres = self.preactivations(X)
-        signs = [pre >= 0 for pre in pres]
-        zeros = np.zeros(X.shape[0], dtype=bool)
-        for pre in pres:
-            zeros |= np.asarray(pre == 0, dtype=bool).any(axis=1)
-        if not self._exact:
-            bad = np.zeros(X.shape[0], dtype=bool)
-            for pre in pres:
-                bad |= ~np.isfinite(pre).all(axis=1)
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                exact = self.to_exact().preactivations(fraction_array(X[rows]))
-                zeros[rows] = False
-                for l, pre in enumerate(exact):
-                    signs[l][rows] = pre >= 0
-                    zeros[rows] |= (pre == 0).any(axis=1)
-        return signs, zeros
+        P = self._points(X)
+        sz = context(self, "filtered" if self._exact else "plain").signs(P)
+        zeros = np.zeros(P.shape[0], dtype=bool)
+        for _, z in sz:
+            zeros |= z.any(axis=1)
+        return [a for a, _ in sz], zeros
 
     def forward(self, X) -> np.ndarray:
         """The network's output (after the readout when there is one), shape (N, output_dim)."""
-        z = self._points(X)
-        for lay in self.layers:
-            z = lay.combine(z, lay.sigma(z @ lay.weight.T + lay.bias))
-        if self.readout is not None:
-            z = z @ self.readout.weight.T + self.readout.bias
-        return z
+        P = self._points(X)
+        if self._exact:
+            return ExactContext.to_fractions(context(self, "exact").forward(P)).T
+        return context(self, "plain").forward(P)
 
     __call__ = forward
 
@@ -602,19 +579,13 @@ class Network:
                     f"code[{l}] must hold {self.layers[l].n_neurons} signs (layer {l}'s width), "
                     f"got shape {np.shape(code[l])}"
                 )
+        code = [np.asarray(s, dtype=bool) for s in code]
         D = self.input_dim
         if self._exact:
-            M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
+            maps = [ExactContext.to_fractions(h) for h in context(self, "exact").cell_maps(code)]
         else:
-            M = np.eye(D)
-        m = self._zeros(D)
-        maps = []
-        for l, lay in enumerate(self.layers):
-            maps.append(lay.preactivation_map(M, m))
-            if l >= len(code):
-                break
-            M, m = lay.output_map(M, m, code[l], pre=maps[-1])
-        return maps
+            maps = context(self, "plain").cell_maps(code)
+        return [(h[:, :D], h[:, D]) for h in maps]
 
     # -------------------------------------------------------------------- JSON
     def to_dict(self) -> dict:

@@ -144,16 +144,10 @@ def _run(args) -> int:
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
                   memory_budget=args.memory_budget, out=args.out if args.device is None else None)
     if args.device is not None:
-        from vqgeom.kernels import _Output
+        from vqgeom.kernels import save_npy
 
         host = K.cpu().numpy()
-        sink = _Output(host.shape, host.dtype, args.out, None, False)
-        try:
-            sink.array[...] = host
-            sink.finish()
-        except BaseException:
-            sink.abort()
-            raise
+        save_npy(host, args.out)
         shape, dtype = host.shape, host.dtype
     else:
         shape, dtype = K.shape, K.dtype

@@ -51,7 +51,7 @@ def _hyp_text(v) -> str:
 
 def _check_entry(name):
     """Check one catalogue entry (a job for a worker): its verdict and the seconds it took."""
-    from vqgeom.catalogue import get_entry
+    from vqgeom.lemmas.claims import get_entry
 
     t = time.perf_counter()
     v = get_entry(name).check()
@@ -64,7 +64,7 @@ def run_catalogue(names=None, claim=None, progress=None, executor=None) -> list:
     With an ``executor`` (see :mod:`vqgeom._executor`) the entries are checked in parallel
     and reported in catalogue order, as serially; ``seconds`` is each check's own time."""
     from vqgeom._executor import job_runner
-    from vqgeom.catalogue import CATALOGUE, get_entry
+    from vqgeom.lemmas.claims import CATALOGUE, get_entry
 
     entries = [get_entry(n) for n in names] if names else list(CATALOGUE.values())
     if claim:
@@ -98,7 +98,7 @@ def _markdown(rows, total) -> str:
 
 def run(args) -> int:
     from vqgeom._paths import check_output_file, write_text_atomic
-    from vqgeom.catalogue import CATALOGUE
+    from vqgeom.lemmas.claims import CATALOGUE
 
     if args.json is not None and args.json != "-":
         check_output_file(args.json, "--json")

@@ -36,109 +36,15 @@ exact ``lambda`` on a given support (typically the basis a float LP or hull foun
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from vqgeom.errors import CertificateError, InvalidInputError
+from vqgeom.exact.arith import context, fmpq_matrix, scale_of, to_fmpq
 
 __all__ = ["to_fmpq", "exact_point", "region_maps", "check_interior", "check_facet",
            "check_domain", "farkas_solve", "check_redundant", "check_redundant_many"]
 
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _BOUNDS: dict = {}  # Box -> its bounds as fmpq (boxes are immutable and hashable)
-
-
-def to_fmpq(value):
-    """Convert a number (int, float, Fraction, str, fmpq) to python-flint's ``fmpq`` exactly.
-
-    Examples
-    --------
-    >>> to_fmpq(0.5), to_fmpq("2/3")
-    (1/2, 2/3)
-    """
-    from flint import fmpq
-
-    if isinstance(value, fmpq):
-        return value
-    if isinstance(value, (float, np.floating)):
-        p, q = float(value).as_integer_ratio()
-        return fmpq(p, q)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        return fmpq(int(value))
-    from vqgeom.exact import to_fraction
-
-    f = to_fraction(value)
-    return fmpq(int(f.numerator), int(f.denominator))
-
-
-def _mat(a, rows: int | None = None, cols: int | None = None):
-    from flint import fmpq_mat
-
-    arr = np.asarray(a, dtype=object)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    r, c = arr.shape
-    return fmpq_mat(r, c, [to_fmpq(v) for v in arr.ravel()])
-
-
-class _FlintLayer:
-    __slots__ = ("W", "b", "skip", "out", "out_bias", "minus", "n")
-
-    def __init__(self, lay):
-        self.W = _mat(lay.weight)
-        self.b = _mat(lay.bias)
-        self.skip = None if lay.skip is None else _mat(lay.skip)
-        self.out = None if lay.out is None else _mat(lay.out)
-        self.out_bias = None if lay.out_bias is None else _mat(lay.out_bias)
-        self.minus = to_fmpq(lay.minus_slope)
-        self.n = lay.n_neurons
-
-
-class _FlintNet:
-    """A network's arrays as python-flint rational matrices (built once per network)."""
-
-    def __init__(self, net):
-        from flint import fmpq_mat
-
-        self.D = net.input_dim
-        self.layers = [_FlintLayer(lay) for lay in net.layers]
-        eye = fmpq_mat(self.D, self.D)
-        for i in range(self.D):
-            eye[i, i] = 1
-        self.eye = eye
-        self.zero = fmpq_mat(self.D, 1)
-
-    def pre(self, l, M, m):
-        lay = self.layers[l]
-        return lay.W * M, lay.W * m + lay.b
-
-    def advance(self, l, A, c, M, m, signs):
-        """The layer-l output map from its pre-activation map (A, c) and input map (M, m)."""
-        from flint import fmpq_mat
-
-        lay = self.layers[l]
-        n = lay.n
-        S = fmpq_mat(n, n)
-        one = 1
-        for i in range(n):
-            S[i, i] = one if signs[i] else lay.minus
-        PM, pm = S * A, S * c
-        if lay.out is not None:
-            PM, pm = lay.out * PM, lay.out * pm
-        if lay.skip is not None:
-            PM, pm = PM + lay.skip * M, pm + lay.skip * m
-        if lay.out_bias is not None:
-            pm = pm + lay.out_bias
-        return PM, pm
-
-
-def _flint_net(net) -> _FlintNet:
-    fn = _CACHE.get(net)
-    if fn is None:
-        fn = _FlintNet(net)
-        _CACHE[net] = fn
-    return fn
 
 
 def _norm_code(net, code, name="code"):
@@ -181,16 +87,24 @@ def region_maps(net, code):
     >>> [(A.tolist(), c.tolist()) for A, c in region_maps(net, [[True]])]
     [([[1, 0]], [[1/2]]), ([[2, 0]], [[0]])]
     """
-    code = _norm_code(net, code)
-    fn = _flint_net(net)
-    M, m = fn.eye, fn.zero
-    maps = []
-    for l in range(net.depth):
-        A, c = fn.pre(l, M, m)
-        maps.append((A, c))
-        if l >= len(code):
-            break
-        M, m = fn.advance(l, A, c, M, m, code[l])
+    ctx = context(net, "exact")
+    return [ctx.split(h) for h in ctx.cell_maps(_norm_code(net, code))]
+
+
+def _hmaps(net, code, maps):
+    """Homogeneous exact maps ``[A c]`` of ``code``: ``maps`` when given (homogeneous, or
+    the ``(A, c)`` pairs of :func:`region_maps`), else computed."""
+    if maps is None:
+        return context(net, "exact").cell_maps(code)
+    if maps and isinstance(maps[0], tuple):
+        from flint import fmpq_mat
+
+        out = []
+        for A, c in maps:
+            n, D = A.nrows(), A.ncols()
+            ea, ec = A.entries(), c.entries()
+            out.append(fmpq_mat(n, D + 1, [v for i in range(n) for v in ea[i * D:(i + 1) * D] + [ec[i]]]))
+        return out
     return maps
 
 
@@ -200,7 +114,7 @@ def exact_point(point, dim: int, *, name: str = "point"):
     if arr.shape != (dim,):
         raise InvalidInputError(f"{name} must have {dim} coordinates, got shape {np.shape(point)}")
     try:
-        return _mat(arr)
+        return fmpq_matrix(arr)
     except InvalidInputError as exc:
         raise InvalidInputError(f"{name}: {exc}") from None
 
@@ -231,6 +145,14 @@ def _row_is_zero(A, k, D) -> bool:
     return all(A[k, j] == 0 for j in range(D))
 
 
+def _homogeneous(p):
+    """A (D, 1) fmpq_mat point as the (D + 1, 1) column ``[p; 1]``."""
+    from flint import fmpq_mat
+
+    e = p.entries()
+    return fmpq_mat(len(e) + 1, 1, e + [1])
+
+
 def check_interior(net, code, point, domain=None, *, maps=None) -> None:
     """Check exactly that ``point`` lies strictly inside the activation region of ``code``.
 
@@ -243,7 +165,8 @@ def check_interior(net, code, point, domain=None, *, maps=None) -> None:
     domain : Box or Whole or None
         When a Box, ``point`` must also be strictly inside it.
     maps : list, optional
-        :func:`region_maps` of ``code`` when already computed.
+        The exact maps of ``code`` when already computed: :func:`region_maps`' pairs, or
+        the homogeneous ``[A c]`` of :meth:`vqgeom.exact.arith.ExactContext.cell_maps`.
 
     Raises
     ------
@@ -269,10 +192,9 @@ def check_interior(net, code, point, domain=None, *, maps=None) -> None:
     what = _Lazy(lambda: f"interior witness of region {_code_str(code)}")
     if domain is not None:
         check_domain(domain, p, what=what)
-    if maps is None:
-        maps = region_maps(net, code)
-    for l, (A, c) in enumerate(maps):
-        vals = (A * p + c).entries()
+    ph = _homogeneous(p)
+    for l, A in enumerate(_hmaps(net, code, maps)):
+        vals = (A * ph).entries()
         for k, v in enumerate(vals):
             want = code[l][k]
             if v > 0 and want or v < 0 and not want:
@@ -308,22 +230,6 @@ def _code_str(code) -> str:
     return str(tuple(tuple(int(s) for s in layer) for layer in code))
 
 
-def _scale_of(row, ref):
-    """lam with row == lam * ref (exact fmpq lists), or None when they are not proportional."""
-    lam = None
-    for a, b in zip(row, ref):
-        if b == 0:
-            if a != 0:
-                return None
-            continue
-        r = a / b
-        if lam is None:
-            lam = r
-        elif r != lam:
-            return None
-    return lam
-
-
 def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=None):
     """Check exactly that ``point`` is in the relative interior of a facet shared by two regions.
 
@@ -339,7 +245,8 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
     point : sequence of numbers, shape (D,)
     domain : Box or Whole or None
     maps_a, maps_b : list, optional
-        :func:`region_maps` of the two codes when already computed.
+        The exact maps of the two codes when already computed (as ``maps`` of
+        :func:`check_interior`).
 
     Returns
     -------
@@ -371,16 +278,15 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
         raise CertificateError(f"{what}: the two codes are equal")
     if domain is not None:
         check_domain(domain, p, what=what)
-    if maps_a is None:
-        maps_a = region_maps(net, code_a)
-    if maps_b is None:
-        maps_b = region_maps(net, code_b)
+    maps_a = _hmaps(net, code_a, maps_a)
+    maps_b = _hmaps(net, code_b, maps_b)
+    ph = _homogeneous(p)
     flipset = set(flips)
     ref = None  # the reference normal g (side a orientation), as a list of D+1 fmpq
     for side, code, maps, orient in (("a", code_a, maps_a, 1), ("b", code_b, maps_b, -1)):
         n_cone = 0
-        for l, (A, c) in enumerate(maps):
-            vals = (A * p + c).entries()
+        for l, A in enumerate(maps):
+            vals = (A * ph).entries()
             for k, v in enumerate(vals):
                 want = code[l][k]
                 if v != 0:
@@ -398,12 +304,12 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
                             f"{what}: neuron ({l}, {k}) is identically 0 on side {side} but its code is -1")
                     continue
                 s = 1 if want else -1
-                row = [A[k, j] * s for j in range(D)] + [c[k, 0] * s]
+                row = [A[k, j] * s for j in range(D + 1)]
                 if ref is None:
                     ref = row
                     n_cone += 1
                     continue
-                lam = _scale_of(row, ref)
+                lam = scale_of(row, ref)
                 if lam is None or not (lam * orient > 0):
                     raise CertificateError(
                         f"{what}: neuron ({l}, {k}) vanishes at the witness but its hyperplane is not "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, Iterable
 
-__all__ = ["report", "catalogue_lines", "main"]
+__all__ = ["report", "main"]
 
 
 def report(name: str, lines: Iterable[tuple[str, bool]]) -> int:
@@ -16,20 +16,6 @@ def report(name: str, lines: Iterable[tuple[str, bool]]) -> int:
         print(f"{'ok  ' if good else 'FAIL'} {text}")
     print(f"{name} check:", "passed" if ok else "FAILED")
     return 0 if ok else 1
-
-
-def catalogue_lines(claim: str):
-    """``(text, good)`` for every catalogue case of ``claim``: good when the verdict and the
-    hypotheses met are the ones the catalogue expects."""
-    from vqgeom.catalogue import CATALOGUE
-
-    for entry in CATALOGUE.values():
-        if entry.claim != claim:
-            continue
-        v = entry.check()
-        good = v.holds == entry.expect_holds and v.hypotheses_met == entry.hypotheses_expected
-        yield (f"{entry.name}: {'holds' if v.holds else 'violated'} "
-               f"({v.n_regions} regions, {v.pairs_checked} pairs, {v.n_violations} violations)", good)
 
 
 def main(module: str, check: Callable[[], int]) -> None:

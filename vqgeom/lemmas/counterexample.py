@@ -147,7 +147,7 @@ def _deep(rng, dim, width, k=2):
 
 def _union(rng, dim):
     """A connected, non-convex union of unit-2 grid cells in [-3, 3]^dim (at least 3 cells)."""
-    from vqgeom.lemmas.union import BoxUnion
+    from vqgeom.regions.boxunion import BoxUnion
     from vqgeom.regions import Box
 
     while True:

@@ -4,13 +4,14 @@ Holds for distinct hyperplanes, a convex open domain and facet adjacency, in any
 without general position (proof: ``proofs/lemma1.md``). :func:`check_lemma1` checks it
 exhaustively over all pairs of regions and explains every failure when a hypothesis is dropped:
 a hyperplane listed twice (also as (a, b) and (-a, -b)), adjacency read as "touching", or a
-non-convex domain (:class:`~vqgeom.lemmas.union.BoxUnion`).
+non-convex domain (:class:`~vqgeom.regions.boxunion.BoxUnion`).
 
 Run ``python -m vqgeom.lemmas.lemma1 --check`` for the exact check that ``proofs/lemma1.md`` cites.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from fractions import Fraction
@@ -18,10 +19,11 @@ from fractions import Fraction
 import networkx as nx
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
+from vqgeom.lemmas._check import main, report
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, compare_pairs, graph_distances
-from vqgeom.lemmas.union import BoxUnion, enumerate_union
-from vqgeom.lemmas._check import catalogue_lines, main, report
 from vqgeom.lemmas.verdict import Verdict
+from vqgeom.regions.boxunion import BoxUnion
 
 __all__ = ["check_lemma1", "duplicate_hyperplanes", "touching_graph", "partition_of", "ADJACENCIES"]
 
@@ -29,11 +31,10 @@ ADJACENCIES = ("facet", "touching")
 
 
 def partition_of(net, domain=None, *, engine: str = "auto", max_regions: int | None = None):
-    """Exact partition of ``net`` on ``domain`` (a Box, "whole", None or a BoxUnion)."""
+    """Exact partition of ``net`` on ``domain`` (a Box, "whole", None or a BoxUnion: regions are
+    then the connected pieces of cells)."""
     from vqgeom.regions import enumerate_regions
 
-    if isinstance(domain, BoxUnion):
-        return enumerate_union(net, domain, engine=engine, max_regions=max_regions)
     return enumerate_regions(net, domain, arithmetic="exact", engine=engine, max_regions=max_regions)
 
 
@@ -250,9 +251,59 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
                    seconds=time.perf_counter() - start)
 
 
+def _cases() -> dict:
+    """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
+    from vqgeom.catalogue import (arrangement, box as _box, sawtooth, shallow_equivalent, u_shape as
+                                  _u_shape)
+
+    E = functools.partial(CatalogueEntry, checker=check_lemma1)
+    entries = [
+        # ------------------------------------------- Lemma 1, hypotheses met
+        E("arrangement-1d", "lemma1", "4 points on [-1, 1] (mixed orientations)",
+          lambda: (arrangement([[1], [-1], [2], [1]], [0, "1/3", -1, "3/4"]), _box(-1, 1, 1))),
+        E("arrangement-2d-general", "lemma1", "5 lines in general position on [-2, 2]^2",
+          lambda: (arrangement([[1, 2], [-2, 1], [1, -1], [3, 1], [0, 1]], [0, 1, "1/2", -1, "-1/3"]),
+                   _box(-2, 2, 2))),
+        E("arrangement-2d-concurrent", "lemma1",
+          "not general position: 3 lines through the origin and 2 parallel lines",
+          lambda: (arrangement([[1, 0], [0, 1], [1, 1], [1, -1], [1, -1]], [0, 0, 0, "1/2", "-1/2"]),
+                   _box(-1, 1, 2))),
+        E("arrangement-2d-whole", "lemma1", "4 lines on all of R^2",
+          lambda: (arrangement([[1, 0], [0, 1], [1, 1], [1, -2]], [0, -1, 1, "1/2"]), "whole")),
+        E("arrangement-3d-general", "lemma1", "5 planes in general position on [-1, 1]^3",
+          lambda: (arrangement([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [1, -2, 1]],
+                               ["1/3", "-1/4", "1/5", "-1/2", "1/7"]), _box(-1, 1, 3))),
+        E("arrangement-3d-pencil", "lemma1",
+          "not general position: 3 planes through one line, plus 2 parallel planes, in [-1, 1]^3",
+          lambda: (arrangement([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]],
+                               [0, 0, 0, "1/2", "-1/2"]), _box(-1, 1, 3))),
+        E("paper-fig5-wide-shallow", "lemma1",
+          "Fig. 5's wide shallow network: the shallow equivalent of the depth-4 tent sawtooth (15 neurons)",
+          lambda: (shallow_equivalent(sawtooth(4), _box(0, 1, 1)), _box(0, 1, 1))),
+        # ------------------------------------------- Lemma 1, hypothesis dropped
+        E("arrangement-duplicate", "lemma1", "a line listed twice with the same orientation",
+          lambda: (arrangement([[1, 1], [1, -1], [1, 1]], [0, "1/2", 0]), _box(-1, 1, 2)),
+          expect_holds=False, relaxed="distinct_hyperplanes"),
+        E("arrangement-opposite", "lemma1", "a line listed twice as (a, b) and (-a, -b)",
+          lambda: (arrangement([[1, 2], [0, 1], [-1, -2]], ["1/3", 0, "-1/3"]), _box(-1, 1, 2)),
+          expect_holds=False, relaxed="distinct_hyperplanes"),
+        E("arrangement-touching", "lemma1", "two crossing lines, adjacency read as touching",
+          lambda: (arrangement([[1, 0], [0, 1]], [0, 0]), _box(-1, 1, 2)),
+          options={"adjacency": "touching"}, expect_holds=False, relaxed="facet_adjacency"),
+        E("arrangement-nonconvex", "lemma1", "the line y = 0 on a U-shaped union of 3 boxes",
+          lambda: (arrangement([[0, 1]], [0]), _u_shape()),
+          expect_holds=False, relaxed="convex_domain"),
+    ]
+    return {e.name: e for e in entries}
+
+
+#: name -> CatalogueEntry: this claim's cases (networks built only when a case runs)
+CASES = _cases()
+
+
 def _check_main() -> int:
-    """Exact check cited by proofs/lemma1.md: every lemma1 case of the catalogue."""
-    return report("lemma1", catalogue_lines("lemma1"))
+    """Exact check cited by proofs/lemma1.md: every case of this claim in the registry."""
+    return report("lemma1", catalogue_lines(CASES.values()))
 
 
 if __name__ == "__main__":  # pragma: no cover

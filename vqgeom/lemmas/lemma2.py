@@ -13,6 +13,7 @@ Run ``python -m vqgeom.lemmas.lemma2 --check`` for the exact check ``proofs/lemm
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -21,9 +22,11 @@ import networkx as nx
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.exact.arith import ExactContext, context
+from vqgeom.lemmas._case import CatalogueEntry, catalogue_lines
+from vqgeom.lemmas._check import main, report
 from vqgeom.lemmas._pairs import MAX_WITNESSES, witness_simplifier, as_layer_weights, compare_pairs, graph_distances
 from vqgeom.lemmas.lemma1 import partition_of
-from vqgeom.lemmas._check import catalogue_lines, main, report
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_lemma2", "genericity", "Genericity", "output_map", "affine_pieces", "OMEGAS"]
@@ -144,14 +147,8 @@ def output_map(net, code):
     (M, m) : object arrays of Fractions, shapes (output_dim, D) and (output_dim,)
     """
     net = net.to_exact()
-    D = net.input_dim
-    M = np.array([[Fraction(int(i == j)) for j in range(D)] for i in range(D)], dtype=object)
-    m = np.array([Fraction(0)] * D, dtype=object)
-    for lay, signs in zip(net.layers, code):
-        M, m = lay.output_map(M, m, np.asarray(signs, dtype=bool))
-    if net.readout is not None:
-        M, m = net.readout.weight @ M, net.readout.weight @ m + net.readout.bias
-    return M, m
+    H = ExactContext.to_fractions(context(net, "exact").output_map([np.asarray(s, dtype=bool) for s in code]))
+    return H[:, :-1], H[:, -1]
 
 
 def affine_pieces(part) -> tuple:
@@ -292,9 +289,68 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
                    seconds=time.perf_counter() - start)
 
 
+def _cases() -> dict:
+    """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
+    from vqgeom.catalogue import (box as _box, deep as _deep, generic_1d as _generic_1d, generic_2d
+                                  as _generic_2d, sawtooth, shared_facet_2d as _shared_facet_2d,
+                                  u_shape as _u_shape)
+
+    E = functools.partial(CatalogueEntry, checker=check_lemma2)
+    entries = [
+        # ------------------------------------------- Lemma 2, hypotheses met
+        E("deep-1d-generic", "lemma2", "a generic 1-3-3-2 network on [-2, 2]",
+          lambda: (_generic_1d(), _box(-2, 2, 1))),
+        E("deep-2d-generic", "lemma2", "a generic 2-4-3 network on [-2, 2]^2",
+          lambda: (_generic_2d(), _box(-2, 2, 2))),
+        E("deep-2d-generic-weighted", "lemma2", "the same with layer weights (1, 1/2)",
+          lambda: (_generic_2d(), _box(-2, 2, 2)), options={"weights": [1, "1/2"]}),
+        E("sawtooth-tent-5-lemma2", "lemma2", "the tent sawtooth of depth 5 on [0, 1] (strict d < d_Omega)",
+          lambda: (sawtooth(5), _box(0, 1, 1))),
+        E("sawtooth-printed-5-lemma2", "lemma2", "the printed sawtooth of depth 5 on [0, 1]",
+          lambda: (sawtooth(5, "as_printed"), _box(0, 1, 1))),
+        E("deep-2d-generic-nonconvex", "lemma2",
+          "the generic 2-4-3 network on a U-shaped union of boxes (Lemma 2 needs no convexity)",
+          lambda: (_generic_2d(), _u_shape())),
+        E("deep-constant-neuron", "lemma2",
+          "a pruned neuron in layer 2 (zero weights, bias 1/2): constant, never flips",
+          lambda: (_deep([{"weight": [[1, 2], [-1, 1]], "bias": [0, "1/3"]},
+                          {"weight": [[0, 0], [1, -1]], "bias": ["1/2", "-1/5"]}]), _box(-1, 1, 2))),
+        E("deep-zero-neuron", "lemma2",
+          "a layer-2 neuron with zero weights and zero bias vanishes everywhere: not generic, "
+          "yet its sign never changes and the lemma still holds",
+          lambda: (_deep([{"weight": [[1, 2], [-1, 1]], "bias": [0, "1/3"]},
+                          {"weight": [[0, 0], [1, -1]], "bias": [0, "-1/5"]}]), _box(-1, 1, 2)),
+          expect_hypotheses_met=False),
+        # ------------------------------------------- Lemma 2, hypothesis dropped
+        E("deep-shared-facet", "lemma2",
+          "neurons of layers 1 and 2 vanish on one facet {x = 0, y < 0} (not generic)",
+          lambda: (_shared_facet_2d(), _box(-1, 1, 2)), expect_holds=False, relaxed="generic"),
+        E("deep-dead-input", "lemma2",
+          "layer 2 is -relu(x): a dead input with zero bias, identically 0 on x < 0",
+          lambda: (_deep([{"weight": [[1]], "bias": [0]}, {"weight": [[-1]], "bias": [0]}]), _box(-1, 1, 1)),
+          expect_holds=False, relaxed="generic"),
+        E("deep-duplicate-neuron", "lemma2", "a layer-2 neuron listed twice",
+          lambda: (_deep([{"weight": [[1], [-1]], "bias": [0, "-1/2"]},
+                          {"weight": [[1, 0], [1, 0]], "bias": ["-1/2", "-1/2"]}]), _box(-1, 1, 1)),
+          expect_holds=False, relaxed="generic"),
+        E("deep-weights-above-1", "lemma2", "the generic 2-4-3 network with layer weights (1, 2)",
+          lambda: (_generic_2d(), _box(-2, 2, 2)), options={"weights": [1, 2]},
+          expect_holds=False, relaxed="weights_le_1"),
+        E("sawtooth-printed-affine-pieces", "lemma2",
+          "the printed sawtooth (depth 4) with Omega = affine pieces (its output is 1 on [1/16, 1])",
+          lambda: (sawtooth(4, "as_printed"), _box(0, 1, 1)), options={"omega": "affine"},
+          expect_holds=False, relaxed="activation_partition"),
+    ]
+    return {e.name: e for e in entries}
+
+
+#: name -> CatalogueEntry: this claim's cases (networks built only when a case runs)
+CASES = _cases()
+
+
 def _check_main() -> int:
-    """Exact check cited by proofs/lemma2.md: every lemma2 case of the catalogue."""
-    return report("lemma2", catalogue_lines("lemma2"))
+    """Exact check cited by proofs/lemma2.md: every case of this claim in the registry."""
+    return report("lemma2", catalogue_lines(CASES.values()))
 
 
 if __name__ == "__main__":  # pragma: no cover

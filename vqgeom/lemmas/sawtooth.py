@@ -17,9 +17,11 @@ with the claim. ``python -m vqgeom.lemmas.sawtooth --check`` runs L = 1..10 for 
 
 from __future__ import annotations
 
+import functools
 import time
 from fractions import Fraction
 
+from vqgeom.lemmas._case import CatalogueEntry
 from vqgeom.lemmas.verdict import Verdict
 
 __all__ = ["check_sawtooth", "sawtooth_table", "predicted_breakpoints", "predicted_codes"]
@@ -159,6 +161,24 @@ def sawtooth_table(depths=range(1, 11), variants=("tent", "as_printed")) -> list
             row["holds"] = v.holds
             rows.append(row)
     return rows
+
+
+def _cases() -> dict:
+    """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
+    E = functools.partial(CatalogueEntry, checker=check_sawtooth)
+    entries = []
+    for L in (1, 2, 3, 6, 8):
+        entries.append(E(f"sawtooth-tent-{L}", "sawtooth", f"the tent map, depth {L}: 2^{L} intervals",
+                         options={"depth": L, "variant": "tent"}))
+    for L in (1, 2, 3, 6, 8):
+        entries.append(E(f"sawtooth-printed-{L}", "sawtooth",
+                         f"the printed formula, depth {L}: {L + 1} intervals, not 2^{L}",
+                         options={"depth": L, "variant": "as_printed"}))
+    return {e.name: e for e in entries}
+
+
+#: name -> CatalogueEntry: this claim's cases
+CASES = _cases()
 
 
 def _check_main(max_depth: int = 10) -> int:

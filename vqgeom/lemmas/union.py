@@ -5,99 +5,28 @@ intersected with the interior of U. Two pieces are adjacent when their closures 
 (D-1)-dimensional facet inside U. Pieces with the same code can be different regions (the
 cell is cut in two by a hole of U), which is exactly how Lemma 1 fails on non-convex domains.
 
+:func:`vqgeom.regions.enumerate_regions` answers unions of boxes by enumerating each box and
+merging the pieces across the walls between boxes (:mod:`vqgeom.regions.decompose`). This
+module keeps a second, independent construction, used as an oracle in the tests.
+``BoxUnion`` itself lives in :mod:`vqgeom.regions.boxunion` (importable from here too).
+
 The construction is exact and reuses the convex engines: the boxes' walls (x_i = const) are
 added to the first layer as extra neurons that feed nothing forward; the augmented network
 is enumerated on the bounding box; cells outside U are dropped; adjacent cells inside U whose
-facet flips only walls are glued (union-find); every other facet between cells inside U is an
-adjacency of the pieces.
+facet flips only walls are glued (connected components); every other facet between cells
+inside U is an adjacency of the pieces.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+import networkx as nx
 import numpy as np
 
-from vqgeom.errors import InvalidInputError
-from vqgeom.regions.domain import Box
+from vqgeom.regions.boxunion import BoxUnion
 
 __all__ = ["BoxUnion", "enumerate_union"]
-
-
-class BoxUnion:
-    """The union of finitely many closed boxes (a possibly non-convex domain).
-
-    Parameters
-    ----------
-    boxes : sequence of Box or (lower, upper) pairs
-        At least one box, all of the same dimension.
-
-    Raises
-    ------
-    InvalidInputError
-        If ``boxes`` is empty or the dimensions differ.
-
-    Examples
-    --------
-    >>> U = BoxUnion([Box([0, 0], [3, 1]), Box([0, 0], [1, 3])])   # an L shape
-    >>> U.dim, U.contains([2, 2]), U.contains([1/2, 2])
-    (2, False, True)
-    """
-
-    def __init__(self, boxes):
-        bs = []
-        for i, b in enumerate(boxes):
-            if isinstance(b, Box):
-                bs.append(b)
-            elif isinstance(b, (tuple, list)) and len(b) == 2:
-                bs.append(Box(b[0], b[1]))
-            else:
-                raise InvalidInputError(f"boxes[{i}] must be a Box or a (lower, upper) pair, got {b!r}")
-        if not bs:
-            raise InvalidInputError("BoxUnion needs at least one box; got none")
-        dims = {b.dim for b in bs}
-        if None in dims:
-            raise InvalidInputError("BoxUnion: give every box per-coordinate bounds (its dimension)")
-        if len(dims) != 1:
-            raise InvalidInputError(f"BoxUnion: the boxes have different dimensions {sorted(dims)}")
-        self.boxes = tuple(bs)
-
-    @property
-    def dim(self) -> int:
-        return self.boxes[0].dim
-
-    def with_dim(self, dim: int) -> "BoxUnion":
-        if dim != self.dim:
-            raise InvalidInputError(f"domain has dimension {self.dim} but the network's input_dim is {dim}")
-        return self
-
-    def bounding_box(self) -> Box:
-        lo = [min(b.lower[i] for b in self.boxes) for i in range(self.dim)]
-        hi = [max(b.upper[i] for b in self.boxes) for i in range(self.dim)]
-        return Box(lo, hi)
-
-    def contains(self, x, *, strict: bool = False) -> bool:
-        """Whether ``x`` lies in the union (``strict``: in the interior of one of the boxes)."""
-        return any(b.contains(x, strict=strict) for b in self.boxes)
-
-    def is_convex(self) -> bool:
-        """True when the union equals its bounding box (so it is a box), decided exactly.
-
-        A union of closed boxes is convex iff it is its bounding box. Cut the bounding box
-        along every box coordinate; the union is the bounding box iff every cell's centre is
-        in some box (e.g. two halves of a box, neither of them the bounding box).
-        """
-        import itertools
-
-        cuts = [sorted({v for b in self.boxes for v in (b.lower[i], b.upper[i])}) for i in range(self.dim)]
-        centres = [[(a + c) / 2 for a, c in zip(cs, cs[1:])] for cs in cuts]
-        return all(self.contains(list(x)) for x in itertools.product(*centres))
-
-    def to_dict(self) -> dict:
-        return {"type": "union", "boxes": [b.to_dict() for b in self.boxes]}
-
-    def __repr__(self) -> str:
-        return f"BoxUnion({', '.join(repr(b) for b in self.boxes)})"
 
 
 def _augment(net, walls):
@@ -138,6 +67,7 @@ def enumerate_union(net, union: BoxUnion, *, engine: str = "auto", max_regions: 
     Examples
     --------
     >>> from vqgeom.network import Network
+    >>> from vqgeom.regions import Box
     >>> net = Network([{"weight": [[1]], "bias": [0]}])
     >>> part = enumerate_union(net, BoxUnion([Box([-2], [-1]), Box([1], [2])]))
     >>> part.n_regions, part.n_adjacencies   # two pieces, not connected
@@ -155,33 +85,28 @@ def enumerate_union(net, union: BoxUnion, *, engine: str = "auto", max_regions: 
     part = enumerate_regions(aug, union.bounding_box(), arithmetic="exact", engine=engine,
                              max_regions=max_regions)
     inside = [union.contains(w, strict=True) for w in part.witnesses]
-    parent = list(range(part.n_regions))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
 
     def strip(code):
         return (tuple(code[0][:n0]),) + tuple(code[1:])
 
+    glue = nx.Graph()
+    glue.add_nodes_from(i for i in range(part.n_regions) if inside[i])
     crossing = []
     for i, j, data in part.graph.edges(data=True):
         if not (inside[i] and inside[j]):
             continue
         real = tuple(f for f in data["flips"] if not (f[0] == 0 and f[1] >= n0))
         if not real and strip(part.codes[i]) == strip(part.codes[j]):
-            parent[find(i)] = find(j)
+            glue.add_edge(i, j)
         else:
             crossing.append((i, j, real, data.get("facet_witness")))
-    roots = sorted({find(i) for i in range(part.n_regions) if inside[i]})
-    index = {r: k for k, r in enumerate(roots)}
-    codes = [strip(part.codes[r]) for r in roots]
-    witnesses = [part.witnesses[r] for r in roots]
+    components = sorted(sorted(c) for c in nx.connected_components(glue))
+    root = {i: k for k, comp in enumerate(components) for i in comp}
+    codes = [strip(part.codes[comp[0]]) for comp in components]
+    witnesses = [part.witnesses[comp[0]] for comp in components]
     edges = {}
     for i, j, real, facet in crossing:
-        a, b = index[find(i)], index[find(j)]
+        a, b = root[i], root[j]
         if a != b:
             edges.setdefault((min(a, b), max(a, b)), (real, facet))
     return Partition(net, union, codes, witnesses, [(a, b, f, w) for (a, b), (f, w) in edges.items()],

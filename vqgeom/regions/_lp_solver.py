@@ -1,4 +1,4 @@
-"""Small warm-started LPs over one region's constraint rows (HiGHS through SciPy).
+"""Small warm-started LPs over one region's constraint rows (HiGHS through ``highspy``).
 
 The LP engine asks three questions of a region ``{x : G x <= h}`` (rows normalised to unit
 length, so slacks are Euclidean distances):
@@ -11,8 +11,9 @@ length, so slacks are Euclidean distances):
 * ``bounds()`` -- the region's bounding box (2 D LPs, infinite where unbounded).
 
 One HiGHS model is built per region and modified between solves, so each facet LP is a
-warm-started re-solve. SciPy's private HiGHS binding is used when present; otherwise each
-LP goes through the public :func:`scipy.optimize.linprog` (same answers, slower).
+warm-started re-solve, through HiGHS's own Python binding ``highspy`` (a dependency). Where
+it cannot be imported each LP goes through the public :func:`scipy.optimize.linprog`
+instead (same answers, slower).
 """
 
 from __future__ import annotations
@@ -21,21 +22,31 @@ import numpy as np
 
 __all__ = ["RegionLP", "new_solver"]
 
-try:  # SciPy's bundled HiGHS binding (private; fall back to linprog when missing)
-    from scipy.optimize._highspy import _core as _hc
+try:  # HiGHS's own binding (a dependency; fall back to linprog when it cannot be imported)
+    import highspy as _hc
 
     _INF = _hc.kHighsInf
     _OPTIMAL = _hc.HighsModelStatus.kOptimal
     _UNBOUNDED = (_hc.HighsModelStatus.kUnbounded, _hc.HighsModelStatus.kUnboundedOrInfeasible)
-except Exception:  # pragma: no cover - depends on the SciPy build
+except ImportError:  # pragma: no cover - highspy is a dependency
     _hc = None
+
+
+if _hc is not None:
+    class _QuietHighs(_hc.Highs):
+        """``highspy.Highs`` without its Python callbacks (the engine uses none). Its
+        constructor enables them, which prints HiGHS's banner on stdout once per process
+        unless ``output_flag`` is already off; here the flag goes off and nothing is enabled."""
+
+        def enableCallbacks(self):
+            self.setOptionValue("output_flag", False)
 
 
 def new_solver():
     """A configured HiGHS instance (silent, tight tolerances), or None without the binding."""
     if _hc is None:
         return None
-    H = _hc._Highs()
+    H = _QuietHighs()
     H.setOptionValue("output_flag", False)
     H.setOptionValue("primal_feasibility_tolerance", 1e-10)
     H.setOptionValue("dual_feasibility_tolerance", 1e-10)
@@ -62,10 +73,7 @@ class RegionLP:
         self.m, self.D = self.G.shape
         self._H = None
         if _hc is not None:
-            try:
-                self._H = self._build(solver)
-            except Exception:  # pragma: no cover - private API changed
-                self._H = None
+            self._H = self._build(solver)
 
     # ----------------------------------------------------------- HiGHS model
     def _build(self, H=None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from vqgeom.errors import RegionBudgetExceeded
+from vqgeom.exact.arith import context
 
 __all__ = ["Subdivision", "Inconsistent", "subdivide", "SNAP"]
 
@@ -163,24 +164,6 @@ def _next_positions(fptr):
     return nxt
 
 
-def _layer_arrays(lay):
-    W = np.asarray(lay.weight, dtype=np.float64)
-    b = np.asarray(lay.bias, dtype=np.float64)
-    return W, b
-
-
-def _combine(lay, Z, P):
-    """The float layer output at vertices from its input Z and pre-activations P."""
-    minus = float(lay.minus_slope)
-    post = np.where(P >= 0, P, minus * P) if minus else np.maximum(P, 0.0)
-    res = post if lay.out is None else post @ np.asarray(lay.out, dtype=np.float64).T
-    if lay.skip is not None:
-        res = res + Z @ np.asarray(lay.skip, dtype=np.float64).T
-    if lay.out_bias is not None:
-        res = res + np.asarray(lay.out_bias, dtype=np.float64)
-    return res
-
-
 class _Faces:
     """Face cycles in a growable buffer: face f is ``FV[start[f]:start[f]+length[f]]`` (edges in
     ``FE``); rewritten faces are appended and their old storage left as garbage until the
@@ -249,13 +232,15 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
     Z = X.v.copy()
     offset = 0
     depth = len(net.layers)
+    ctx = context(net.to_float(), "plain")
     for l, lay in enumerate(net.layers):
-        W, b = _layer_arrays(lay)
-        nl = W.shape[0]
-        if budget is not None:   # Z, |Z| and the temporaries of Z @ W.T + b, |Z| @ |W|.T + |b|
+        nl = lay.n_neurons
+        if budget is not None:   # Z, |Z| and the temporaries of the pre-activations and their magnitudes
             budget.need(8 * len(Z) * (2 * Z.shape[1] + 3 * nl))
-        P = _GrowCols(Z @ W.T + b, len(Z), budget)
-        tol = SNAP * (np.abs(Z) @ np.abs(W).T + np.abs(b)).max(axis=0)
+        state = ctx.points(Z)
+        P = _GrowCols(ctx.pre(l, state), len(Z), budget)
+        tol = SNAP * ctx.magnitude(l, state).max(axis=0)
+        state = None
         Zg = _GrowCols(Z, len(Z), budget)
         for j in range(nl):
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
@@ -270,7 +255,8 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
             progress(faces.start.n, f"layer {l + 1}/{depth}")
         if budget is not None:   # the layer output and its temporaries
             budget.need(8 * P.n * (2 * nl + lay.output_dim))
-        Z = _combine(lay, Zg.v.T, P.v.T)
+        if l + 1 < depth:   # the layer output at every vertex, from the (snapped) P
+            Z = ctx.advance(l, P.v.T, ctx.points(Zg.v.T), None)[0][:, :-1]
         if budget is not None:
             budget.untrack(P, Zg)
         P = Zg = None

@@ -1,7 +1,7 @@
 """Exact certification of a float polyhedral complex (private helpers of :mod:`.subdivision`).
 
 :func:`certify` checks, in exact arithmetic or through a floating-point filter with a
-rigorous error bound (:class:`vqgeom.regions._planar_exact.Filter`), the conditions of the
+rigorous error bound (:class:`vqgeom.exact.arith.FilteredContext`), the conditions of the
 completeness argument in ``proofs/subdivision.md``:
 
 1. every vertex ``v`` with zero set ``Z_v`` (D ids) is the exact solution ``x_v`` of the D
@@ -38,7 +38,8 @@ __all__ = ["certify"]
 
 def _prefix_rows(inet, layer_of, offsets, neurons, prefix_bits):
     """Exact integer rows ``(G, c)`` (G x + c = pre, up to a positive factor) of many
-    (neuron, code prefix) pairs; one IntNet call per layer over the distinct pairs."""
+    (neuron, code prefix) pairs; one ``rows`` call of the exact context per layer over the
+    distinct pairs."""
     n = len(neurons)
     D = inet.net.input_dim
     G = np.empty((n, D), dtype=object)
@@ -132,7 +133,8 @@ def certify(net, box, cx, out, progress=None):
     CertificateError
         If any check of the module docstring fails (the message says which).
     """
-    from vqgeom.regions._planar_exact import Filter, IntNet, exact_preactivations, frac
+    from vqgeom.exact.arith import context
+    from vqgeom.regions._planar_exact import frac
     from vqgeom.regions._subdivision_float import unpack_bits
 
     exact_net = net.to_exact()
@@ -162,7 +164,7 @@ def certify(net, box, cx, out, progress=None):
         raise CertificateError("subdivision certificate: a vertex on an identically zero neuron")
 
     # --- 1. exact vertices -------------------------------------------------------------
-    inet = IntNet(exact_net)
+    inet = context(exact_net, "exact")
     A = np.empty((nv, D, D + 1), dtype=object)
     A[:, :, :] = 0
     G, c = _prefix_rows(inet, layer_of, offsets, Z[zr, zc], vbits[zr])
@@ -182,13 +184,15 @@ def certify(net, box, cx, out, progress=None):
     tick()
 
     # --- 2. signs at the vertices; the box --------------------------------------------------
-    filt = Filter(net.to_float(), exact_net)
+    filt = context(exact_net, "filtered")
     free = ~zmask & ~const0[None, :]
     amb = _undecided(filt, Vh, Rv, vbits, ~free)
     if len(amb):
         pts = [tuple(frac(int(a), int(d)) for a in row) for row, d in zip(num[amb], den[amb])]
-        ex = exact_preactivations(exact_net, pts)
-        if np.any((ex == 0) & free[amb]) or np.any(free[amb] & ((ex > 0) != vbits[amb])):
+        sz = inet.signs(np.array(pts, dtype=object).reshape(len(pts), D))
+        zero = np.concatenate([z for _, z in sz], axis=1)
+        pos = np.concatenate([a for a, _ in sz], axis=1) & ~zero
+        if np.any(zero & free[amb]) or np.any(free[amb] & (pos != vbits[amb])):
             raise CertificateError("subdivision certificate: a vertex's signs differ from the complex's")
     for i in range(D):
         onlo = np.any(Z == N + i, axis=1)
@@ -287,9 +291,13 @@ def _undecided(filt, P, R, expect, skip, chunk=8192):
     """Rows of P (float points within R of the exact ones) where the filter does not certify
     every neuron outside ``skip`` non-zero with the sign ``expect`` (computed in chunks, so
     that memory stays bounded)."""
+    if not filt.usable:      # weights beyond float range: nothing is decided by the filter
+        return np.arange(len(P))
     bad = []
     for a in range(0, len(P), chunk):
-        pre, bnd = filt.run(P[a:a + chunk], R[a:a + chunk])
+        pb = filt.bounds(P[a:a + chunk], R[a:a + chunk])
+        pre = np.concatenate([p for p, _ in pb], axis=1)
+        bnd = np.concatenate([b for _, b in pb], axis=1)
         sk = skip[a:a + chunk] if skip.shape[0] == len(P) else skip
         good = ((np.abs(pre) > bnd) & ((pre > 0) == expect[a:a + chunk])) | sk
         bad.append(a + np.flatnonzero(~good.all(axis=1)))

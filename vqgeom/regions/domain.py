@@ -1,16 +1,44 @@
-"""Domains on which a partition is built: boxes (exact bounds) and all of R^D."""
+"""Domains on which a partition is built: the :class:`Domain` protocol, boxes (exact bounds)
+and all of R^D.
+
+Other domains live in their own modules and follow the same protocol: a union of boxes
+(:class:`vqgeom.regions.boxunion.BoxUnion`), affine slices. Each engine says honestly which
+domains it handles (its ``supports``); the dispatcher picks one that does, or decomposes the
+domain (a union of boxes: box by box, merged exactly).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from vqgeom.errors import InvalidInputError
 from vqgeom.exact import to_fraction
 
-__all__ = ["Box", "Whole", "as_domain"]
+__all__ = ["Domain", "Box", "Whole", "as_domain"]
+
+
+@runtime_checkable
+class Domain(Protocol):
+    """What every domain offers the dispatcher, the engines and :class:`Partition`.
+
+    Examples
+    --------
+    >>> isinstance(Box(-1, 1, dim=2), Domain), isinstance(Whole(), Domain)
+    (True, True)
+    """
+
+    def with_dim(self, dim: int) -> "Domain":
+        """This domain for a network of ``dim`` inputs (checked, or broadcast)."""
+
+    def contains(self, x, *, strict: bool = False) -> bool:
+        """Whether the point ``x`` lies in the domain (``strict``: in its interior)."""
+
+    def to_dict(self) -> dict:
+        """The JSON form, with a ``"type"`` key (read back by ``serialize.domain_from_dict``)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +170,9 @@ def as_domain(domain, dim: int):
         raise InvalidInputError(f"domain must be a Box, 'whole' or None, got the string {domain!r}")
     if isinstance(domain, (Box, Whole)):
         return domain.with_dim(dim)
-    if hasattr(domain, "with_dim"):  # other domain types (e.g. unions of boxes) follow the protocol
+    if isinstance(domain, Domain):  # other domain types (e.g. unions of boxes) follow the protocol
         return domain.with_dim(dim)
     if isinstance(domain, (tuple, list)) and len(domain) == 2:
         return Box(domain[0], domain[1], dim=dim).with_dim(dim)
-    raise InvalidInputError(f"domain must be a Box, 'whole', a (lower, upper) pair or None, got {domain!r}")
+    raise InvalidInputError(f"domain must be a Box, a BoxUnion, 'whole', a (lower, upper) pair or None, "
+                            f"got {domain!r}")

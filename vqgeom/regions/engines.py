@@ -7,23 +7,26 @@ Each engine is a module exposing::
 where ``net`` is already converted to the requested arithmetic (``net.to_exact()`` for
 ``"exact"``, ``net.to_float()`` for ``"float"``) and ``domain`` is normalised by
 :func:`vqgeom.regions.domain.as_domain` (a :class:`Box` of the network's input dimension,
-or :class:`Whole`). An engine may also expose ``supports(net, domain, arithmetic) -> bool``;
-``engine="auto"`` skips an engine whose ``supports`` answers False.
+or :class:`Whole`). An engine also exposes ``supports(net, domain, arithmetic) -> bool``,
+its honest answer to "do you handle this input?"; ``engine="auto"`` skips an engine that
+answers False. A domain that the chosen engine does not support but that decomposes into
+boxes (a :class:`~vqgeom.regions.boxunion.BoxUnion`) is enumerated box by box and the pieces
+merged exactly (:mod:`vqgeom.regions.decompose`).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import sys
 import time
-from typing import Callable
 
 from vqgeom._executor import check_executor
 from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions._limits import check_float_domain, exact_network_bytes
-from vqgeom.regions.domain import as_domain
+from vqgeom.regions.decompose import enumerate_box_union
+from vqgeom.regions.domain import Box, as_domain
+from vqgeom.regions.progress import progress_reporter
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
            "progress_reporter"]
@@ -102,7 +105,8 @@ def _choose_auto(net, domain, arithmetic) -> str:
         sub = _load("subdivision")
     except ImportError:
         return "lp"
-    return "subdivision" if _supports(sub, net, domain, arithmetic) else "lp"
+    # on R^D the subdivision engine would first run the exact LP walk for its frame
+    return "subdivision" if isinstance(domain, Box) and _supports(sub, net, domain, arithmetic) else "lp"
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
@@ -114,8 +118,10 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     ----------
     net : Network or str or path
         The network (anything :func:`vqgeom.load_network` accepts).
-    domain : Box, "whole", Whole, (lower, upper) or None
-        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly).
+    domain : Box, BoxUnion, "whole", Whole, (lower, upper) or None
+        The domain; None is the box [-1, 1]^D; ``"whole"`` is all of R^D (handled exactly);
+        a union of boxes is enumerated box by box and merged exactly (its regions are the
+        connected pieces of cells; a code can repeat).
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
@@ -123,7 +129,8 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2,
         ``subdivision`` for D >= 3 on a box with float bounds (it falls back to ``lp`` by
         itself where its complex is not simple) and ``lp`` otherwise. ``cdd`` (any D, exact
-        rational LPs throughout, slow) is never picked automatically.
+        rational LPs throughout, slow) is never picked automatically. On a union of boxes
+        the named engine enumerates each box.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
@@ -133,9 +140,11 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
         parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
         local worker processes, a str the address of a Dask scheduler. The result is then in
-        canonical order (regions sorted by code) and the same whatever the executor.
+        canonical order (regions sorted by code) and the same whatever the executor. On a
+        union of boxes each box is enumerated so.
     pieces : int or sequence of Box, optional
-        With ``executor``: the number of tiles (default two per worker) or the tiles themselves.
+        With ``executor``: the number of tiles (default two per worker) or the tiles themselves
+        (an int only, on a union of boxes).
     max_memory : int, optional
         Bytes the enumeration may take (default: 3/4 of the memory available at the call).
         Engines that take ``max_memory`` check it before allocating; every engine is also
@@ -201,7 +210,23 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     extra = ({"max_memory": budget.limit} if "max_memory" in
              inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
-    if executor is not None:
+    if not _supports(module, net, dom, arithmetic):
+        if not hasattr(dom, "disjoint_boxes"):
+            raise InvalidInputError(
+                f"engine {name!r} does not support the domain {dom!r}; "
+                f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
+        if pieces is not None and not isinstance(pieces, int):
+            raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")
+
+        def enumerate_box(sub, box, eng, arith, budget_regions):
+            outer = sub.input_dim == dim           # a box of the union, not a wall (D - 1)
+            return enumerate_regions(sub, box, arithmetic=arith, engine=eng, max_regions=budget_regions,
+                                     executor=executor if outer else None, pieces=pieces if outer else None,
+                                     max_memory=max_memory)
+
+        part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=enumerate_box,
+                                   engine=engine, max_regions=max_regions, progress=budget.watch(report))
+    elif executor is not None:
         from vqgeom.regions.distributed import enumerate_pieces
 
         part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic, engine=name,
@@ -217,43 +242,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     return part
 
 
-class _StderrCounter:
-    """A one-line progress counter on stderr (used for ``progress=True``)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream if stream is not None else sys.stderr
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, n_regions: int, stage: str = "") -> None:
-        now = time.monotonic()
-        if now - self.last < 0.2:
-            return
-        self.last = now
-        self.shown = True
-        msg = f"  {stage + ': ' if stage else ''}{n_regions} regions"
-        self.stream.write(f"\r{msg:<48}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def progress_reporter(progress) -> Callable | None:
-    """Normalise a ``progress=`` argument: None/False -> None, True -> stderr counter,
-    a callable -> itself. Engines call the result as ``report(n_regions, stage)``.
-
-    Examples
-    --------
-    >>> progress_reporter(False) is None
-    True
-    """
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return _StderrCounter()
-    if callable(progress):
-        return progress
-    raise InvalidInputError(f"progress must be a bool or a callable, got {progress!r}")
+def _supporting(net, domain, arithmetic) -> list[str]:
+    names = []
+    for name in available_engines(net.input_dim):
+        if _supports(_load(name), net, domain, arithmetic):
+            names.append(name)
+    return names

@@ -10,8 +10,9 @@ root is one exact division. The layer's output is propagated the same way: value
 points and new roots, slopes on the new pieces (the activation's slope per neuron is read off
 the new codes), so no per-region affine map is ever formed.
 
-Exact mode uses python-flint (``fmpq_mat`` products, ``fmpq`` scalars; both several times
-faster than :class:`fractions.Fraction` here) and returns Fractions; float mode runs the same
+The arithmetic is the core's (:mod:`vqgeom.exact.arith`): exact mode uses the exact
+context's python-flint scalars and ``fmpq_mat`` products (several times faster than
+:class:`fractions.Fraction` here) and returns Fractions; float mode runs the same
 steps in float64 and merges neighbouring intervals whose codes agree (rounding artefacts).
 
 Regions are the final intervals, left to right; region ``i`` and ``i + 1`` are adjacent across
@@ -27,6 +28,7 @@ from fractions import Fraction
 import numpy as np
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.exact.arith import context
 from vqgeom.regions.domain import Box, Whole
 
 __all__ = ["enumerate_partition", "supports"]
@@ -35,77 +37,6 @@ __all__ = ["enumerate_partition", "supports"]
 def supports(net, domain, arithmetic) -> bool:
     """True for 1-D networks on a box or on all of R."""
     return net.input_dim == 1 and isinstance(domain, (Box, Whole))
-
-
-class _Exact:
-    """Exact scalars (flint.fmpq in object arrays) and fmpq_mat products."""
-
-    def __init__(self):
-        import flint
-
-        self.flint = flint
-        self.one = flint.fmpq(1)
-        self.zero = flint.fmpq(0)
-
-    def scalar(self, v):
-        if type(v) is not Fraction:
-            v = Fraction(v)
-        return self.flint.fmpq(v.numerator, v.denominator)
-
-    def array(self, a):
-        a = np.asarray(a, dtype=object)
-        out = np.empty(a.shape, dtype=object)
-        fmpq = self.flint.fmpq
-        out.ravel()[:] = [fmpq(v.numerator, v.denominator) if type(v) is Fraction else self.scalar(v)
-                          for v in a.ravel().tolist()]
-        return out
-
-    def matmul(self, A, B):
-        """``A @ B`` for object arrays of fmpq (via fmpq_mat)."""
-        (n, k), m = A.shape, B.shape[1]
-        if n == 0 or m == 0 or k == 0:
-            return np.full((n, m), self.zero, dtype=object)
-        fm = self.flint.fmpq_mat
-        C = fm(n, k, A.ravel().tolist()) * fm(k, m, B.ravel().tolist())
-        out = np.empty((n, m), dtype=object)
-        out.ravel()[:] = C.entries()
-        return out
-
-    @staticmethod
-    def sign(A):
-        """Exact signs (-1, 0, 1) of an object array of fmpq, as int8."""
-        flat = [(p > 0) - (p < 0) for p in (q.p for q in A.ravel().tolist())]
-        return np.array(flat, dtype=np.int8).reshape(A.shape)
-
-    @staticmethod
-    def out(v):
-        return Fraction(int(v.p), int(v.q))
-
-
-class _Float:
-    """float64 arrays and numpy products."""
-
-    one, zero = 1.0, 0.0
-
-    @staticmethod
-    def scalar(v):
-        return float(v)
-
-    @staticmethod
-    def array(a):
-        return np.asarray(a, dtype=np.float64)
-
-    @staticmethod
-    def matmul(A, B):
-        return A @ B
-
-    @staticmethod
-    def sign(A):
-        return np.sign(A).astype(np.int8)
-
-    @staticmethod
-    def out(v):
-        return float(v)
 
 
 def _interior_point(a, b, one):
@@ -164,7 +95,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     exact = arithmetic == "exact"
     if exact and not net.exact:
         net = net.to_exact()
-    F = _Exact() if exact else _Float()
+    F = context(net, "exact" if exact else "plain")   # scalars, arrays, products, signs
     pts, codes = _propagate(net, domain, F, exact, max_regions, progress)
     if not exact:
         pts, codes = _merge_equal(pts, codes, isinstance(domain, Whole))

@@ -103,6 +103,7 @@ from itertools import combinations
 import numpy as np
 
 from vqgeom.errors import CertificateError, DegenerateInputError, RegionBudgetExceeded
+from vqgeom.exact.arith import context, scale_of, to_fmpq
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.partition import Partition
 
@@ -113,50 +114,14 @@ _EPS = 1e-9
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The LP engine handles every input dimension, boxes and all of R^D."""
-    return True
-
-
-# ------------------------------------------------------------------ arithmetic backends
-class _FloatArith:
-    exact = False
-
-    def __init__(self, net):
-        self.net = net
-        self.D = net.input_dim
-
-    def start(self):
-        return np.eye(self.D), np.zeros(self.D)
-
-    def pre(self, l, M, m):
-        return self.net.layers[l].preactivation_map(M, m)
-
-    def advance(self, l, A, c, M, m, signs):
-        return self.net.layers[l].output_map(M, m, signs, pre=(A, c))
-
-
-class _ExactArith:
-    exact = True
-
-    def __init__(self, net):
-        from vqgeom.exact.certificates import _flint_net
-
-        self.net = net
-        self.fn = _flint_net(net)
-        self.D = net.input_dim
-
-    def start(self):
-        return self.fn.eye, self.fn.zero
-
-    def pre(self, l, M, m):
-        return self.fn.pre(l, M, m)
-
-    def advance(self, l, A, c, M, m, signs):
-        return self.fn.advance(l, A, c, M, m, signs)
+    """The LP engine handles every input dimension on a box or on all of R^D (nothing else:
+    a union of boxes is decomposed by the dispatcher)."""
+    return isinstance(domain, (Box, Whole))
 
 
 class _Cell:
-    """A code with its chain of layer-input maps and pre-activation maps."""
+    """A code with its chain of layer-input maps and pre-activation maps (homogeneous maps
+    of the arithmetic core's context, :mod:`vqgeom.exact.arith`)."""
 
     __slots__ = ("code", "chain", "maps", "entry")
 
@@ -170,13 +135,12 @@ class _Cell:
 def _build_cell(arith, code):
     """The chain of layer-input maps and the pre-activation maps of ``code``."""
     chain, maps = [], []
-    M, m = arith.start()
+    state = arith.start()
     for l in range(len(code)):
-        chain.append((M, m))
-        A, c = arith.pre(l, M, m)
-        maps.append((A, c))
+        chain.append(state)
+        maps.append(arith.pre(l, state))
         if l + 1 < len(code):
-            M, m = arith.advance(l, A, c, M, m, code[l])
+            state = arith.advance(l, maps[-1], state, code[l])
     return _Cell(code, chain, maps)
 
 
@@ -190,16 +154,14 @@ class _Analysis:
         """``(row, c, s)``: the exact map of neuron ``flat`` on the cell and its sign."""
         l = bisect_right(self.offsets, flat) - 1
         k = flat - self.offsets[l]
-        Ae, ce = self.entries[l]
+        He = self.entries[l]            # row-major entries of the map [A c]
         D = self.D
-        return Ae[k * D:(k + 1) * D], ce[k], (1 if self.code[l][k] else -1)
+        return He[k * (D + 1):k * (D + 1) + D], He[k * (D + 1) + D], (1 if self.code[l][k] else -1)
 
 
 def _proportional(r1, r2):
     """True when the exact rows (lists) satisfy r2 = lam * r1 with lam > 0."""
-    from vqgeom.exact.certificates import _scale_of
-
-    lam = _scale_of(r2, r1)
+    lam = scale_of(r2, r1)
     return lam is not None and lam > 0
 
 
@@ -220,18 +182,20 @@ def _analyse(arith, cell, offsets, box_G, box_h):
     zero = set()
     Gs, hs, neuron = [], [], []
     entries = []
-    for l, (A, c) in enumerate(cell.maps):
+    exact = arith.mode == "exact"
+    for l, hmap in enumerate(cell.maps):
         want = np.asarray(code[l], dtype=bool)
-        if arith.exact:
-            Ae, ce = A.entries(), c.entries()
-            entries.append((Ae, ce))
-            n = len(ce)
-            A = np.array([float(v) for v in Ae], dtype=np.float64).reshape(n, D)
-            c = np.array([float(v) for v in ce], dtype=np.float64)
+        if exact:
+            He = hmap.entries()
+            entries.append(He)
+            n = hmap.nrows()
+            Hf = np.array([float(v) for v in He], dtype=np.float64).reshape(n, D + 1)
+            A, c = Hf[:, :D], Hf[:, D]
+            ce = He[D::D + 1]
             norms = np.linalg.norm(A, axis=1)
             zrow = norms == 0.0
             for k in np.flatnonzero(zrow).tolist():
-                if any(v != 0 for v in Ae[k * D:(k + 1) * D]):
+                if any(v != 0 for v in He[k * (D + 1):k * (D + 1) + D]):
                     raise DegenerateInputError(
                         f"neuron ({l}, {k}) has a non-zero map too small for float64 LPs")
                 if ce[k] == 0:
@@ -241,6 +205,7 @@ def _analyse(arith, cell, offsets, box_G, box_h):
                 elif (ce[k] > 0) != want[k]:
                     an.valid = False
         else:
+            A, c = arith.split(hmap)
             if not len(c):
                 continue
             norms = np.linalg.norm(A, axis=1)
@@ -283,7 +248,7 @@ def _analyse(arith, cell, offsets, box_G, box_h):
                     groups.append(members)
                     continue
                 cluster = list(members)
-                if arith.exact:  # a group: exactly the same signed row up to a positive factor
+                if exact:  # a group: exactly the same signed row up to a positive factor
                     rows = {}
                     for r in members:
                         row, cc, sgn = an.exact_row(neuron[r])
@@ -318,8 +283,6 @@ def _analyse(arith, cell, offsets, box_G, box_h):
 
 
 def _fq_point(x):
-    from vqgeom.exact.certificates import to_fmpq
-
     return [to_fmpq(float(v)) for v in x]
 
 
@@ -335,8 +298,8 @@ class _Walk:
         self.domain = domain
         self.arithmetic = arithmetic
         self.exact = arithmetic == "exact"
-        self.arith = _ExactArith(net) if self.exact else _FloatArith(net.to_float())
         self.fnet = net.to_float()
+        self.arith = context(net, "exact") if self.exact else context(self.fnet, "plain")
         self.D = net.input_dim
         self.max_regions = max_regions
         self.progress = progress
@@ -535,8 +498,6 @@ class _Walk:
     # ------------------------------------------------------ completeness
     def _exact_rows(self, an):
         """A function ``r -> (a, b)``: row r of ``an.GA x <= an.hA`` in exact rationals."""
-        from vqgeom.exact.certificates import to_fmpq
-
         n, D = len(an.G), self.D
         cache = {}
         if self.lo is not None and not hasattr(self, "_ex_box"):
@@ -741,7 +702,6 @@ class _Walk:
         and re-normalised there, so rows nearly parallel to it, whose restriction is tiny in
         float64, become well-scaled constraints for a Chebyshev LP in D - 1 dimensions.
         """
-        from vqgeom.exact.certificates import to_fmpq
         from vqgeom.regions._lp_solver import RegionLP
 
         D = self.D
@@ -802,19 +762,17 @@ class _Walk:
             from flint import fmpq_mat
 
             row, _, s = an.exact_row(an.neuron[rep_row])
-            normal = fmpq_mat(D, 1, [-s * v for v in row])  # outward normal of this cell
+            normal = fmpq_mat(D + 1, 1, [-s * v for v in row] + [0])  # outward normal of this cell
         else:
             normal = an.G[rep_row]
         depth = self.net.depth
         chain = list(cell.chain[:l0 + 1])
         maps = list(cell.maps[:l0 + 1])
         for l in range(l0 + 1, depth):
-            M, m = chain[l - 1]
-            A, c = maps[l - 1]
-            M, m = arith.advance(l - 1, A, c, M, m, code[l - 1])
-            A, c = arith.pre(l, M, m)
-            chain.append((M, m))
-            maps.append((A, c))
+            state = arith.advance(l - 1, maps[l - 1], chain[l - 1], code[l - 1])
+            A = arith.pre(l, state)
+            chain.append(state)
+            maps.append(A)
             ks = [k for k in range(self.offsets[l], self.offsets[l + 1]) if k in vanish]
             if not ks:
                 continue
@@ -832,6 +790,7 @@ class _Walk:
                     else:
                         code[l][j] = bool(d > 0)
             else:
+                A = arith.split(A)[0]
                 for k in ks:
                     j = k - self.offsets[l]
                     nrm = float(np.linalg.norm(A[j]))
@@ -980,7 +939,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     """
     own = None
     if progress is True:
-        from vqgeom.regions.engines import progress_reporter
+        from vqgeom.regions.progress import progress_reporter
 
         progress = own = progress_reporter(True)
     elif progress is False:
@@ -989,6 +948,11 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         from vqgeom.errors import InvalidInputError
 
         raise InvalidInputError(f"arithmetic must be 'exact' or 'float', got {arithmetic!r}")
+    if not isinstance(domain, (Box, Whole)):
+        from vqgeom.errors import InvalidInputError
+
+        raise InvalidInputError(f"the lp engine needs a Box or Whole domain, got {domain!r} "
+                                f"(enumerate_regions decomposes unions of boxes)")
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     start = time.perf_counter()
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
@@ -1011,9 +975,13 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     finally:
         if own is not None and hasattr(own, "close"):
             own.close()
+    # in 2-D a partition of the plane is drawn and clipped inside its frame box
+    frame = None
+    if isinstance(domain, Whole) and net.input_dim == 2:
+        frame = enclosing_box(net, max_regions=max_regions)
     part = Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic,
                      engine="lp+cdd" if walk.n_exact_lps else "lp",
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start, frame=frame)
     part.n_lps = walk.n_lps
     part.n_exact_lps = walk.n_exact_lps
     return part
@@ -1023,8 +991,7 @@ def _vertices(net, codes, facets, D):
     """Exact vertices of every region of R^D: feasible intersections of D facet hyperplanes."""
     from flint import fmpq_mat
 
-    from vqgeom.exact.certificates import region_maps
-
+    ctx = context(net, "exact")
     out = []
     for code, rows in zip(codes, facets):
         uniq = {}
@@ -1043,10 +1010,11 @@ def _vertices(net, codes, facets, D):
             b = fmpq_mat(D, 1, [-c for _, c in sub])
             v = A.solve(b)
             if maps is None:
-                maps = region_maps(net, code)
+                maps = ctx.cell_maps(code)
+            vh = fmpq_mat(D + 1, 1, v.entries() + [1])
             ok = True
-            for l, (Al, cl) in enumerate(maps):
-                vals = (Al * v + cl).entries()
+            for l, Hl in enumerate(maps):
+                vals = (Hl * vh).entries()
                 if any((val < 0) if code[l][k] else (val > 0) for k, val in enumerate(vals)):
                     ok = False
                     break

@@ -19,16 +19,16 @@ which strictly contains every vertex of the complex; used to draw and clip unbou
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
-from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
 import numpy as np
 
-from vqgeom._paths import atomic_output, check_output_file, write_text_atomic
+import vqgeom.regions.serialize as serialize
 from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError
+from vqgeom.exact.arith import context
+from vqgeom.regions.serialize import PARTITION_FORMAT
 
 __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
 
@@ -36,8 +36,6 @@ __all__ = ["Partition", "ON_BOUNDARY", "OUTSIDE", "PARTITION_FORMAT"]
 ON_BOUNDARY = -1
 #: :meth:`Partition.region_of` label of a point outside the domain
 OUTSIDE = -2
-
-PARTITION_FORMAT = "vqgeom-partition/1"
 
 
 def _normalise_codes(codes, widths) -> list:
@@ -309,7 +307,8 @@ class Partition:
         """Vertices of region ``i`` (D = 2), counter-clockwise, without repeated points.
 
         Exact (Fractions) in exact mode. For the domain Whole the region is clipped to
-        :attr:`frame` (a box strictly containing every vertex of the complex).
+        :attr:`frame` (a box strictly containing every vertex of the complex, attached by
+        the engine that built the partition).
 
         Raises
         ------
@@ -321,17 +320,14 @@ class Partition:
             raise InvalidInputError(f"polygon() needs input_dim=2, this partition has input_dim={self.input_dim}")
         if self._polygons is not None:
             return list(self._polygons[i])
-        from vqgeom.regions.domain import Box, Whole
-        from vqgeom.regions.polygon import box_polygon, clip_polygon
+        from vqgeom.regions.domain import Box
+        from vqgeom.regions.geometry import box_polygon, clip_polygon
 
-        if isinstance(self.domain, Whole) and self.frame is None:
-            from vqgeom.regions.lp import enclosing_box
-
-            self.frame = enclosing_box(self.net)
         box = self.domain if isinstance(self.domain, Box) else self.frame
         if box is None:
             raise InvalidInputError(f"polygon(): the domain {self.domain!r} is not a box and this "
-                                    f"partition has no frame box")
+                                    f"partition has no frame box (the engines attach one for "
+                                    f"'whole'; vqgeom.regions.lp.enclosing_box computes it)")
         poly = box_polygon(box, exact=self.exact)
         A, b = self.halfspaces(i, domain=False)
         for row, rhs in zip(A, b):
@@ -395,18 +391,9 @@ class Partition:
         out = np.empty(P.shape[0], dtype=np.int64)
         if P.shape[0] == 0:
             return out
-        if not self.exact:
-            with np.errstate(over="ignore", invalid="ignore"):
-                pres = self.net.preactivations(P)
-        if self.exact or not all(np.isfinite(pre).all() for pre in pres):
-            # (a float partition decides points whose float64 pre-activations overflow exactly)
-            with np.errstate(over="ignore", invalid="ignore"):   # its filter sends non-finite to exact
-                sz = _certified_signs(self.net.to_exact(), P, exact_floats=floats_given or not self.exact)
-            signs = [a for a, _ in sz]
-            zero = np.concatenate([z for _, z in sz], axis=1)
-        else:
-            signs = [pre >= 0 for pre in pres]
-            zero = np.concatenate([pre == 0 for pre in pres], axis=1)
+        sz = context(self.net, "filtered" if self.exact else "plain").signs(P)
+        signs = [a for a, _ in sz]
+        zero = np.concatenate([z for _, z in sz], axis=1)
         if isinstance(self.domain, Box):
             inside = _inside_box(P, self.domain, exact=self.exact)
         elif isinstance(self.domain, Whole):
@@ -585,7 +572,9 @@ class Partition:
         and each facet witness lies in the relative interior of a facet shared by the two
         regions (:func:`vqgeom.exact.certificates.check_facet`: the flipped neurons vanish
         there, every other neuron keeps the sign both codes give it, and the two closures are
-        opposite halfspaces of one hyperplane near it), strictly inside a box domain.
+        opposite halfspaces of one hyperplane near it), strictly inside a box domain (inside
+        a union of boxes). Regions sharing a code (pieces of one cell on a non-convex domain)
+        are checked against their code directly.
 
         Raises
         ------
@@ -594,16 +583,24 @@ class Partition:
         """
         if not self.exact:
             raise InvalidInputError("verify() needs an exact partition (arithmetic='exact')")
-        from vqgeom.exact.certificates import check_facet
-        from vqgeom.regions.domain import Box
+        from vqgeom.exact.certificates import check_facet, check_interior
+        from vqgeom.regions.domain import Box, Whole
 
-        labels = self.region_of(np.array(self.witnesses, dtype=object).reshape(-1, self.input_dim),
-                                on_boundary="mark") if self.n_regions else []
-        for i, lab in enumerate(labels):
+        # a code held by several regions (pieces of one cell in a non-convex domain) cannot be
+        # looked up; its witnesses are checked against the code directly
+        shared = self._code_index()[1]
+        single = [i for i in range(self.n_regions) if self.codes[i] not in shared]
+        labels = self.region_of(np.array([self.witnesses[i] for i in single], dtype=object)
+                                .reshape(-1, self.input_dim), on_boundary="mark") if single else []
+        for i, lab in zip(single, labels):
             if lab != i:
                 raise CertificateError(f"region {i}: its witness {_fmt_point(self.witnesses[i])} "
                                        f"is not strictly inside it (lookup gave {int(lab)})")
-            if isinstance(self.domain, Box) and not self.domain.contains(self.witnesses[i], strict=True):
+        for i in range(self.n_regions):
+            if self.codes[i] in shared:
+                check_interior(self.net, self.codes[i], self.witnesses[i])
+            inside = isinstance(self.domain, Whole) or self.domain.contains(self.witnesses[i], strict=True)
+            if not inside:
                 raise CertificateError(f"region {i}: its witness is not strictly inside the domain")
         for i, j, data in self.graph.edges(data=True):
             diff = {(l, k) for l, (u, v) in enumerate(zip(self.codes[i], self.codes[j]))
@@ -616,125 +613,31 @@ class Partition:
                 continue
             check_facet(self.net, self.codes[i], self.codes[j], f,
                         self.domain if isinstance(self.domain, Box) else None)
+            if not isinstance(self.domain, (Box, Whole)) and not self.domain.contains(f):
+                raise CertificateError(f"facet ({i}, {j}): its witness {_fmt_point(f)} is outside the domain")
 
     # ----------------------------------------------------------- save / load
     def to_dict(self, *, timing: bool = False) -> dict:
-        """The JSON form (``vqgeom-partition/1``); exact numbers as ``"p/q"`` strings.
-
-        ``timing=True`` adds ``"seconds"`` (the enumeration time); without it the document
-        depends only on the network, the domain and the engine, so two runs give identical
-        bytes (outputs can be diffed and cached).
-        """
-        from vqgeom.exact import format_fraction
-
-        enc = format_fraction if self.exact else float
-        def point(p):
-            return None if p is None else [enc(v) for v in p]
-        doc = {
-            "format": PARTITION_FORMAT,
-            "arithmetic": self.arithmetic,
-            "engine": self.engine,
-            "network": self.net.to_dict(),
-            "domain": self.domain.to_dict(),
-            "frame": None if self.frame is None else self.frame.to_dict(),
-            "widths": list(self.net.widths),
-            "codes": ["".join("1" if s else "0" for layer in code for s in layer) for code in self.codes],
-            "witnesses": [point(w) for w in self.witnesses],
-            "edges": [[int(i), int(j), [list(f) for f in d["flips"]], point(d["facet_witness"])]
-                      for i, j, d in self.graph.edges(data=True)],
-        }
-        if self._polygons is not None:
-            doc["polygons"] = [[point(v) for v in poly] for poly in self._polygons]
-        if timing:
-            doc["seconds"] = self.seconds
-        return doc
+        """The JSON form (``vqgeom-partition/1``); see :func:`vqgeom.regions.serialize.to_dict`."""
+        return serialize.to_dict(self, timing=timing)
 
     def save(self, path, *, timing: bool = False) -> None:
-        """Write the partition as JSON to ``path`` (atomically: a temp file, then rename).
-
-        The file is byte-identical across runs unless ``timing=True`` adds the enumeration
-        time (see :meth:`to_dict`).
-        """
-        check_output_file(path, "path")
-        write_text_atomic(path, json.dumps(self.to_dict(timing=timing), separators=(",", ":")) + "\n")
+        """Write the partition as JSON to ``path`` atomically; see :func:`vqgeom.regions.serialize.save`."""
+        serialize.save(self, path, timing=timing)
 
     def export_graphml(self, path) -> None:
-        """Write the adjacency graph as GraphML (for graph tools; :meth:`save` keeps more).
-
-        Node attributes: ``code`` (a 0/1 string, layers joined by ``|``) and ``witness``;
-        edge attributes: ``flips`` (``"layer:neuron"`` joined by spaces) and
-        ``facet_witness``; points as space-separated ``p/q`` (exact) or floats. Written
-        atomically.
-        """
-        from vqgeom.exact import format_fraction
-
-        enc = format_fraction if self.exact else repr
-        def point(p):
-            return "" if p is None else " ".join(enc(v) for v in p)
-        g = nx.Graph()
-        for i, code in enumerate(self.codes):
-            g.add_node(i, code="|".join("".join("1" if b else "0" for b in layer) for layer in code),
-                       witness=point(self.witnesses[i]))
-        for i, j, d in self.graph.edges(data=True):
-            g.add_edge(i, j, flips=" ".join(f"{l}:{k}" for l, k in d["flips"]),
-                       facet_witness=point(d["facet_witness"]))
-        with atomic_output(path, "path") as f:
-            nx.write_graphml(g, f)
+        """Write the adjacency graph as GraphML; see :func:`vqgeom.regions.serialize.export_graphml`."""
+        serialize.export_graphml(self, path)
 
     @classmethod
     def from_dict(cls, doc: dict) -> "Partition":
         """Rebuild a partition from :meth:`to_dict`'s form."""
-        from vqgeom.exact import to_fraction
-        from vqgeom.network import Network
-
-        if not isinstance(doc, dict) or doc.get("format") != PARTITION_FORMAT:
-            raise InvalidInputError(f"not a vqgeom partition document (format must be {PARTITION_FORMAT!r})")
-        try:
-            arithmetic = doc["arithmetic"]
-            if arithmetic not in ("exact", "float"):
-                raise InvalidInputError(f"partition arithmetic must be 'exact' or 'float', got {arithmetic!r}")
-            exact = arithmetic == "exact"
-            net = Network.from_dict(doc["network"], exact=exact)
-            dec = (lambda v: to_fraction(v, name="witness")) if exact else float
-            def point(p):
-                return None if p is None else tuple(dec(v) for v in p)
-            widths = list(net.widths)
-            codes = []
-            for s in doc["codes"]:
-                if len(s) != sum(widths) or set(s) - {"0", "1"}:
-                    raise InvalidInputError(f"bad code string {s!r} for layer widths {widths}")
-                bits = [c == "1" for c in s]
-                code, start = [], 0
-                for w in widths:
-                    code.append(tuple(bits[start:start + w]))
-                    start += w
-                codes.append(tuple(code))
-            witnesses = [point(w) for w in doc["witnesses"]]
-            edges = [(i, j, [tuple(f) for f in flips], point(fw)) for i, j, flips, fw in doc["edges"]]
-            polygons = None
-            if doc.get("polygons") is not None:
-                polygons = [[point(v) for v in poly] for poly in doc["polygons"]]
-            return cls(net, _domain_from_dict(doc["domain"]), codes, witnesses, edges,
-                       arithmetic=arithmetic, engine=doc.get("engine", "?"), seconds=doc.get("seconds"),
-                       polygons=polygons,
-                       frame=None if doc.get("frame") is None else _domain_from_dict(doc["frame"]))
-        except (KeyError, TypeError) as exc:
-            raise InvalidInputError(f"malformed partition document ({type(exc).__name__}: {exc})") from None
+        return serialize.from_dict(doc, cls)
 
     @classmethod
     def load(cls, path) -> "Partition":
         """Read a partition written by :meth:`save`."""
-        try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read partition file {str(path)!r}: {exc.strerror}") from None
-        try:
-            doc = json.loads(text)
-        except RecursionError:
-            raise InvalidInputError(f"{path}: invalid partition JSON: nested too deeply") from None
-        except ValueError as exc:   # JSONDecodeError, or an integer of over 4300 digits
-            raise InvalidInputError(f"{path}: invalid JSON ({str(exc).splitlines()[0]})") from None
-        return cls.from_dict(doc)
+        return serialize.load(path, cls)
 
     # ------------------------------------------------------------- plotting
     def plot(self, ax=None, *, color_by: str = "code", source=None, edges: bool = True, **kwargs):
@@ -742,72 +645,6 @@ class Partition:
         from vqgeom.plotting import plot_partition
 
         return plot_partition(self, ax=ax, color_by=color_by, source=source, edges=edges, **kwargs)
-
-
-def _fmpq_mat(A):
-    import flint
-
-    A = np.asarray(A, dtype=object)
-    rows, cols = A.shape
-    vals = []
-    for v in A.ravel():
-        f = v if isinstance(v, Fraction) else Fraction(v)
-        vals.append(flint.fmpq(f.numerator, f.denominator))
-    return flint.fmpq_mat(rows, cols, vals)
-
-
-def _exact_signs(net, P):
-    """Exact signs of every layer's pre-activations at the points P (N, D), using
-    python-flint rational matrices (about 20x faster than Fraction object arrays).
-
-    Returns a list per layer of ``(pre >= 0, pre == 0)`` bool arrays, shape (N, n_l).
-    """
-    import flint
-
-    N = P.shape[0]
-    Z = _fmpq_mat(P)
-    ones = flint.fmpq_mat(N, 1, [1] * N)
-    out = []
-    for lay in net.layers:
-        n = lay.n_neurons
-        pre = Z * _fmpq_mat(lay.weight.T) + ones * _fmpq_mat(lay.bias[None, :])
-        ent = pre.entries()
-        nonneg = np.fromiter((v >= 0 for v in ent), dtype=bool, count=N * n).reshape(N, n)
-        zero = np.fromiter((v == 0 for v in ent), dtype=bool, count=N * n).reshape(N, n)
-        out.append((nonneg, zero))
-        m = Fraction(lay.minus_slope)
-        minus = flint.fmpq(m.numerator, m.denominator)
-        post = flint.fmpq_mat(N, n, [v if keep else v * minus for v, keep in zip(ent, nonneg.ravel())])
-        res = post if lay.out is None else post * _fmpq_mat(lay.out.T)
-        if lay.skip is not None:
-            res = res + Z * _fmpq_mat(lay.skip.T)
-        if lay.out_bias is not None:
-            res = res + ones * _fmpq_mat(lay.out_bias[None, :])
-        Z = res
-    return out
-
-
-_U = 2.0 ** -53          # unit roundoff of binary64
-_ETA = 2.0 ** -1000      # generous absolute slack for underflow (subnormal products)
-
-
-def _affine_bound(Af, af, zf, ez):
-    """Float y = Af z + af and a bound on |y - y*| where y* = A* z* + a*, given |z - z*| <= ez,
-    |A* - Af| <= 2u|Af|, |a* - af| <= 2u|af| (entries rounded to nearest from exact values).
-
-    Rounding of a length-(k+1) dot product is at most gamma_{k+1} (|Af||z| + |af|) in any
-    summation order; the bound itself is computed in floats and then inflated by 1 + 1e-6,
-    which covers its own rounding (relative error below 3 (k + 3) u) for k < 10^9.
-    """
-    k = Af.shape[1]
-    y = zf @ Af.T + af
-    absA = np.abs(Af)
-    mag = np.abs(zf) @ absA.T + np.abs(af)
-    gamma = 1.01 * (k + 1) * _U
-    bound = (gamma + 2 * _U) * mag + (1 + 2 * _U) * (ez @ absA.T)
-    nonzero = mag > 0
-    bound = (bound + (k + 1) * _ETA * nonzero) * (1 + 1e-6)
-    return y, bound
 
 
 def _inside_box(P, box, *, exact: bool) -> np.ndarray:
@@ -839,106 +676,5 @@ def _is_float_array(X) -> bool:
     return False
 
 
-def _float_safe(net) -> bool:
-    """True when every exact number of ``net`` rounds to a finite float within 2u relative
-    error (no overflow, no value that underflows below 2^-1000): the premise of the float
-    filter's error bound."""
-    arrays = []
-    for lay in net.layers:
-        arrays += [lay.weight, lay.bias, lay.skip, lay.out, lay.out_bias,
-                   np.array([Fraction(lay.minus_slope)], dtype=object)]
-    for a in arrays:
-        if a is None:
-            continue
-        for v in np.ravel(a):
-            try:
-                f = float(v)
-            except OverflowError:
-                return False
-            if not np.isfinite(f) or (f != v and abs(f) < 2.0 ** -1000):
-                return False
-    return True
-
-
-def _certified_signs(net, P, *, exact_floats: bool = False):
-    """Exact ``(pre >= 0, pre == 0)`` per layer at the points P (N, D) of an exact network.
-
-    P holds Fractions, or floats taken at their exact values when ``exact_floats``. A float
-    pass with a rigorous forward error bound decides every point whose pre-activations
-    all exceed their bound in absolute value (or have a zero bound, where the float value
-    is exact); the other points are recomputed in exact rationals.
-    """
-    from vqgeom.exact import fraction_array
-
-    N = P.shape[0]
-    if not _float_safe(net):
-        return _exact_signs(net, fraction_array(P) if exact_floats else P)
-    if exact_floats:
-        Z = np.asarray(P, dtype=np.float64)
-        E = np.zeros_like(Z)
-    else:
-        try:
-            Z = np.array([[float(v) for v in row] for row in P], dtype=np.float64).reshape(N, -1)
-        except OverflowError:
-            return _exact_signs(net, P)
-        E = 2 * _U * np.abs(Z) + _ETA      # _ETA covers rationals that round to 0 or subnormals
-    unsure = np.zeros(N, dtype=bool)
-    out = []
-    for lay in net.layers:
-        W = np.asarray(lay.weight, dtype=np.float64)
-        b = np.asarray(lay.bias, dtype=np.float64)
-        pre, ep = _affine_bound(W, b, Z, E)
-        certain = ((np.abs(pre) > ep) | (ep == 0)) & np.isfinite(pre) & np.isfinite(ep)
-        unsure |= ~np.all(certain, axis=1)
-        nonneg = pre >= 0
-        out.append((nonneg, pre == 0))
-        slope = Fraction(lay.minus_slope)
-        tf = float(slope)
-        dt = 0.0 if Fraction(tf) == slope else 2 * _U * abs(tf) + _ETA
-        t = np.where(nonneg, 1.0, tf)
-        post = t * pre
-        epost = np.abs(t) * ep + np.where(nonneg, 0.0, _U * np.abs(post) + dt * np.abs(pre)
-                                          + (_ETA if tf != 0 else 0.0))
-        parts, vals, errs = [], [], []
-        if lay.out is not None:
-            parts.append(np.asarray(lay.out, dtype=np.float64))
-        else:
-            parts.append(np.eye(lay.n_neurons))
-        vals.append(post)
-        errs.append(epost)
-        if lay.skip is not None:
-            parts[0] = np.concatenate([parts[0], np.asarray(lay.skip, dtype=np.float64)], axis=1)
-            vals.append(Z)
-            errs.append(E)
-        A = parts[0]
-        c = (np.asarray(lay.out_bias, dtype=np.float64) if lay.out_bias is not None
-             else np.zeros(A.shape[0]))
-        if lay.out is None and lay.skip is None and lay.out_bias is None:
-            Z, E = post, epost
-        else:
-            Z, E = _affine_bound(A, c, np.concatenate(vals, axis=1), np.concatenate(errs, axis=1))
-    idx = np.flatnonzero(unsure)
-    if idx.size:
-        exact = _exact_signs(net, fraction_array(P[idx]) if exact_floats else P[idx])
-        for (nonneg, zero), (en, ez) in zip(out, exact):
-            nonneg[idx] = en
-            zero[idx] = ez
-    return out
-
-
 def _fmt_point(p) -> str:
     return "(" + ", ".join(str(v) for v in p) + ")"
-
-
-def _domain_from_dict(d):
-    from vqgeom.regions.domain import Box, Whole
-
-    if not isinstance(d, dict) or d.get("type") not in ("box", "whole", "union"):
-        raise InvalidInputError(f"bad domain description {d!r}")
-    if d["type"] == "whole":
-        return Whole()
-    if d["type"] == "union":
-        from vqgeom.lemmas.union import BoxUnion
-
-        return BoxUnion([_domain_from_dict(b) for b in d["boxes"]])
-    return Box(d["lower"], d["upper"])

@@ -266,10 +266,10 @@ def certify(net, box, sub):
     CertificateError
         If any check of the module docstring fails (the message says which).
     """
-    from vqgeom.regions._planar_exact import Filter, IntNet, _from_coprime, exact_preactivations, frac
+    from vqgeom.exact.arith import context
+    from vqgeom.regions._planar_exact import _from_coprime, frac
 
     exact_net = net.to_exact()
-    float_net = net.to_float()
     N = exact_net.n_neurons
     widths = exact_net.widths
     offsets = np.concatenate([[0], np.cumsum(widths)])
@@ -294,7 +294,7 @@ def certify(net, box, sub):
     face_at[fv] = fof
     if np.any(face_at < 0):
         raise CertificateError("planar certificate: a vertex belongs to no face")
-    inet = IntNet(exact_net)
+    inet = context(exact_net, "exact")
     G = np.empty((nv, 2, 2), dtype=object)
     C = np.empty((nv, 2), dtype=object)
     for slot in range(2):
@@ -341,8 +341,13 @@ def certify(net, box, sub):
     Rv = np.abs(Vh) * 2.0 ** -52 + 2.0 ** -900     # normal floats only: subnormals are slow
 
     # --- 2. signs at the vertices ---------------------------------------------------------
-    filt = Filter(float_net, exact_net)
-    pre, bnd = filt.run(Vh, Rv)
+    filt = context(exact_net, "filtered")
+    if filt.usable:
+        pb = filt.bounds(Vh, Rv)
+        pre = np.concatenate([p for p, _ in pb], axis=1)
+        bnd = np.concatenate([b for _, b in pb], axis=1)
+    else:  # weights beyond float range: every sign is decided exactly
+        pre, bnd = np.zeros((nv, N)), np.full((nv, N), np.inf)
     amb = ~(np.abs(pre) > bnd)
     expected = np.zeros((nv, N), dtype=bool)
     for slot in range(2):
@@ -354,9 +359,10 @@ def certify(net, box, sub):
     bad = np.flatnonzero((amb & ~expected).any(axis=1) | (expected & ~amb).any(axis=1))
     if len(bad):
         pts = [verts[v] for v in bad]
-        ex = exact_preactivations(exact_net, pts)
-        vzero[bad] = ex == 0
-        vpos[bad] = ex > 0
+        sz = inet.signs(np.array(pts, dtype=object).reshape(len(pts), 2))
+        zero = np.concatenate([z for _, z in sz], axis=1)
+        vzero[bad] = zero
+        vpos[bad] = np.concatenate([a for a, _ in sz], axis=1) & ~zero
     # vertex in the box (exactly)
     for i in range(2):
         low = Vh[:, i] - Rv[:, i] > float(lo[i]) if Fraction(float(lo[i])) == lo[i] else np.zeros(nv, bool)

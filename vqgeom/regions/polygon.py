@@ -6,8 +6,9 @@ Each cell carries its polygon, the code of the layers seen so far and the affine
 current layer's input. A neuron's pre-activation is affine on a cell; its line splits every
 piece it crosses (strictly positive and strictly negative vertices on both sides) into two
 convex polygons of positive area. A piece it does not cross keeps the sign of its interior
-(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact
-(python-flint's ``fmpq``, or :class:`fractions.Fraction` when flint is missing).
+(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact: the
+cell maps come from the arithmetic core (:class:`vqgeom.exact.arith.ExactContext`), the
+polygons are split in python-flint's ``fmpq`` or in :class:`fractions.Fraction`.
 
 Adjacency: two final polygons are adjacent when edges of theirs lie on the same line and
 overlap in a segment of positive length (touching at a vertex does not count); the facet
@@ -21,7 +22,9 @@ from fractions import Fraction
 
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.exact.arith import context
 from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.geometry import box_polygon, clip_polygon, split_polygon
 
 __all__ = ["enumerate_partition", "supports", "clip_polygon", "split_polygon", "box_polygon",
            "shared_edges"]
@@ -58,73 +61,6 @@ def _to_fraction(value):
     if isinstance(value, float):
         return value
     return Fraction(int(value.p), int(value.q))
-
-
-def box_polygon(box: Box, *, exact: bool = True) -> list[tuple]:
-    """The box's corners, counter-clockwise from the lower-left one.
-
-    >>> box_polygon(Box(0, 1, dim=2))
-    [(Fraction(0, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(1, 1)), (Fraction(0, 1), Fraction(1, 1))]
-    """
-    (x0, y0), (x1, y1) = box.lower, box.upper
-    if not exact:
-        x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
-    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
-
-def split_polygon(poly, a, b, c):
-    """Split a convex polygon by the line ``a x + b y + c = 0``.
-
-    Returns
-    -------
-    (plus, minus) : lists of vertices or None
-        ``plus`` is the part where ``a x + b y + c >= 0`` and ``minus`` the part where it is
-        ``<= 0``, each only when it has positive area (else None). When the function
-        vanishes identically on the polygon, ``plus`` is the polygon and ``minus`` None
-        (sign(0) = +1).
-
-    Examples
-    --------
-    >>> from fractions import Fraction as F
-    >>> sq = [(F(0), F(0)), (F(2), F(0)), (F(2), F(2)), (F(0), F(2))]
-    >>> plus, minus = split_polygon(sq, 1, 0, -1)   # the line x = 1
-    >>> [(str(x), str(y)) for x, y in plus]
-    [('1', '0'), ('2', '0'), ('2', '2'), ('1', '2')]
-    >>> split_polygon(sq, 1, 1, 0) == (sq, None)    # touches the corner (0, 0) only
-    True
-    """
-    vals = [a * x + b * y + c for x, y in poly]
-    has_pos = any(v > 0 for v in vals)
-    has_neg = any(v < 0 for v in vals)
-    if not has_neg:
-        return poly, None
-    if not has_pos:
-        return None, poly
-    plus, minus = [], []
-    n = len(poly)
-    for k in range(n):
-        p, vp = poly[k], vals[k]
-        q, vq = poly[(k + 1) % n], vals[(k + 1) % n]
-        if vp > 0:
-            plus.append(p)
-        elif vp < 0:
-            minus.append(p)
-        else:
-            plus.append(p)
-            minus.append(p)
-        if (vp > 0 and vq < 0) or (vp < 0 and vq > 0):
-            t = vp / (vp - vq)
-            r = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
-            plus.append(r)
-            minus.append(r)
-    return plus, minus
-
-
-def clip_polygon(poly, a, b, c):
-    """The part of a convex polygon where ``a x + b y + c >= 0`` (an empty list when that
-    part has no interior)."""
-    plus, _ = split_polygon(poly, a, b, c)
-    return plus if plus is not None else []
 
 
 def _centroid(poly):
@@ -264,17 +200,19 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     else:
         raise InvalidInputError(f"the polygon engine needs a Box or Whole domain, got {domain!r}")
 
-    alg = _FlintAlgebra() if kind is not Fraction else _ListAlgebra()
-    layers = [alg.layer(lay) for lay in exact_net.layers]
-    # cell: (polygon, code, map of the current layer input z = Mm @ (x, y, 1))
+    ctx = context(exact_net, "exact")
+    number = _to_fraction if kind is Fraction else None
+    # cell: (polygon, code, map of the current layer input, homogeneous in (x, y, 1))
     poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
-    cells = [(poly0, (), alg.identity())]
-    depth = len(layers)
-    for l, lay in enumerate(layers):
+    cells = [(poly0, (), ctx.start())]
+    depth = exact_net.depth
+    for l in range(depth):
         new_cells = []
-        for poly, code, Mm in cells:
+        for poly, code, state in cells:
             # pre-activation maps of this layer on the cell: a_j . x + c_j
-            maps = alg.maps(lay, Mm)
+            hmap = ctx.pre(l, state)
+            e = hmap.entries() if number is None else [number(v) for v in hmap.entries()]
+            maps = [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
             pieces = [(poly, [])]
             for ax, ay, c in maps:
                 nxt = []
@@ -289,7 +227,8 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                         nxt.append((minus, signs + [False]))
                 pieces = nxt
             for pc, signs in pieces:
-                new_cells.append((pc, code + (tuple(signs),), alg.next_map(lay, Mm, maps, signs)))
+                nxt = ctx.advance(l, hmap, state, signs) if l + 1 < depth else None
+                new_cells.append((pc, code + (tuple(signs),), nxt))
             if progress is not None:
                 progress(len(new_cells), f"layer {l + 1}/{depth}")
         cells = new_cells
@@ -308,95 +247,3 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
         edges.append((i, j, flips, tuple(out(v) for v in mid)))
     return Partition(net, domain, codes, witnesses, edges, arithmetic=arithmetic, engine="polygon",
                      seconds=time.perf_counter() - start, polygons=polys, frame=frame)
-
-
-class _ListAlgebra:
-    """Affine maps as lists of rows ``[ax, ay, c]`` of Fractions (the reference route)."""
-
-    def identity(self):
-        one, zero = Fraction(1), Fraction(0)
-        return [[one, zero, zero], [zero, one, zero]]
-
-    def layer(self, lay) -> dict:
-        def conv(a):
-            return None if a is None else [[Fraction(v) for v in row] for row in a.tolist()]
-        return {"weight": conv(lay.weight), "bias": [Fraction(v) for v in lay.bias.tolist()],
-                "minus": Fraction(lay.minus_slope), "out": conv(lay.out), "skip": conv(lay.skip),
-                "out_bias": None if lay.out_bias is None else [Fraction(v) for v in lay.out_bias.tolist()]}
-
-    @staticmethod
-    def _apply(W, Mm, bias=None):
-        zero = Fraction(0)
-        out = []
-        for j, row in enumerate(W):
-            ax = ay = zero
-            c = bias[j] if bias is not None else zero
-            for w, (mx, my, mc) in zip(row, Mm):
-                if w:
-                    ax += w * mx
-                    ay += w * my
-                    c += w * mc
-            out.append([ax, ay, c])
-        return out
-
-    def maps(self, lay, Mm):
-        return [tuple(r) for r in self._apply(lay["weight"], Mm, lay["bias"])]
-
-    def next_map(self, lay, Mm, maps, signs):
-        t = lay["minus"]
-        post = [list(r) if s else [r[0] * t, r[1] * t, r[2] * t] for r, s in zip(maps, signs)]
-        if lay["out"] is not None:
-            post = self._apply(lay["out"], post)
-        if lay["skip"] is not None:
-            post = [[p + q for p, q in zip(pr, qr)] for pr, qr in zip(post, self._apply(lay["skip"], Mm))]
-        if lay["out_bias"] is not None:
-            post = [[pr[0], pr[1], pr[2] + ob] for pr, ob in zip(post, lay["out_bias"])]
-        return post
-
-
-class _FlintAlgebra:
-    """Affine maps as python-flint rational matrices ``[M | m]`` (k x 3)."""
-
-    def __init__(self):
-        import flint
-
-        self.flint = flint
-
-    def _q(self, v):
-        f = Fraction(v)
-        return self.flint.fmpq(f.numerator, f.denominator)
-
-    def _mat(self, rows):
-        rows = [list(r) for r in rows]
-        return self.flint.fmpq_mat(len(rows), len(rows[0]), [self._q(v) for r in rows for v in r])
-
-    def identity(self):
-        return self.flint.fmpq_mat(2, 3, [1, 0, 0, 0, 1, 0])
-
-    def _bias3(self, b):
-        return self._mat([[0, 0, v] for v in b])
-
-    def layer(self, lay) -> dict:
-        return {"weight": self._mat(lay.weight.tolist()), "bias": self._bias3(lay.bias.tolist()),
-                "n": lay.n_neurons, "minus": self._q(lay.minus_slope),
-                "out": None if lay.out is None else self._mat(lay.out.tolist()),
-                "skip": None if lay.skip is None else self._mat(lay.skip.tolist()),
-                "out_bias": None if lay.out_bias is None else self._bias3(lay.out_bias.tolist())}
-
-    def maps(self, lay, Mm):
-        e = (lay["weight"] * Mm + lay["bias"]).entries()
-        return [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
-
-    def next_map(self, lay, Mm, maps, signs):
-        t = lay["minus"]
-        vals = []
-        for r, s in zip(maps, signs):
-            vals.extend(r if s else (r[0] * t, r[1] * t, r[2] * t))
-        post = self.flint.fmpq_mat(lay["n"], 3, vals)
-        if lay["out"] is not None:
-            post = lay["out"] * post
-        if lay["skip"] is not None:
-            post = post + lay["skip"] * Mm
-        if lay["out_bias"] is not None:
-            post = post + lay["out_bias"]
-        return post

@@ -46,9 +46,9 @@ __all__ = ["enumerate_partition", "supports", "float_complex"]
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The subdivision engine handles D >= 2 on a box whose bounds are floats exactly
-    (``engine="subdivision"`` also takes :class:`Whole`, through ``enclosing_box``)."""
-    return net.input_dim >= 2 and isinstance(domain, Box) and _float_box(domain)
+    """The subdivision engine handles D >= 2 on a box whose bounds are floats exactly, and
+    on :class:`Whole` through ``enclosing_box`` (``engine="auto"`` takes ``lp`` there)."""
+    return net.input_dim >= 2 and (isinstance(domain, Whole) or isinstance(domain, Box) and _float_box(domain))
 
 
 def _frame(net, domain):
