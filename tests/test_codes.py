@@ -151,7 +151,7 @@ def test_sequential_module_codes_equal_network_codes():
     rng = np.random.default_rng(3)
     net = random_net(rng, [4, 6])
     X = rng.normal(size=(12, 2))
-    assert activation_codes(net.to_torch(), X) == activation_codes(net, X)
+    assert activation_codes(net.to_torch(torch.float64), X) == activation_codes(net, X)
 
 
 def test_bad_inputs():

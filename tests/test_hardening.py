@@ -194,7 +194,7 @@ def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
     import shutil
     import subprocess
 
-    argv = _kernel_job(tmp_path, n_neurons=20, n_points=600)   # 1.4 MB of int32
+    argv = _kernel_job(tmp_path, n_neurons=20, n_points=850)   # 1.4 MB of int16
     mnt = _small_disk(tmp_path)
     try:
         if mnt is None:  # a mocked small disk
@@ -202,7 +202,7 @@ def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
             usage = shutil.disk_usage(tmp_path)
             monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=2**20))
         argv[-1] = str(mnt / "K.npy")
-        _fails(argv, capsys, "--out", "needs 1.37 MiB", "1.00 MiB free")
+        _fails(argv, capsys, "--out", "needs 1.38 MiB", "1.00 MiB free")
         assert list(mnt.iterdir()) == []
     finally:
         if os.path.ismount(mnt):
@@ -331,7 +331,7 @@ def test_kernel_too_large_for_memory_points_to_out():
 
     net = Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}])
     X = np.zeros((200_000, 2))
-    with pytest.raises(MemoryBudgetExceeded, match=r"200000 x 200000 int32\) would take 149 GiB.*out='K.npy'"):
+    with pytest.raises(MemoryBudgetExceeded, match=r"200000 x 200000 int16\) would take 74.5 GiB.*out='K.npy'"):
         vq_kernel(net, X)
 
 

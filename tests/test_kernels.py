@@ -47,7 +47,7 @@ def test_kernel_equals_naive_count(spec, method, w):
     X, Y = rng.normal(size=(m, 2)), rng.normal(size=(n, 2))
     weights = None if w is None else w[: len(widths)]
     K = vq_kernel(net, X, Y, weights=weights, method=method)
-    assert K.shape == (m, n) and K.dtype == np.int32
+    assert K.shape == (m, n) and K.dtype == np.int16  # every count <= 3 * 5 * 70 fits int16
     np.testing.assert_array_equal(K.astype(object), naive(net, X, Y, weights))
     per = vq_kernel(net, X, Y, weights=weights, per_layer=True, method=method)
     assert per.shape == (len(widths), m, n)
@@ -99,8 +99,10 @@ def test_gemm_chunks_and_fp32_route_are_exact(monkeypatch):
     codes = Codes.from_bits([a, b])
     ref = vq_kernel(codes, method="popcount", weights=[3, 1])
     np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
-    monkeypatch.setitem(kernels._BF16_CACHE, "ok", False)  # a CPU without native bf16
-    np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
+    for int8, bf16 in ((True, False), (False, True), (False, False)):  # every CPU route
+        monkeypatch.setitem(kernels._INT8_CACHE, "ok", int8)
+        monkeypatch.setitem(kernels._BF16_CACHE, "ok", bf16)
+        np.testing.assert_array_equal(vq_kernel(codes, method="gemm", weights=[3, 1]), ref)
     # the CUDA route's float16 chunks (<= 2048 bits), run on the CPU
     wide = Codes.from_bits([np.vstack([a, ~a[:1]]).repeat(8, axis=1)])  # 2400 bits, one chunk split
     monkeypatch.setattr(kernels, "_gemm_dtype", lambda dev, torch: (torch.float16, 2048))
@@ -168,9 +170,9 @@ def test_precomputed_codes_torch_inputs_and_distance():
     np.testing.assert_array_equal(vq_kernel(cx, cy), K)
     np.testing.assert_array_equal(vq_kernel(cx), vq_kernel(net, X))
     Kt = vq_kernel(net, torch.tensor(X), torch.tensor(Y))
-    assert isinstance(Kt, torch.Tensor) and Kt.dtype == torch.int32
+    assert isinstance(Kt, torch.Tensor) and Kt.dtype == torch.int16
     np.testing.assert_array_equal(Kt.numpy(), K)
-    Km = vq_kernel(net.to_torch(), X, Y)
+    Km = vq_kernel(net.to_torch(torch.float64), X, Y)
     np.testing.assert_array_equal(Km, K)
     assert vq_distance(net, X[0], Y[1]) == K[0, 1]
     assert isinstance(vq_distance(net, X[0], Y[1]), int)
@@ -256,3 +258,65 @@ def test_torch_thread_setting_is_restored(monkeypatch):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_int8_route_splits_the_count_column_and_is_exact(monkeypatch):
+    """The int8 GEMM holds |y| <= 127 per constant column: 300- and 700-bit groups need 3 and 6
+    of them; pairs differing in every bit, and all-ones codes, reach the largest counts."""
+    if not kernels._cpu_int8_mm(torch):
+        pytest.skip("torch._int_mm does not run on this CPU build")
+    monkeypatch.setitem(kernels._INT8_CACHE, "ok", True)
+    rng = np.random.default_rng(11)
+    a = rng.random((50, 300)) < 0.5
+    b = rng.random((50, 700)) < 0.5
+    a[1], b[1] = ~a[0], ~b[0]
+    a[2], b[2] = True, True  # |y| = 300 and 700: above one int8 column
+    a[3], b[3] = False, False
+    codes = Codes.from_bits([a, b])
+    grp = kernels._GemmGroup(codes, codes, [0, 1], torch.device("cpu"), torch)
+    assert grp.dtype == torch.int8 and len(grp.chunks) == 1
+    assert grp.prepare_columns(slice(0, 50))[0].shape == (1000 + 8, 50)  # ceil(1000 / 127) = 8
+    brute = (codes.bits()[:, None, :] != codes.bits()[None, :, :]).sum(-1)
+    K = vq_kernel(codes, method="gemm", memory_budget=2**16)  # several tiles, mirrored
+    np.testing.assert_array_equal(K, brute)
+    assert K[2, 3] == 1000 and K[0, 1] == 1000
+    other = Codes.from_bits([a[:7], b[:7]])
+    np.testing.assert_array_equal(vq_kernel(codes, other, method="gemm", weights=[2, 5]),
+                                  vq_kernel(codes, other, method="popcount", weights=[2, 5]))
+
+
+def test_result_dtype_is_the_smallest_holding_every_count():
+    rng = np.random.default_rng(12)
+    codes = Codes.from_bits([rng.random((6, 40)) < 0.5, rng.random((6, 20)) < 0.5])
+    assert vq_kernel(codes).dtype == np.int16
+    assert vq_kernel(codes, weights=[800, 1]).dtype == np.int16  # 800 * 40 + 20 = 32020
+    K = vq_kernel(codes, weights=[819, 1])  # 819 * 40 + 20 = 32780 > 32767
+    assert K.dtype == np.int32
+    np.testing.assert_array_equal(K, hamming_reference_int(codes, [819, 1]))
+    assert vq_kernel(codes, weights=[2**26, 1]).dtype == np.int64
+    wide = np.full((6, 6), -1, dtype=np.int64)  # a wider integer out= is filled in place
+    vq_kernel(codes, out=wide)
+    np.testing.assert_array_equal(wide, vq_kernel(codes))
+    with pytest.raises(InvalidInputError, match="out must have dtype int16"):
+        vq_kernel(codes, out=np.zeros((6, 6), np.int8))
+
+
+def hamming_reference_int(codes, weights):
+    return kernels.hamming_reference(codes, weights=weights).astype(np.int64)
+
+
+def test_large_outputs_on_plain_pages_are_ordinary_arrays(monkeypatch):
+    monkeypatch.setattr(kernels, "_PLAIN_PAGES_FROM", 0)  # every output takes the large-array path
+    rng = np.random.default_rng(13)
+    codes = Codes.from_bits([rng.random((70, 30)) < 0.5, rng.random((70, 9)) < 0.5])
+    K = vq_kernel(codes, method="gemm")
+    assert isinstance(K, np.ndarray) and K.flags.writeable and K.flags.c_contiguous
+    np.testing.assert_array_equal(K, kernels.hamming_reference(codes).astype(np.int64))
+    K[0, 0] = 5  # the caller owns it
+    assert K[0, 0] == 5 and np.asarray(pickle_round_trip(K)).tolist() == K.tolist()
+
+
+def pickle_round_trip(a):
+    import pickle
+
+    return pickle.loads(pickle.dumps(a))

@@ -62,7 +62,7 @@ def test_torch_round_trip(tmp_path):
     import torch
 
     net = small_net()
-    module = net.to_torch()
+    module = net.to_torch(dtype=torch.float64)  # binary64: the round trip is exact
     X = np.random.default_rng(1).normal(size=(7, 2))
     out = module(torch.as_tensor(X)).detach().numpy()
     np.testing.assert_allclose(out, net.forward(X), rtol=1e-12)
@@ -77,7 +77,8 @@ def test_skip_layers_to_torch():
 
     net = Network([{"weight": [[2.0]], "bias": [-1.0], "skip": [[2.0]], "out": [[-1.0]]}] * 3)
     X = np.linspace(0, 1, 11)[:, None]
-    np.testing.assert_allclose(net.to_torch()(torch.as_tensor(X)).detach().numpy(), net.forward(X))
+    np.testing.assert_allclose(net.to_torch(torch.float64)(torch.as_tensor(X)).detach().numpy(),
+                               net.forward(X))
 
 
 def test_from_torch_rejects_unknown_module():
@@ -145,3 +146,24 @@ def test_preactivation_maps_are_exact_on_cpa_layers():
             assert (A @ np.array(x, dtype=object) + c).tolist() == pre[i].tolist()
     assert len(seen) >= 5      # several regions, not one map checked many times
 
+
+
+def test_to_torch_follows_the_default_dtype_and_takes_float32_input():
+    import torch
+
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 5), torch.nn.ReLU())
+    x = torch.randn(16, 3)  # the user's float32 input
+    back = Network.from_torch(m).to_torch()
+    assert all(p.dtype == torch.get_default_dtype() == torch.float32 for p in back.parameters())
+    with torch.no_grad():
+        torch.testing.assert_close(back(x), m(x), rtol=0, atol=0)  # the same float32 weights
+    assert all(p.dtype == torch.float64 for p in Network.from_torch(m).to_torch(dtype=torch.float64).parameters())
+    prev = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        assert next(Network.from_torch(m).to_torch().parameters()).dtype == torch.float64
+    finally:
+        torch.set_default_dtype(prev)
+    with pytest.raises(InvalidInputError, match="dtype"):
+        Network.from_torch(m).to_torch(dtype=torch.int32)

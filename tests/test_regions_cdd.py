@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from vqgeom import Network, enumerate_regions
 from vqgeom.catalogue import near_duplicates
-from vqgeom.errors import CertificateError, DegenerateInputError, InvalidInputError, RegionBudgetExceeded
+from vqgeom.errors import (CertificateError, DegenerateInputError, EngineFallbackWarning, InvalidInputError,
+                           RegionBudgetExceeded)
 from vqgeom.regions import lp as lp_engine
 from vqgeom.regions.domain import Box, Whole
 
@@ -201,7 +202,8 @@ def test_the_exact_lp_engine_falls_back_to_cdd_on_the_whole_network(monkeypatch)
         raise DegenerateInputError("float LPs are blind here")
 
     monkeypatch.setattr(lp_engine._Walk, "run", blind)
-    part = enumerate_regions(net, engine="lp")
+    with pytest.warns(EngineFallbackWarning, match="float LPs are blind here"):  # lp asked for: said so
+        part = enumerate_regions(net, engine="lp")
     assert part.engine == "lp+cdd"
     part.verify()
     assert signature(part) == signature(enumerate_regions(net, engine="cdd"))

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from vqgeom import Network
-from vqgeom.errors import CertificateError, RegionBudgetExceeded
+from vqgeom.errors import CertificateError, EngineFallbackWarning, RegionBudgetExceeded
 from vqgeom.regions import planar, polygon
 from vqgeom.regions.domain import Box
 from vqgeom.regions.engines import enumerate_regions
@@ -278,7 +278,8 @@ def test_inconsistent_float_subdivision_falls_back(monkeypatch):
 def test_box_bounds_that_are_not_floats_use_the_exact_engine():
     net = Network([{"weight": [[3, 0], [0, 3], [3, 3]], "bias": [0, 0, -1]}])
     box = Box("-1/3", "1/3", dim=2)
-    part = enumerate_regions(net, box, engine="planar")
+    with pytest.warns(EngineFallbackWarning, match="not floats"):  # asked for planar: said so
+        part = enumerate_regions(net, box, engine="planar")
     assert part.engine == "polygon"
     assert signature(part) == signature(polygon.enumerate_partition(net.to_exact(), box))
 

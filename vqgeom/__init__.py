@@ -28,6 +28,7 @@ _EXPORTS = {
     "vq_kernel": "vqgeom.kernels",
     "heat_kernel": "vqgeom.heat",
     "kernel_cosine": "vqgeom.heat",
+    "SigmaSweep": "vqgeom.heat",
     "pairwise_kernel_cosine": "vqgeom.heat",
     "median_heuristic": "vqgeom.heat",
     "compare_partitions": "vqgeom.compare",
@@ -60,6 +61,8 @@ _EXPORTS = {
     "RegionBudgetExceeded": "vqgeom.errors",
     "MemoryBudgetExceeded": "vqgeom.errors",
     "CertificateError": "vqgeom.errors",
+    "MissingDependencyError": "vqgeom.errors",
+    "EngineFallbackWarning": "vqgeom.errors",
     "WorkerLostError": "vqgeom.errors",
 }
 

@@ -107,7 +107,12 @@ def _linear(W, b, dtype):
 
 
 def network_to_module(net, dtype=None):
-    dtype = dtype or torch.float64
+    if dtype is None:
+        dtype = torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        from vqgeom.errors import InvalidInputError
+
+        raise InvalidInputError(f"dtype must be a floating torch dtype such as torch.float32, got {dtype!r}")
     net = net.to_float()
     mods = []
     for lay in net.layers:

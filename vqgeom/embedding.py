@@ -57,6 +57,27 @@ class MDSEmbedding:
     def __iter__(self):  # ``coords, eigenvalues = mds_embedding(...)``
         return iter((self.coords, self.eigenvalues))
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(emb)`` is the (N, k) coordinates."""
+        if copy:
+            return np.array(self.coords, dtype=dtype, copy=True)
+        return np.asarray(self.coords, dtype=dtype)
+
+    @property
+    def shape(self) -> tuple:
+        """The coordinates' shape (N, k)."""
+        return self.coords.shape
+
+    @property
+    def explained(self) -> np.ndarray:
+        """The fraction of ``total`` each kept eigenvalue explains."""
+        return self.eigenvalues / self.total if self.total > 0 else np.zeros_like(self.eigenvalues)
+
+    def __repr__(self) -> str:
+        fr = ", ".join(f"{v:.3g}" for v in self.explained[:6]) + (", ..." if len(self.eigenvalues) > 6 else "")
+        return (f"MDSEmbedding(N={self.coords.shape[0]}, k={self.coords.shape[1]}, "
+                f"method={self.method!r}, explained=[{fr}])")
+
 
 def _bit_weights(codes: Codes, weights) -> np.ndarray:
     w, _ = layer_weights(weights, codes.n_layers)
@@ -108,6 +129,8 @@ def mds_embedding(net, X=None, k: int = 3, *, weights=None, method: str = "lowra
     >>> emb = mds_embedding(net, [[-1.0], [1.0]], k=1)
     >>> emb.eigenvalues.round(6).tolist(), np.abs(emb.coords).round(6).ravel().tolist()
     ([0.5], [0.5, 0.5])
+    >>> emb, np.asarray(emb).shape
+    (MDSEmbedding(N=2, k=1, method='lowrank', explained=[1]), (2, 1))
     """
     if method not in MDS_METHODS:
         raise InvalidInputError(f"method must be one of {', '.join(MDS_METHODS)}; got {method!r}")

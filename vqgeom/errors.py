@@ -16,6 +16,8 @@ __all__ = [
     "RegionBudgetExceeded",
     "MemoryBudgetExceeded",
     "CertificateError",
+    "MissingDependencyError",
+    "EngineFallbackWarning",
     "WorkerLostError",
 ]
 
@@ -119,6 +121,18 @@ class CertificateError(VQGeomError, ArithmeticError):
 
     This signals a bug or a numerical failure in a float stage that exact arithmetic
     caught; it is never a warning.
+    """
+
+
+class MissingDependencyError(VQGeomError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class EngineFallbackWarning(UserWarning):
+    """A region engine named by the caller could not finish and another one ran instead.
+
+    The message names both engines and the reason; the partition's ``engine`` is the one
+    that ran. Turn it into an error with ``warnings.simplefilter("error", EngineFallbackWarning)``.
     """
 
 

@@ -47,6 +47,7 @@ from vqgeom._executor import job_runner
 from vqgeom.errors import DegenerateInputError, InvalidInputError
 
 __all__ = [
+    "SigmaSweep",
     "heat_kernel",
     "median_heuristic",
     "kernel_cosine",
@@ -570,6 +571,49 @@ def _positive_median(m, name, squared):
     return m
 
 
+class SigmaSweep(list):
+    """Cosines of a sigma^2 sweep, in the order asked, each labelled by its sigma^2.
+
+    A list (index it, slice it, ``np.asarray`` it) whose ``sigma2`` holds the settings (the
+    numbers as floats, or ``"median"``); ``dict(sweep.items())`` maps each to its cosine and
+    ``sweep.at(s2)`` looks one up.
+
+    Examples
+    --------
+    >>> sw = SigmaSweep([0.9911, 0.9981], [0.5, 8.0])
+    >>> sw
+    SigmaSweep({0.5: 0.9911, 8.0: 0.9981})
+    >>> sw[1], sw.at(8), dict(sw.items())[0.5]
+    (0.9981, 0.9981, 0.9911)
+    """
+
+    def __init__(self, cosines, sigma2):
+        super().__init__(cosines)
+        if len(sigma2) != len(self):
+            raise InvalidInputError(f"sigma2 must have one entry per cosine ({len(self)}), got {len(sigma2)}")
+        self.sigma2 = list(sigma2)
+
+    def items(self):
+        """(sigma2, cosine) pairs in order."""
+        return list(zip(self.sigma2, self))
+
+    def at(self, sigma2) -> float:
+        """The cosine at this sigma^2 (a number, or ``"median"``).
+
+        Raises
+        ------
+        KeyError
+            If the sweep has no such sigma^2.
+        """
+        for s, c in zip(self.sigma2, self):
+            if s == sigma2:
+                return c
+        raise KeyError(f"no cosine at sigma2={sigma2!r}; the sweep has {self.sigma2}")
+
+    def __repr__(self) -> str:
+        return "SigmaSweep({" + ", ".join(f"{s!r}: {c!r}" for s, c in self.items()) + "})"
+
+
 def _parse_sigma2(sigma2, squared):
     """(list of settings, is_list); a setting is None, a float, or "median"."""
     if sigma2 is None:
@@ -604,6 +648,16 @@ def _check_tile(tile):
 
 
 def _run(kernels, names, sigma2, squared, centered, tile, method, progress, runner=None):
+    from vqgeom.progress import close, reporter
+
+    report = reporter(progress, unit="tiles", desc="kernel cosines")
+    try:
+        return _run_passes(kernels, names, sigma2, squared, centered, tile, method, report, runner)
+    finally:
+        close(report)
+
+
+def _run_passes(kernels, names, sigma2, squared, centered, tile, method, progress, runner=None):
     for flag, value in (("squared", squared), ("centered", centered)):
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidInputError(f"{flag} must be True or False, got {value!r}")
@@ -722,7 +776,8 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
         None: the cosine of the kernels themselves. A number: of their heat kernels
         ``exp(-K/sigma2)`` (``exp(-K**2/sigma2)`` when ``squared``), the same scale for both.
         "median": each kernel with its own median-heuristic scale (see
-        :func:`median_heuristic`). A sequence gives a list, computed from one pass.
+        :func:`median_heuristic`). A sequence gives a :class:`SigmaSweep` (a list labelled
+        by sigma^2), computed from one pass.
     squared : bool
         Use ``exp(-K**2 / sigma2)`` (the paper's App. A.2) instead of ``exp(-K / sigma2)``.
     centered : bool
@@ -734,14 +789,16 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
         "histogram" needs non-negative integer kernels (VQ distances with integer weights)
         and evaluates every sigma2 from exact counts; "direct" sums float64 tiles for each
         sigma2; "auto" tries the histogram and falls back to direct.
-    progress : callable, optional
-        Called as ``progress(done_tiles, total_tiles)``.
+    progress : bool or callable, optional
+        True shows a tqdm bar of tiles on stderr; a callable is called as
+        ``progress(done_tiles, total_tiles)``.
     executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
         Share the tiles among workers; see :func:`pairwise_kernel_cosine` (same result).
 
     Returns
     -------
-    float, or list of float when ``sigma2`` is a sequence
+    float, or a :class:`SigmaSweep` (a list of floats labelled by sigma^2) when ``sigma2`` is
+    a sequence
 
     Raises
     ------
@@ -757,14 +814,15 @@ def kernel_cosine(A, B, *, sigma2=None, squared: bool = False, centered: bool = 
     >>> K = [[0, 1, 2], [1, 0, 1], [2, 1, 0]]
     >>> round(kernel_cosine(K, K, sigma2=1.0), 12)
     1.0
-    >>> [round(c, 4) for c in kernel_cosine(K, [[0, 2, 2], [2, 0, 2], [2, 2, 0]], sigma2=[0.5, 8])]
-    [0.9911, 0.9981]
+    >>> sweep = kernel_cosine(K, [[0, 2, 2], [2, 0, 2], [2, 2, 0]], sigma2=[0.5, 8])
+    >>> [round(c, 4) for c in sweep], sweep.sigma2, round(sweep.at(8), 4)
+    ([0.9911, 0.9981], [0.5, 8.0], 0.9981)
     """
     with job_runner(executor) as runner:
         results, is_list = _run([A, B], ["A", "B"], sigma2, squared, centered, tile, method, progress,
                                 runner)
     vals = [float(r[0, 1]) for r in results]
-    return vals if is_list else vals[0]
+    return SigmaSweep(vals, _parse_sigma2(sigma2, squared)[0]) if is_list else vals[0]
 
 
 def pairwise_kernel_cosine(kernels: Sequence, X=None, *, sigma2=None, squared: bool = False,

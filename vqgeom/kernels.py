@@ -15,8 +15,10 @@ Two exact routes compute it, tile by tile (never an m x n x B intermediate):
   partial sum is an integer the compute dtype holds exactly (bfloat16 on CPUs with native
   bf16 -- AVX512-BF16 / AMX: <= 256 bits; float16 on CUDA: <= 2048; float32 otherwise:
   <= 2^24), whatever order or precision the BLAS accumulates in; the chunks' counts are
-  summed in int32 (int64 / float64 when the result needs it). A symmetric kernel computes the
-  block rows from the diagonal on and mirrors them.
+  summed in int32 (int64 / float64 when the result needs it). On CPUs where torch multiplies
+  int8 matrices (``torch._int_mm``, int32 results: VNNI / AMX) the route is integer
+  arithmetic throughout and needs no chunks (see :class:`_GemmGroup`). A symmetric kernel
+  computes the block rows from the diagonal on and mirrors them.
 * ``"popcount"``: XOR of the packed uint64 words and a population count (numpy).
 
 ``method="auto"`` uses popcount for small problems (no torch start-up) and the GEMM route
@@ -25,6 +27,7 @@ otherwise. Integer weights give integer results equal to a naive count exactly.
 
 from __future__ import annotations
 
+import errno
 import io
 import math
 import numbers
@@ -47,6 +50,7 @@ METHODS = ("auto", "gemm", "popcount")
 
 _DEFAULT_BUDGET = 512 * 2**20
 _INT32_MAX = 2**31 - 1
+_PLAIN_PAGES_FROM = 2**26  # bytes: outputs from this size on skip numpy's huge-page request
 _INT64_MAX = 2**63 - 1
 #: Bytes per entry of an exact (object) kernel: the pointer, the number, its int64 precursor
 _EXACT_ENTRY_BYTES = 120
@@ -200,7 +204,10 @@ def _result_dtype(kind, weights, widths):
     top = sum(w * n for w, n in zip(weights, widths))
     if top > _INT64_MAX:   # exact Python integers rather than a wrap-around
         return np.dtype(object)
-    return np.dtype(np.int32 if top <= _INT32_MAX else np.int64)
+    for dt in (np.int16, np.int32, np.int64):  # the smallest that holds every count
+        if top <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
 
 
 # ============================================================ hamming engines
@@ -237,6 +244,12 @@ class _GemmGroup:
     integer in ``[-b, a + b + c]``, inside ``[-k, k]``. With ``k <= 256`` (bfloat16, 8
     significant bits), ``<= 2048`` (float16) or ``<= 2^24`` (float32) every partial sum and
     the result are held exactly, whatever order and precision the GEMM accumulates in.
+
+    The int8 route (``torch._int_mm``: int8 operands, int32 result) is integer arithmetic:
+    nothing rounds, so one chunk holds every bit. int8 cannot hold ``|y|`` past 127, so the
+    constant column is split into ``ceil(k / 127)`` columns, column r holding the count of
+    ones of y among bits ``[127 r, 127 (r + 1))`` against a 1 in ``P``; every operand is then
+    an integer in [-127, 127] and every partial sum lies in ``[-k, 2 k]``, far inside int32.
     """
 
     def __init__(self, cx: Codes, cy: Codes, layers, dev, torch):
@@ -246,9 +259,18 @@ class _GemmGroup:
         self.n_bits = sum(cx.widths[l] for l in layers)
         self.dev = dev
         self.dtype, chunk = _gemm_dtype(dev, torch)
+        self.integer = self.dtype == torch.int8
+        #: dtype of a GEMM's result: int32 for the int8 route, else the compute dtype
+        self.result_dtype = torch.int32 if self.integer else self.dtype
         n_chunks = max(1, -(-self.n_bits // chunk))
         size = max(1, -(-self.n_bits // n_chunks))  # balanced chunks
         self.chunks = [(a, min(a + size, self.n_bits)) for a in range(0, self.n_bits, size)] or [(0, 0)]
+
+    def _counts(self, a: int, b: int):
+        """Bit ranges whose counts of ones fill the constant columns of chunk [a, b)."""
+        if not self.integer:
+            return [(a, b)]
+        return [(s, min(s + _INT8_COUNT, b)) for s in range(a, b, _INT8_COUNT)] or [(a, b)]
 
     def bits(self, codes: Codes, rows: slice):
         """0/1 uint8 tensor (rows, n_bits) of the group's bits, on the CPU."""
@@ -261,11 +283,13 @@ class _GemmGroup:
         y = self.bits(self.cy, cols).to(self.dev)
         out = []
         for a, b in self.chunks:
-            yc = y[:, a:b]
-            q = torch.empty((b - a + 1, yc.shape[0]), dtype=self.dtype, device=self.dev)
-            q[:-1] = yc.T
-            q[:-1].mul_(-2).add_(1)
-            q[-1] = yc.sum(dim=1, dtype=torch.int32)
+            yc, k = y[:, a:b], b - a
+            counts = self._counts(a, b)
+            q = torch.empty((k + len(counts), yc.shape[0]), dtype=self.dtype, device=self.dev)
+            q[:k] = yc.T
+            q[:k].mul_(-2).add_(1)
+            for r, (s, e) in enumerate(counts):
+                q[k + r] = y[:, s:e].sum(dim=1, dtype=torch.int32)
             out.append(q)
         return out
 
@@ -275,9 +299,11 @@ class _GemmGroup:
         x = self.bits(self.cx, rows).to(self.dev)
         out = []
         for a, b in self.chunks:
-            p = torch.empty((x.shape[0], b - a + 1), dtype=self.dtype, device=self.dev)
-            p[:, :-1] = x[:, a:b]
-            p[:, -1] = 1
+            k = b - a
+            p = torch.empty((x.shape[0], k + len(self._counts(a, b))), dtype=self.dtype,
+                            device=self.dev)
+            p[:, :k] = x[:, a:b]
+            p[:, k:] = 1
             out.append(p)
         return out
 
@@ -291,13 +317,14 @@ class _GemmGroup:
         """
         torch = self.torch
         t, w = P[0].shape[0], cols.stop - cols.start
-        b = buf[:t, :w]
+        b = buf.view(-1)[:t * w].view(t, w)  # contiguous (_int_mm writes only to those)
+        mm = torch._int_mm if self.integer else torch.mm
         if len(self.chunks) == 1:
-            torch.mm(P[0], Q[0][:, cols], out=b)
+            mm(P[0], Q[0][:, cols], out=b)
             return b
         a = acc[:t, :w]
         for c, (p, q) in enumerate(zip(P, Q)):
-            torch.mm(p, q[:, cols], out=b)
+            mm(p, q[:, cols], out=b)
             if c == 0:
                 a.copy_(b)
             else:
@@ -309,6 +336,8 @@ def _gemm_dtype(dev, torch):
     """Compute dtype and the longest exact chunk (bits) for GEMMs on ``dev``."""
     if dev.type == "cuda":
         return torch.float16, 2048
+    if dev.type == "cpu" and _cpu_int8_mm(torch):
+        return torch.int8, 2**30
     if dev.type == "cpu" and _cpu_fast_bf16(torch):
         return torch.bfloat16, 256
     return torch.float32, 2**24
@@ -318,6 +347,32 @@ def _unpack_rows(codes: Codes, l: int, rows: slice) -> np.ndarray:
     from vqgeom.codes import unpack_bits
 
     return unpack_bits(codes.packed[l][rows], codes.widths[l])
+
+
+_INT8_COUNT = 127  # the most ones of y one int8 constant column holds
+
+_INT8_CACHE: dict = {}
+
+
+def _cpu_int8_mm(torch) -> bool:
+    """True when ``torch._int_mm`` (int8 x int8 -> int32) runs on this CPU build.
+
+    Probed once on a product whose answer is known (an int32 overflow-free check of the
+    operand layout the tiles use: a transposed, column-sliced right operand).
+    """
+    if "ok" not in _INT8_CACHE:
+        fn = getattr(torch, "_int_mm", None)
+        ok = False
+        if fn is not None:
+            a = torch.tensor([[1, 0, 1], [0, 1, 1]], dtype=torch.int8)
+            q = torch.tensor([[1, -1, 1, 127], [-1, 1, 1, 2], [1, 1, -1, 3]], dtype=torch.int8)
+            try:
+                got = fn(a, q.T.contiguous().T[:, 1:])
+                ok = got.tolist() == [[0, 0, 130], [2, 0, 5]]
+            except (RuntimeError, NotImplementedError, TypeError):  # not built for this CPU
+                ok = False
+        _INT8_CACHE["ok"] = ok
+    return _INT8_CACHE["ok"]
 
 
 _BF16_CACHE: dict = {}
@@ -392,8 +447,11 @@ class _Output:
         elif isinstance(out, np.ndarray):
             if out.shape != tuple(shape):
                 raise InvalidInputError(f"out must have shape {tuple(shape)}, got {out.shape}")
-            if out.dtype != dtype:
-                raise InvalidInputError(f"out must have dtype {dtype}, got {out.dtype}")
+            wider = dtype.kind == "i" and out.dtype.kind == "i" and out.dtype.itemsize >= dtype.itemsize
+            if out.dtype != dtype and not wider:
+                raise InvalidInputError(f"out must have dtype {dtype} (or a wider signed integer "
+                                        f"dtype for an integer kernel), got {out.dtype}")
+            self.dtype = out.dtype
             self.array = out
         else:
             raise InvalidInputError(
@@ -436,13 +494,39 @@ def _too_large(shape, what, nbytes, avail, hint=None):
 
 
 def _allocate(shape, dtype, nbytes):
-    """``np.empty(shape, dtype)``, refused with the size and the way out (``out=``) when it
-    cannot fit in the memory available."""
+    """An uninitialised array (:func:`_host_empty`), refused with the size and the way out
+    (``out=``) when it cannot fit in the memory available."""
     _refuse_unless_fits(shape, np.dtype(dtype), nbytes)
     try:
-        return np.empty(shape, dtype=dtype)
+        return _host_empty(shape, dtype)
     except MemoryError:
         raise _too_large(shape, np.dtype(dtype), nbytes, None) from None
+    except OSError as exc:  # mmap: ENOMEM
+        if exc.errno != errno.ENOMEM:
+            raise
+        raise _too_large(shape, np.dtype(dtype), nbytes, None) from None
+
+
+def _host_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised array; a large one on plain anonymous pages, faulted in by the tiles.
+
+    numpy asks the kernel for transparent huge pages for large arrays; where the kernel
+    compacts memory to find them (``defrag=madvise``) the first large kernel of a process
+    spent more time in that than in its GEMMs. Plain pages, mapped in at once where the
+    system can (``MAP_POPULATE``: about half the CPU time of a page fault per page), cost
+    the same on every call.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if dtype == object or nbytes < _PLAIN_PAGES_FROM:
+        return np.empty(shape, dtype=dtype)
+    import mmap
+
+    if hasattr(mmap, "MAP_POPULATE"):  # Linux: the pages come in one call, not one fault each
+        buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
+    else:
+        buf = mmap.mmap(-1, nbytes)
+    return np.frombuffer(buf, dtype=dtype).reshape(shape)
 
 
 def save_npy(array, path) -> None:
@@ -472,7 +556,7 @@ def save_npy(array, path) -> None:
 
 
 def _torch_dtype(torch, dtype):
-    return {np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
+    return {np.dtype(np.int16): torch.int16, np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
             np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
 
 
@@ -492,7 +576,7 @@ def _tile_sizes(m, n, n_bits, budget):
 
 
 def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, device=None,
-              out=None, memory_budget: int | None = None, method: str = "auto"):
+              out=None, memory_budget: int | None = None, method: str = "auto", progress=None):
     """The VQ-Kernel: the matrix of weighted Hamming distances between activation codes.
 
     ``K[i, j] = sum_l w_l * d^(l)(X[i], Y[j])`` with ``d^(l)`` the number of layer-l neurons
@@ -510,10 +594,13 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
     Y : array-like (n, D), optional
         Second point set; default ``X`` (the symmetric kernel).
     weights : sequence of L positive numbers, optional
-        Layer weights ``w_l`` (default all 1). Integers give an integer kernel (int32, or
-        int64 when ``sum_l w_l n_l`` could exceed 2^31 - 1, or an object array of exact
-        Python ints when it could exceed 2^63 - 1: never a wrap-around); Fractions give an
-        exact object array of Fractions; floats give float64.
+        Layer weights ``w_l`` (default all 1). Integers give an integer kernel of the
+        smallest of int16, int32, int64 that holds ``sum_l w_l n_l``, the largest possible
+        count (int16 up to 32767: half the memory of int32; cast before squaring, e.g.
+        ``K.astype(np.int64) ** 2``, or use :func:`vqgeom.heat_kernel`, which works in
+        float64), or an object array of exact Python ints when it could exceed 2^63 - 1
+        (never a wrap-around); Fractions give an exact object array of Fractions; floats
+        give float64.
     per_layer : bool
         Return the (L, m, n) stack ``w_l * d^(l)`` instead of its sum over layers.
     device : str or torch.device, optional
@@ -523,11 +610,14 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         A ``.npy`` path: the kernel is written tile by tile into a memory map (to a temporary
         file renamed at the end, so nothing half-written is left) and returned as a
         read-only memmap: for kernels too large to hold. A numpy array of the right shape and
-        dtype is filled in place.
+        dtype (or, for an integer kernel, any wider signed integer dtype) is filled in place.
     memory_budget : int, optional
         Bytes of working memory besides the output (default 512 MiB); sets the tile sizes.
     method : {"auto", "gemm", "popcount"}
         The route (see the module docstring); all give identical results.
+    progress : bool or callable, optional
+        True shows a tqdm bar of row tiles on stderr; a callable is called as
+        ``progress(done_tiles, total_tiles)``.
 
     Returns
     -------
@@ -595,11 +685,18 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
         for idx, v in np.ndenumerate(ints):
             res[idx] = Fraction(int(v), denom)
         return res
-    return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev,
-                    symmetric)
+    from vqgeom.progress import close, reporter
+
+    report = reporter(progress, unit="tiles", desc="VQ-Kernel")
+    try:
+        return _compute(cx, cy, groups, per_layer, dtype, shape, out, memory_budget, method, dev,
+                        symmetric, report)
+    finally:
+        close(report)
 
 
-def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False):
+def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, symmetric=False,
+             report=None):
     m, n = cx.n_points, cy.n_points
     if method == "auto":
         words = sum(p.shape[1] for p in cx.packed)
@@ -626,16 +723,16 @@ def _compute(cx, cy, groups, per_layer, dtype, shape, out, budget, method, dev, 
     try:
         if m and n:
             if method == "popcount":
-                _run_popcount(cx, cy, groups, per_layer, sink, budget)
+                _run_popcount(cx, cy, groups, per_layer, sink, budget, report)
             else:
-                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric)
+                _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric, report)
         return sink.finish()
     except BaseException:
         sink.abort()
         raise
 
 
-def _run_popcount(cx, cy, groups, per_layer, sink, budget):
+def _run_popcount(cx, cy, groups, per_layer, sink, budget, report=None):
     words = [(_group_words(cx, ls), _group_words(cy, ls), wg) for ls, wg in groups]
     n = cy.n_points
     T = max(1, min(cx.n_points, budget // max(1, n * 16)))
@@ -656,6 +753,8 @@ def _run_popcount(cx, cy, groups, per_layer, sink, budget):
                 acc += val
         if not per_layer:
             _put(arr, (slice(i0, i1), slice(None)), acc, host)
+        if report is not None:
+            report(i0 // T + 1, -(-cx.n_points // T))
 
 
 def _put(arr, index, value, host):
@@ -667,25 +766,27 @@ def _put(arr, index, value, host):
         arr[index] = torch.as_tensor(value).to(arr.device, arr.dtype)
 
 
-def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric):
+def _run_gemm(cx, cy, groups, per_layer, sink, budget, dev, symmetric, report=None):
     import torch
 
     if dev is None:
         dev = torch.device("cpu")
     workers = torch.get_num_threads() if dev.type == "cpu" else 1
     if workers <= 1:
-        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, 1, torch)
+        return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, 1, torch,
+                               report)
     # torch itself runs single-threaded meanwhile (restored at the end): the parallelism is
     # over tiles, on Python threads (see _for_each)
     try:
         torch.set_num_threads(1)
         return _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers,
-                               torch)
+                               torch, report)
     finally:
         torch.set_num_threads(workers)
 
 
-def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers, torch):
+def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, workers, torch,
+                    report=None):
     m, n = cx.n_points, cy.n_points
     prepared = [(_GemmGroup(cx, cy, ls, dev, torch), wg) for ls, wg in groups]
     T, C, P = _tile_sizes(m, n, cx.n_bits, budget)
@@ -701,9 +802,18 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
 
     def scratch():
         if not hasattr(local_state, "buf"):
-            local_state.buf = torch.empty((T, C), dtype=prepared[0][0].dtype, device=dev)
+            local_state.buf = torch.empty((T, C), dtype=prepared[0][0].result_dtype, device=dev)
             local_state.acc = torch.empty((T, C), dtype=acc_dt, device=dev)
         return local_state.buf, local_state.acc
+
+    n_tiles = sum(1 for j0 in range(0, n, P) for i0 in range(0, m, T)
+                  if not (mirror and min(i0 + T, m) <= j0))
+    done = [0]
+
+    def tick():
+        done[0] += 1
+        if report is not None:
+            report(done[0], n_tiles)
 
     for j0 in range(0, n, P):
         j1 = min(j0 + P, n)
@@ -734,10 +844,10 @@ def _run_gemm_tiles(cx, cy, groups, per_layer, sink, budget, dev, symmetric, wor
                     target[lo:c1, i0:i1].copy_(target[i0:i1, lo:c1].T)
 
         starts = [i0 for i0 in range(0, m, T) if not (mirror and min(i0 + T, m) <= j0)]
-        _for_each(row_tile, starts, workers, torch, stop)
+        _for_each(row_tile, starts, workers, torch, stop, tick)
 
 
-def _for_each(fn, items, workers, torch, stop):
+def _for_each(fn, items, workers, torch, stop, tick=None):
     """Run ``fn`` on every item, on ``workers`` Python threads when more than one.
 
     Each worker runs its tiles with a single-threaded torch (the GEMMs and copies release the
@@ -746,12 +856,15 @@ def _for_each(fn, items, workers, torch, stop):
     disjoint parts of the output. When the caller is interrupted (Ctrl-C reaches the main
     thread while it waits here), ``stop`` (a :class:`threading.Event`) is set, tiles not yet
     started are cancelled and running ones return at their next block, so the interrupt is
-    honoured within about one block, not after the whole kernel.
+    honoured within about one block, not after the whole kernel. ``tick()`` runs
+    after each tile, in the calling thread.
     """
     workers = min(workers, len(items))
     if workers <= 1:
         for it in items:
             fn(it)
+            if tick is not None:
+                tick()
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -762,6 +875,8 @@ def _for_each(fn, items, workers, torch, stop):
     try:
         for fut in [pool.submit(fn, it) for it in items]:
             fut.result()
+            if tick is not None:
+                tick()
     except BaseException:
         # an error or an interrupt (KeyboardInterrupt, or a signal turned into one): drop the
         # tiles not started and let the running ones see ``stop`` at their next block

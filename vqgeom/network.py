@@ -40,6 +40,8 @@ __all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_poi
 ACTIVATIONS = ("relu", "leaky_relu", "abs")
 
 FORMAT = "vqgeom-network/1"
+#: ``vqgeom counterexample --out``: the network with its domain, options and verdict
+COUNTEREXAMPLE_FORMAT = "vqgeom-counterexample/1"
 
 
 def _negative_slope(activation: str, negative_slope):
@@ -626,6 +628,9 @@ class Network:
         if not isinstance(doc, dict):
             raise InvalidNetworkError(f"a network document must be a JSON object, got {type(doc).__name__}")
         fmt = doc.get("format", FORMAT)
+        if fmt == COUNTEREXAMPLE_FORMAT and isinstance(doc.get("network"), dict):
+            doc = doc["network"]  # a saved counterexample: its network (its domain is beside it)
+            fmt = doc.get("format", FORMAT)
         if fmt != FORMAT:
             raise InvalidNetworkError(f"unknown format {fmt!r}; expected {FORMAT!r}")
         unknown = set(doc) - {"format", "input_dim", "layers", "readout"}
@@ -761,7 +766,25 @@ class Network:
         return cls(layers, readout, exact=exact)
 
     def to_torch(self, dtype=None):
-        """A torch module computing the same function (float; ``nn.Sequential`` for plain MLPs)."""
+        """A torch module computing the same function (``nn.Sequential`` for plain MLPs).
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            The parameters' dtype; default ``torch.get_default_dtype()`` (float32 unless
+            changed), as for a fresh ``nn.Linear``, so the module takes the user's usual
+            inputs. Pass ``torch.float64`` to keep the weights' binary64 values (an exact
+            network's rationals are rounded to the dtype either way).
+
+        Returns
+        -------
+        torch.nn.Module
+
+        Raises
+        ------
+        InvalidInputError
+            If ``dtype`` is not a floating torch dtype.
+        """
         from vqgeom._torch import network_to_module
 
         return network_to_module(self, dtype=dtype)

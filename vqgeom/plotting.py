@@ -4,9 +4,67 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqgeom.errors import InvalidInputError
+from vqgeom.errors import InvalidInputError, MissingDependencyError
 
-__all__ = ["plot_partition"]
+__all__ = ["plot_partition", "render_partition", "require_matplotlib"]
+
+#: most regions drawn as SVG in a notebook (beyond, the SVG text grows too large; PNG only)
+SVG_MAX_REGIONS = 2000
+
+
+def require_matplotlib(what: str = "plotting"):
+    """Import matplotlib, or raise :class:`MissingDependencyError` naming the extra to install.
+
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependencyError(
+            f"{what} needs matplotlib, which is not installed; install it with "
+            "pip install 'vqgeom[plot]' (or 'vqgeom[apps]' for the figures too)") from None
+    return matplotlib
+
+
+def render_partition(part, fmt: str = "png", *, size: float = 4.0, dpi: int = 80):
+    """The drawing of a 2-D partition as PNG bytes or SVG text (for notebooks).
+
+    Drawn on a figure of its own (no pyplot, so nothing is left open). Returns None when
+    there is nothing to draw: matplotlib is missing, the partition is not 2-D, or an SVG
+    would hold more than ``SVG_MAX_REGIONS`` polygons.
+
+    Examples
+    --------
+    >>> from vqgeom import Network, enumerate_regions
+    >>> part = enumerate_regions(Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}]))
+    >>> render_partition(part, "png")[1:4]
+    b'PNG'
+    >>> render_partition(part, "svg")[:5]
+    '<?xml'
+    """
+    import io
+
+    if fmt not in ("png", "svg"):
+        raise InvalidInputError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    if part.input_dim != 2 or (fmt == "svg" and part.n_regions > SVG_MAX_REGIONS):
+        return None
+    try:
+        require_matplotlib()
+    except MissingDependencyError:
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size, size), dpi=dpi)
+    FigureCanvasAgg(fig)
+    plot_partition(part, fig.add_subplot(), edges=part.n_regions <= 5000)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, bbox_inches="tight")
+    data = buf.getvalue()
+    return data if fmt == "png" else data.decode("utf-8")
 
 
 def plot_partition(part, ax=None, *, color_by: str = "code", source=None, edges: bool = True,
@@ -37,8 +95,10 @@ def plot_partition(part, ax=None, *, color_by: str = "code", source=None, edges:
     ------
     InvalidInputError
         If the partition is not 2-D or ``color_by`` is unknown.
+    MissingDependencyError
+        If matplotlib is not installed (the message names the extra: ``vqgeom[plot]``).
     """
-    import matplotlib.pyplot as plt
+    require_matplotlib("Partition.plot")
     from matplotlib.collections import PolyCollection
 
     if part.input_dim != 2:
@@ -46,6 +106,8 @@ def plot_partition(part, ax=None, *, color_by: str = "code", source=None, edges:
     if color_by not in ("code", "distance", "vq"):
         raise InvalidInputError(f"color_by must be 'code', 'distance' or 'vq', got {color_by!r}")
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(5, 5))
     polys = [np.array([[float(x), float(y)] for x, y in p]) for p in part.polygons()]
     n = part.n_regions

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import sys
+import warnings
 
 __all__ = ["main", "CLIError"]
 
@@ -55,8 +57,31 @@ def _protect_negative_numbers(argv):
     return [" " + a if isinstance(a, str) and _NEGATIVE_NUMBER.match(a) else a for a in argv]
 
 
+#: exit code after the reader of stdout went away (128 + SIGPIPE, as a shell reports it)
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``vqgeom`` console script; returns the exit code."""
+    """Entry point of the ``vqgeom`` console script; returns the exit code.
+
+    A closed stdout (``vqgeom verify | head``) ends the command quietly with exit code 141,
+    whichever command was writing: nothing is printed and Python's flush at exit is
+    pointed at /dev/null so that it cannot complain either.
+    """
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here at the latest
+        return code
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout has no file descriptor (captured): nothing to flush
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv) -> int:
     from vqgeom.errors import VQGeomError
 
     parser = build_parser()
@@ -65,10 +90,15 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     try:
-        code = args._run(args)
+        with warnings.catch_warnings():  # a warning is one line too, naming the command
+            warnings.showwarning = lambda message, *_, **__: print(
+                f"vqgeom {args.command}: warning: {message}", file=sys.stderr)
+            code = args._run(args)
     except KeyboardInterrupt:
         print("vqgeom: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # handled by main(), quietly
     except MemoryError as exc:   # MemoryBudgetExceeded says more; a raw one only this
         msg = str(exc).splitlines()[0] if str(exc) else "out of memory"
         print(f"vqgeom {args.command}: error: {msg}", file=sys.stderr)

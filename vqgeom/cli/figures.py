@@ -11,13 +11,12 @@ Examples::
 from __future__ import annotations
 
 import os
-import sys
-import time
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option, add_progress_options
     from vqgeom.figures import FIGURES
 
     p = sub.add_parser(
@@ -31,17 +30,24 @@ def add_parser(sub):
     p.add_argument("--only", action="append", choices=list(FIGURES), metavar="FIG",
                    help=f"run only this figure (repeatable; one of {', '.join(FIGURES)})")
     p.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds to average over (default 3)")
-    p.add_argument("--fast", action="store_true", help="small sizes and few training steps (a smoke test)")
+    p.add_argument("--fast", action="store_true",
+                   help="a smoke run: small sizes and few training steps (the figures say so; their "
+                        "numbers are not the paper's)")
     p.add_argument("--mnist-dir", metavar="DIR", default=None,
                    help="folder with MNIST IDX files (train-images-idx3-ubyte[.gz], ...); figs 3-4 then "
                         "use MNIST 8000/2000 instead of scikit-learn's digits")
-    p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    add_json_option(p, "the files written and each figure's numbers")
+    add_progress_options(p)
     return p
 
 
 def run(args) -> int:
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
     from vqgeom.errors import InvalidInputError
     from vqgeom.figures import run_figures
+    from vqgeom.progress import ProgressBar
+
+    check_json_target(args)
 
     if args.seeds < 1:
         raise InvalidInputError(f"--seeds must be >= 1, got {args.seeds}")
@@ -53,15 +59,17 @@ def run(args) -> int:
         except ImportError:
             raise InvalidInputError(
                 f"vqgeom figures needs {mod}; install it with: pip install 'vqgeom[apps]'") from None
-    start = time.perf_counter()
-
-    def progress(msg):
-        if not args.quiet:
-            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
-
-    results = run_figures(args.out, only=args.only, seeds=args.seeds, fast=args.fast,
-                          mnist_dir=args.mnist_dir, progress=progress)
-    for name, doc in results.items():
-        files = ", ".join(doc.get("files", [])) + f", {name}.json"
-        print(f"{name}: {args.out}/ {files}")
+    bar = ProgressBar("steps", "figures") if progress_wanted(args) else None
+    try:
+        results = run_figures(args.out, only=args.only, seeds=args.seeds, fast=args.fast,
+                              mnist_dir=args.mnist_dir, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        emit_json(args, results, indent=1)
+    if args.json != "-":
+        for name, doc in results.items():
+            files = ", ".join(doc.get("files", [])) + f", {name}.json"
+            print(f"{name}: {args.out}/ {files}")
     return 0

@@ -8,12 +8,11 @@ Examples::
 
 from __future__ import annotations
 
-import json
-
 __all__ = ["add_parser", "run", "describe"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option
     from vqgeom.cli._network_arg import add_trust_pickle
 
     p = sub.add_parser(
@@ -25,7 +24,7 @@ def add_parser(sub):
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
     add_trust_pickle(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_json_option(p, "the description")
     return p
 
 
@@ -55,12 +54,14 @@ def describe(net) -> dict:
 
 
 def run(args) -> int:
+    from vqgeom.cli._common import check_json_target, emit_json
     from vqgeom.cli._network_arg import load_network_arg
 
+    check_json_target(args)
     net = load_network_arg(args)
     info = describe(net)
     if args.json:
-        print(json.dumps(info))
+        emit_json(args, info)
         return 0
     print(f"network       {args.network}")
     print(f"architecture  {'-'.join(str(w) for w in (info['input_dim'], *info['widths']))}"

@@ -17,13 +17,14 @@ __all__ = ["add_parser", "run", "parse_weights"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option, add_progress_options
     from vqgeom.cli._network_arg import add_trust_pickle
 
     p = sub.add_parser(
         "kernel",
         help="compute the VQ-Kernel (weighted Hamming distances of activation codes) of points",
         description="Compute K[i, j] = sum_l w_l * (number of layer-l neurons whose signs differ "
-                    "at points i and j) and save it as a .npy file (int32/int64 for integer "
+                    "at points i and j) and save it as a .npy file (int16/int32/int64 for integer "
                     "weights, float64 otherwise).",
     )
     p.add_argument("network", metavar="NET", help="network file (.json, .npz, .pt, .pth)")
@@ -38,6 +39,8 @@ def add_parser(sub):
     p.add_argument("--memory-budget", type=int, default=None, metavar="BYTES",
                    help="working memory for the tiles (default 512 MiB)")
     p.add_argument("--out", required=True, metavar="K.npy", help="output file (.npy)")
+    add_json_option(p, "what was written (path, shape, dtype)")
+    add_progress_options(p)
     return p
 
 
@@ -121,7 +124,9 @@ def _run(args) -> int:
     from vqgeom.cli._network_arg import load_network_arg
 
     from vqgeom._paths import check_output_file
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
 
+    check_json_target(args)
     check_output_file(args.out, "--out")
     net = load_network_arg(args)
     X = _load_points(args.points, "--points")
@@ -142,7 +147,8 @@ def _run(args) -> int:
                 f"use smaller integer weights (or decimals, for a float64 kernel)")
     _check_space(args, net, X, Y, weights)
     K = vq_kernel(net, X, Y, weights=weights, per_layer=args.per_layer, device=args.device,
-                  memory_budget=args.memory_budget, out=args.out if args.device is None else None)
+                  memory_budget=args.memory_budget, out=args.out if args.device is None else None,
+                  progress=progress_wanted(args))
     if args.device is not None:
         from vqgeom.kernels import save_npy
 
@@ -151,5 +157,8 @@ def _run(args) -> int:
         shape, dtype = host.shape, host.dtype
     else:
         shape, dtype = K.shape, K.dtype
-    print(f"wrote {args.out}: {'x'.join(map(str, shape))} {dtype} kernel", file=sys.stderr)
+    if args.json:
+        emit_json(args, {"out": str(args.out), "shape": list(shape), "dtype": str(dtype)})
+    if not args.quiet:
+        print(f"wrote {args.out}: {'x'.join(map(str, shape))} {dtype} kernel", file=sys.stderr)
     return 0

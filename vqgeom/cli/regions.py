@@ -11,15 +11,13 @@ Examples::
 
 from __future__ import annotations
 
-import json
-import sys
-
 from vqgeom.cli._parallel import add_executor_options, executor_of
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option, add_progress_options
     from vqgeom.cli._network_arg import add_trust_pickle
 
     p = sub.add_parser(
@@ -43,7 +41,8 @@ def add_parser(sub):
     p.add_argument("--max-memory", metavar="SIZE", default=None,
                    help="stop with an error (and the count so far) before the run would take more "
                         "memory than SIZE, e.g. 512M or 8G (default: 3/4 of the memory available)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_json_option(p, "the summary")
+    add_progress_options(p)
     p.add_argument("--out", metavar="FILE", help="save the partition (JSON) to FILE")
     add_executor_options(p, "--workers")
     return p
@@ -61,6 +60,7 @@ def _summary(part) -> dict:
         "generic": part.is_generic,
         "n_non_generic_facets": len(part.non_generic_facets()),
         "seconds": round(float(part.seconds or 0.0), 6),
+        **({"fallback_reason": part.fallback_reason} if getattr(part, "fallback_reason", None) else {}),
     }
 
 
@@ -78,7 +78,9 @@ def _run(args) -> int:
 
     from vqgeom._memory import parse_size
     from vqgeom._paths import check_output_file
+    from vqgeom.cli._common import check_json_target, emit_json, progress_wanted
 
+    check_json_target(args)
     if args.out is not None:   # --out "" is an error, not "no output"
         check_output_file(args.out, "--out")
     max_memory = None if args.max_memory is None else parse_size(args.max_memory, "--max-memory")
@@ -91,7 +93,7 @@ def _run(args) -> int:
         domain = None
     if args.max_regions is not None and args.max_regions < 1:
         raise InvalidInputError(f"--max-regions must be a positive integer, got {args.max_regions}")
-    progress = sys.stderr.isatty()
+    progress = progress_wanted(args)
     part = enumerate_regions(net, domain, arithmetic="float" if args.float else "exact",
                              engine=args.engine, max_regions=args.max_regions, progress=progress,
                              max_memory=max_memory, executor=executor_of(args, "--workers"))
@@ -101,8 +103,8 @@ def _run(args) -> int:
     if args.out:
         info["out"] = str(args.out)
     if args.json:
-        print(json.dumps(info))
-    else:
+        emit_json(args, info)
+    if args.json != "-":
         dom = info["domain"]
         where = "R^%d" % info["input_dim"] if dom["type"] == "whole" else (
             "[" + ", ".join(f"[{a}, {b}]" for a, b in zip(dom["lower"], dom["upper"])) + "]")

@@ -6,7 +6,6 @@ hypothesis shows its violation; 1 otherwise; 2 for a usage error.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
@@ -16,6 +15,8 @@ __all__ = ["add_parser", "run", "run_catalogue", "outcome"]
 
 
 def add_parser(sub):
+    from vqgeom.cli._common import add_json_option
+
     p = sub.add_parser(
         "verify", help="check Lemma 1, Lemma 2 and the sawtooth on the built-in catalogue (exact)",
         description="Check every claim exhaustively and exactly on the built-in catalogue: "
@@ -25,7 +26,7 @@ def add_parser(sub):
     p.add_argument("names", nargs="*", metavar="NAME", help="run only these catalogue entries")
     p.add_argument("--claim", choices=("lemma1", "lemma2", "sawtooth"), help="run only this claim")
     p.add_argument("--list", action="store_true", help="list the catalogue and exit")
-    p.add_argument("--json", metavar="FILE", help="write the report as JSON ('-' for stdout)")
+    add_json_option(p, "the report (the table then goes to stderr)")
     p.add_argument("--markdown", metavar="FILE", help="write the report as a Markdown table")
     p.add_argument("--witnesses", action="store_true", help="print the first witness of each violation")
     add_executor_options(p, "--executor")
@@ -98,27 +99,33 @@ def _markdown(rows, total) -> str:
 
 def run(args) -> int:
     from vqgeom._paths import check_output_file, write_text_atomic
+    from vqgeom.cli._common import check_json_target, emit_json, text_stream
     from vqgeom.lemmas.claims import CATALOGUE
 
-    if args.json is not None and args.json != "-":
-        check_output_file(args.json, "--json")
+    check_json_target(args)
     if args.markdown is not None:
         check_output_file(args.markdown, "--markdown")
+    text = text_stream(args)
     if args.list:
+        if args.json:
+            emit_json(args, [dict(name=e.name, claim=e.claim, expect_holds=e.expect_holds,
+                                  relaxed=e.relaxed, description=e.description)
+                             for e in CATALOGUE.values()], indent=1)
+            return 0
         for e in CATALOGUE.values():
             tag = "holds" if e.expect_holds else f"drops {e.relaxed}"
             print(f"{e.name:34} {e.claim:9} {tag:30} {e.description}")
         return 0
     widths = (9, 34, 28, 8, 22, 7)
     head = ("claim", "network", "hypotheses met", "pairs", "result", "time")
-    print("  ".join(f"{h:<{w}}" for h, w in zip(head, widths)))
+    print("  ".join(f"{h:<{w}}" for h, w in zip(head, widths)), file=text)
 
     def show(row):
         e, v, res, dt = row
         cells = (e.claim, e.name, _hyp_text(v), str(v.pairs_checked), res, f"{dt:.2f}s")
-        print("  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)), flush=True)
+        print("  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)), file=text, flush=True)
         if args.witnesses and v.violations:
-            print(f"    {v.violations[0].describe()}")
+            print(f"    {v.violations[0].describe()}", file=text)
 
     start = time.perf_counter()
     rows = run_catalogue(args.names or None, args.claim, progress=show,
@@ -127,7 +134,8 @@ def run(args) -> int:
     failed = [r for r in rows if r[2] == "FAILED"]
     print(f"\n{len(rows)} cases in {total:.1f} s: "
           f"{sum(r[2] == 'holds' for r in rows)} hold, "
-          f"{sum(r[2] == 'violated as expected' for r in rows)} violated as expected, {len(failed)} FAILED")
+          f"{sum(r[2] == 'violated as expected' for r in rows)} violated as expected, {len(failed)} FAILED",
+          file=text)
     for e, v, res, dt in failed:
         print(f"FAILED {e.name}:\n{v.summary()}", file=sys.stderr)
     if args.json:
@@ -135,11 +143,7 @@ def run(args) -> int:
                               relaxed=e.relaxed, result=res, seconds=round(dt, 4), verdict=v.to_dict())
                          for e, v, res, dt in rows],
                "n_failed": len(failed), "seconds": round(total, 3), "ok": not failed}
-        text = json.dumps(doc, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            write_text_atomic(args.json, text + "\n", "--json")
+        emit_json(args, doc, indent=1)
     if args.markdown:
         write_text_atomic(args.markdown, _markdown(rows, total), "--markdown")
     return 1 if failed else 0

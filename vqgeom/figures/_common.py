@@ -12,7 +12,11 @@ import numpy as np
 from vqgeom._paths import atomic_output, write_text_atomic
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["prepare_out", "write_json", "save_figure", "mean_std", "top_eigen", "to_network", "note"]
+__all__ = ["prepare_out", "write_json", "save_figure", "mean_std", "top_eigen", "to_network", "note",
+           "mark_smoke_run", "SMOKE_NOTE"]
+
+#: what a ``--fast`` figure says about itself (on the image and in its JSON)
+SMOKE_NOTE = "SMOKE RUN (--fast): small sizes, few training steps; not the paper's set-up or numbers"
 
 
 def prepare_out(out) -> Path:
@@ -103,3 +107,11 @@ def note(progress, message: str) -> None:
     """Report a step when the caller asked for progress (the CLI does)."""
     if progress is not None:
         progress(message)
+
+
+def mark_smoke_run(fig, doc: dict, fast: bool) -> None:
+    """Label a ``--fast`` figure as a smoke run, on the image (a red banner) and in its JSON."""
+    doc["smoke_run"] = bool(fast)
+    if fast:
+        doc["smoke_note"] = SMOKE_NOTE
+        fig.suptitle(SMOKE_NOTE, color="red", fontsize=11, fontweight="bold")

@@ -73,14 +73,15 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
     NaN, and the median None in ``per_seed``, when a kernel's median distance is 0),
     ``plain_common`` / ``squared_common`` (seeds, 4, 4) at one scale shared by the four
     kernels (the geometric mean of their median heuristics), ``raw`` (seeds, 4, 4) the
-    cosines of the kernels themselves, and the settings.
+    cosines of the kernels themselves, ``codes`` (per seed, the four kernels' test-set
+    :class:`~vqgeom.Codes`, in ``NAMES`` order) and the settings.
     """
     from vqgeom.codes import activation_codes
     from vqgeom.heat import pairwise_kernel_cosine
     from vqgeom.training import accuracy, mlp, train
 
     epochs = 4 if fast else (40 if mnist_dir is not None else 200)
-    per_seed, plain, squared, raw = [], [], [], []
+    per_seed, plain, squared, raw, all_codes = [], [], [], [], []
     plain_common, squared_common = [], []
     for s in range(seeds):
         data = _data(s, fast, mnist_dir)
@@ -97,6 +98,7 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
                            "test": accuracy(model, data.X_test, data.y_test, loss="ce"),
                            "final_loss": res.losses[-1] if res.losses else None}
         codes = [activation_codes(n, data.X_test) for n in (nets[4], nets[6], inits[4], inits[6])]
+        all_codes.append(codes)
         note(progress, f"{data.name}: seed {s}, heat-kernel cosines on {data.X_test.shape[0]} test points")
         med_p = [_median(c, False) for c in codes]
         med_q = [_median(c, True) for c in codes]
@@ -124,6 +126,7 @@ def run_experiment(*, seeds: int, fast: bool, mnist_dir=None, progress=None) -> 
         "epochs": epochs, "batch_size": BATCH, "lr": LR, "optimizer": "Adam", "seeds": seeds, "per_seed": per_seed,
         "plain": np.stack(plain), "squared": np.stack(squared), "raw": np.stack(raw),
         "plain_common": np.stack(plain_common), "squared_common": np.stack(squared_common),
+        "codes": all_codes,
     }
 
 

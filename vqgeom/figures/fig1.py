@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from vqgeom.figures._common import mean_std, note, prepare_out, save_figure, to_network, top_eigen, write_json
+from vqgeom.figures._common import (mark_smoke_run, mean_std, note, prepare_out, save_figure, to_network,
+                                    top_eigen, write_json)
 
 __all__ = ["run"]
 
@@ -98,8 +99,14 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
             ax = axes[row, k]
             img = cds[:, k].reshape(n_grid, n_grid)
             lim = np.abs(img).max() or 1.0
-            ax.imshow(img, origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim, vmax=lim)
-            ax.scatter(pts[:, 0], pts[:, 1], c=y, cmap="coolwarm", s=6, edgecolors="k", linewidths=0.2)
+            im = ax.imshow(img, origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            fig.colorbar(im, ax=ax, shrink=0.8, label=f"MDS coordinate {k + 1}")
+            for cls, color in ((0, "tab:blue"), (1, "tab:orange")):
+                sel = y == cls
+                ax.scatter(pts[sel, 0], pts[sel, 1], color=color, s=7, edgecolors="k", linewidths=0.2,
+                           label=f"class {cls}")
+            if k == 0:
+                ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
             ax.set_title(f"{label}: eigenvector {k + 1} ({100 * frac[k]:.1f}% of trace)", fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -107,7 +114,9 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         ax = axes[row, 3]
         im = ax.imshow(K, cmap="viridis")
         ax.set_title("VQ-Kernel on the training set (sorted by label)", fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        fig.colorbar(im, ax=ax, shrink=0.8, label="VQ distance")
+    smoke = {}
+    mark_smoke_run(fig, smoke, fast)
     png = save_figure(fig, out / "fig1.png")
 
     def agg(path):
@@ -125,7 +134,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         "optimizer": "Adam lr 3e-3, full batch", "grid": n_grid, "n_disc_points": int(disc.shape[0]),
         "seeds": seeds, "summary": summary, "per_seed": per_seed,
         "paper": "Fig. 1 is qualitative: eigenvector images look alike up to the rotation",
-        "files": [png.name],
+        "files": [png.name], **smoke,
     }
     write_json(out / "fig1.json", doc)
     return doc

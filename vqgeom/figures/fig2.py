@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from vqgeom.figures._common import mean_std, note, prepare_out, save_figure, to_network, top_eigen, write_json
+from vqgeom.figures._common import (mark_smoke_run, mean_std, note, prepare_out, save_figure, to_network,
+                                    top_eigen, write_json)
 
 __all__ = ["run"]
 
@@ -56,7 +57,8 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     from vqgeom.training import mlp, train
 
     out = prepare_out(out)
-    width, epochs = (16, 20) if fast else (64, 500)
+    # --fast: fewer, larger Adam steps, so that the smoke run still learns the moons
+    width, epochs, lr, lr_text = (16, 20, 1e-2, "1e-2") if fast else (64, 500, 1e-3, "1e-3")
     per_seed, keep = [], None
     for s in range(seeds):
         X, y = high_dim_two_moons(150, 100, rng=s)
@@ -66,7 +68,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         for name, data in (("vq", X), ("vq_rotated", Xr)):
             note(progress, f"fig2: seed {s}, training a 3-layer width-{width} MLP on the {name[3:] or 'plain'} data")
             model = mlp(100, [width] * 3, 1, seed=10 * s + 1)
-            res = train(model, data, y, loss="bce", epochs=epochs, lr=1e-3)
+            res = train(model, data, y, loss="bce", epochs=epochs, lr=lr)
             net = to_network(model)
             coords, eig, total = top_eigen(net, data, 2)
             embs[name] = (coords, eig, total, net, data)
@@ -104,17 +106,19 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
             lab = "Euclidean distance"
         im = axes[1, c].imshow(M, cmap="viridis")
         axes[1, c].set_title(f"{lab} (sorted by label)", fontsize=9)
-        fig.colorbar(im, ax=axes[1, c], shrink=0.8)
+        fig.colorbar(im, ax=axes[1, c], shrink=0.8, label=lab)
+    smoke = {}
+    mark_smoke_run(fig, smoke, fast)
     png = save_figure(fig, out / "fig2.png")
     summary = {name: {k: mean_std([ps[name][k] for ps in per_seed])
                       for k in ("top2_trace_fraction", "knn1_loo_accuracy", "linear_accuracy")}
                for name in ("vq", "vq_rotated", "euclidean")}
     doc = {
         "figure": "fig2", "n_points": 150, "ambient_dim": 100, "signal_scale": 0.1,
-        "hidden_layers": 3, "width": width, "steps": epochs, "optimizer": "Adam lr 1e-3, full batch",
+        "hidden_layers": 3, "width": width, "steps": epochs, "optimizer": f"Adam lr {lr_text}, full batch",
         "seeds": seeds, "summary": summary, "per_seed": per_seed,
         "paper": "Fig. 2 is qualitative: VQ MDS separates the moons, Euclidean MDS does not",
-        "files": [png.name],
+        "files": [png.name], **smoke,
     }
     write_json(out / "fig2.json", doc)
     return doc

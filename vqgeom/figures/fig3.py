@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqgeom.figures._common import prepare_out, save_figure, write_json
+from vqgeom.figures._common import mark_smoke_run, prepare_out, save_figure, write_json
 from vqgeom.figures._digits_exp import NAMES, run_experiment, summarise_matrix
 
 __all__ = ["run", "PAPER"]
@@ -65,7 +65,9 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
              f"ours: exp(-K$^2$/$\\sigma^2$), median heuristic\n{res['dataset']}, {res['seeds']} seeds")
     im = _heatmap(axes[3], common.mean(0), common.std(0),
                   "ours: exp(-K$^2$/$\\sigma^2$), one $\\sigma^2$ for all four\n(geometric mean of their medians)")
-    fig.colorbar(im, ax=list(axes), shrink=0.8)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="cosine similarity of the heat kernels")
+    smoke = {}
+    mark_smoke_run(fig, smoke, fast)
     png = save_figure(fig, out / "fig3.png")
     doc = {
         "figure": "fig3", "dataset": res["dataset"], "n_train": res["n_train"], "n_test": res["n_test"],
@@ -79,7 +81,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         "plain_common": summarise_matrix(res["plain_common"]),
         "squared_common": summarise_matrix(res["squared_common"]),
         "per_seed": res["per_seed"],
-        "files": [png.name],
+        "files": [png.name], **smoke,
     }
     write_json(out / "fig3.json", doc)
     return doc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqgeom.figures._common import mean_std, prepare_out, save_figure, write_json
+from vqgeom.figures._common import mark_smoke_run, mean_std, prepare_out, save_figure, write_json
 from vqgeom.figures._digits_exp import NAMES, PAIRS, SIGMA2_PLAIN, SIGMA2_SQUARED
 from vqgeom.figures.fig3 import experiment
 
@@ -51,6 +51,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         doc["sweeps"][key] = sweep
     axes[0].set_ylabel("cosine similarity of heat kernels")
     axes[1].legend(fontsize=7, loc="lower right")
+    mark_smoke_run(fig, doc, fast)
     png = save_figure(fig, out / "fig4.png")
     # where the trained pair is most above the init pair (a scale-free summary)
     gaps = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqgeom.figures._common import note, prepare_out, save_figure, write_json
+from vqgeom.figures._common import mark_smoke_run, note, prepare_out, save_figure, write_json
 
 __all__ = ["run"]
 
@@ -72,6 +72,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
     for j in range(pre.shape[1]):
         ax.plot(x[:, 0], np.maximum(pre[:, j], 0), lw=1)
     ax.set_title(f"shallow: {shallow.n_neurons} neurons in one layer, relu(x - t)")
+    ax.set_ylabel("neuron output relu(x - t)")
     # partition strip
     ax = axes[1, 0]
     edges = [0.0, *breaks, 1.0]
@@ -80,6 +81,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         ax.axvspan(edges[i], edges[i + 1], color=cmap(i % 10), alpha=0.55)
         ax.text(0.5 * (edges[i] + edges[i + 1]), 0.5, str(i), ha="center", va="center")
     ax.set_yticks([])
+    ax.set_ylabel("interval (region)")
     ax.set_title(f"the same partition of [0, 1]: {cmp.n_regions_common} intervals (certified exactly)")
     # deep: layer outputs F^(l)
     ax = axes[2, 0]
@@ -87,7 +89,9 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         ax.plot(x[:, 0], sawtooth(l).to_float().forward(x)[:, 0], lw=1.2, label=f"$F^{{({l})}}$")
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(f"deep: {L} layers of one neuron (tent map)")
+    ax.set_ylabel("layer output $F^{(l)}(x)$")
     for ax in axes[:, 0]:
+        ax.set_xlabel("input x")
         ax.set_xlim(0, 1)
         for b in breaks:
             ax.axvline(b, color="k", lw=0.5, ls=":")
@@ -102,7 +106,9 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("interval")
         ax.set_ylabel("interval")
-    fig.colorbar(im, ax=list(axes[:, 1]), shrink=0.5)
+    fig.colorbar(im, ax=list(axes[:, 1]), shrink=0.5, label="distance between intervals")
+    smoke = {}
+    mark_smoke_run(fig, smoke, fast)
     png = save_figure(fig, out / "fig5.png")
 
     depths = range(1, 4) if fast else range(1, 8)
@@ -115,7 +121,7 @@ def run(out, *, seeds: int = 3, fast: bool = False, mnist_dir=None, progress=Non
         "breakpoints": breaks,
         "depth_table": _table(depths),
         "paper": "Fig. 5 is qualitative: identical partitions, deep VQ distances smaller than d_Omega",
-        "files": [png.name],
+        "files": [png.name], **smoke,
     }
     write_json(out / "fig5.json", doc)
     return doc

@@ -18,6 +18,7 @@ import numpy as np
 
 from vqgeom._executor import check_executor, job_runner
 from vqgeom.errors import DegenerateInputError, InvalidInputError, InvalidNetworkError
+from vqgeom.progress import close as close_report, reporter
 
 __all__ = ["find_counterexample", "CounterexampleResult", "RELAXATIONS", "CLAIMS"]
 
@@ -77,7 +78,11 @@ class CounterexampleResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        doc = {"found": self.found, "claim": self.claim, "relax": self.relax, "tried": self.tried,
+        """JSON-ready: the search's counts, and when found the network, its domain, the
+        options and the verdict (what ``vqgeom counterexample --out`` saves)."""
+        from vqgeom.network import COUNTEREXAMPLE_FORMAT
+
+        doc = {"format": COUNTEREXAMPLE_FORMAT, "found": self.found, "claim": self.claim, "relax": self.relax, "tried": self.tried,
                "rejected": self.rejected,
                "budget": self.budget, "pairs_checked": self.pairs_checked,
                "shrink_steps": self.shrink_steps, "seconds": round(self.seconds, 3)}
@@ -341,8 +346,9 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     time_limit : float
         Seconds after which the search and the shrinking stop (a violation found late is
         returned less shrunk; the run ends within one candidate check of the limit).
-    progress : callable, optional
-        Called as ``progress(tried, budget)``.
+    progress : bool or callable, optional
+        True shows a tqdm bar of networks checked on stderr; a callable is called as
+        ``progress(tried, budget)``.
     executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
         Check candidates in parallel (an int: that many local processes; a str: a Dask
         scheduler address; see :mod:`vqgeom._executor`). Candidates are still drawn in
@@ -390,6 +396,14 @@ def find_counterexample(claim: str, relax: str | None = None, *, dim: int = 2, m
     if rng is None:
         rng = np.random.default_rng(seed)
     deadline = start + time_limit
+    report = reporter(progress, unit="networks", desc=f"{claim} search")
+    try:
+        return _search(claim, relax, rng, dim, max_width, budget, start, deadline, report, executor)
+    finally:
+        close_report(report)
+
+
+def _search(claim, relax, rng, dim, max_width, budget, start, deadline, progress, executor):
     tried = pairs = rejected = 0
     found = None
     with job_runner(executor) as runner:

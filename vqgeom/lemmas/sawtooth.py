@@ -196,4 +196,4 @@ def _check_main(max_depth: int = 10) -> int:
 if __name__ == "__main__":  # pragma: no cover
     from vqgeom.lemmas._check import main
 
-    main("sawtooth", _check_main)
+    main("sawtooth", _check_main, {"max_depth": (int, 10, "check the depths L = 1..MAX_DEPTH")})

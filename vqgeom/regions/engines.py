@@ -130,12 +130,16 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         ``subdivision`` for D >= 3 on a box with float bounds (it falls back to ``lp`` by
         itself where its complex is not simple) and ``lp`` otherwise. ``cdd`` (any D, exact
         rational LPs throughout, slow) is never picked automatically. On a union of boxes
-        the named engine enumerates each box.
+        the named engine enumerates each box. A named engine runs, or an error says why it
+        cannot (wrong dimension or domain, not installed); where ``planar`` cannot certify
+        its float subdivision the exact ``polygon`` engine finishes the work, and where
+        ``subdivision`` cannot, ``lp``, with an :class:`~vqgeom.errors.EngineFallbackWarning`
+        giving the reason. The partition's ``engine`` always names the engine that ran.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
-        True prints a one-line progress counter on stderr; a callable is called as
-        ``progress(n_regions_so_far, stage)``.
+        True shows a tqdm bar on stderr (regions found, rate, engine stage); a callable is
+        called as ``progress(n_regions_so_far, stage)``.
     executor : None, int, concurrent.futures.Executor, dask.distributed.Client or str
         None runs serially. Otherwise the box is cut into ``pieces`` tiles enumerated in
         parallel and merged exactly (:mod:`vqgeom.regions.distributed`): an int is that many
@@ -206,37 +210,52 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         module = _load(name)
     except ImportError as exc:
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
+    from vqgeom.progress import close
+
     report = progress_reporter(progress)
     extra = ({"max_memory": budget.limit} if "max_memory" in
              inspect.signature(module.enumerate_partition).parameters else {})
     start = time.perf_counter()
-    if not _supports(module, net, dom, arithmetic):
-        if not hasattr(dom, "disjoint_boxes"):
-            raise InvalidInputError(
-                f"engine {name!r} does not support the domain {dom!r}; "
-                f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
-        if pieces is not None and not isinstance(pieces, int):
-            raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")
+    try:
+        if not _supports(module, net, dom, arithmetic):
+            if not hasattr(dom, "disjoint_boxes"):
+                raise InvalidInputError(
+                    f"engine {name!r} does not support the domain {dom!r}; "
+                    f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
+            if pieces is not None and not isinstance(pieces, int):
+                raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")
 
-        def enumerate_box(sub, box, eng, arith, budget_regions):
-            outer = sub.input_dim == dim           # a box of the union, not a wall (D - 1)
-            return enumerate_regions(sub, box, arithmetic=arith, engine=eng, max_regions=budget_regions,
-                                     executor=executor if outer else None, pieces=pieces if outer else None,
-                                     max_memory=max_memory)
+            def enumerate_box(sub, box, eng, arith, budget_regions):
+                outer = sub.input_dim == dim           # a box of the union, not a wall (D - 1)
+                return enumerate_regions(sub, box, arithmetic=arith, engine=eng, max_regions=budget_regions,
+                                         executor=executor if outer else None,
+                                         pieces=pieces if outer else None, max_memory=max_memory)
 
-        part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=enumerate_box,
-                                   engine=engine, max_regions=max_regions, progress=budget.watch(report))
-    elif executor is not None:
-        from vqgeom.regions.distributed import enumerate_pieces
+            part = enumerate_box_union(net, dom, arithmetic=arithmetic, enumerate_box=enumerate_box,
+                                       engine=engine, max_regions=max_regions, progress=budget.watch(report))
+        elif executor is not None:
+            from vqgeom.regions.distributed import enumerate_pieces
 
-        part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic, engine=name,
-                                executor=check_executor(executor), max_regions=max_regions,
-                                progress=budget.watch(report), pieces=pieces)
-    else:
-        part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
-                                          progress=budget.watch(report), **extra)
-    if report is not None and hasattr(report, "close"):
-        report.close()
+            part = enumerate_pieces(module.enumerate_partition, net, dom, arithmetic=arithmetic,
+                                    engine=name, executor=check_executor(executor),
+                                    max_regions=max_regions, progress=budget.watch(report),
+                                    pieces=pieces)
+        else:
+            part = module.enumerate_partition(net, dom, arithmetic=arithmetic, max_regions=max_regions,
+                                              progress=budget.watch(report), **extra)
+    finally:
+        close(report)
+    reason = getattr(part, "fallback_reason", None)
+    # "lp+cdd": the LP walk with exact LPs deciding some facets; "union[...]": one call per box,
+    # each of which warned for itself
+    helped = part.engine.startswith((name + "+", "union["))
+    if engine != "auto" and (reason or (part.engine != name and not helped)):
+        import warnings
+
+        from vqgeom.errors import EngineFallbackWarning
+
+        warnings.warn(f"engine {name!r} was asked for, but engine {part.engine!r} ran: "
+                      f"{reason or 'the engine handed the work on'}", EngineFallbackWarning, stacklevel=2)
     if part.seconds is None:
         part.seconds = time.perf_counter() - start
     return part

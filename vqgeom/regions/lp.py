@@ -958,7 +958,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     walk = _Walk(net, domain, arithmetic, max_regions=max_regions, progress=progress)
     try:
         codes, witnesses, edges, _ = walk.run()
-    except DegenerateInputError:
+    except DegenerateInputError as exc:
         if arithmetic != "exact":
             raise
         # the float LPs are blind here and the cell-local exact LPs did not help (e.g. no
@@ -971,9 +971,10 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                          engine="lp+cdd", seconds=time.perf_counter() - start)
         part.n_lps = walk.n_lps
         part.n_exact_lps = walk.n_exact_lps + exact_walk.n_lps
+        part.fallback_reason = f"the float LP walk could not run ({exc}); cddlib's exact walk found every region"
         return part
     finally:
-        if own is not None and hasattr(own, "close"):
+        if own is not None:
             own.close()
     # in 2-D a partition of the plane is drawn and clipped inside its frame box
     frame = None

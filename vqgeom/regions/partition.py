@@ -212,8 +212,20 @@ class Partition:
         return np.array([[s for layer in code for s in layer] for code in self.codes], dtype=bool)
 
     def __repr__(self) -> str:
-        return (f"Partition({self.n_regions} regions, {self.n_adjacencies} adjacencies, "
-                f"{self.arithmetic}, engine={self.engine!r})")
+        return (f"Partition({self.n_regions} regions, {self.n_adjacencies} adjacencies on "
+                f"{self.domain!r}, {self.arithmetic}, engine={self.engine!r})")
+
+    def _repr_png_(self):
+        """The regions as a PNG in a notebook (D = 2 with matplotlib; else None: text only)."""
+        from vqgeom.plotting import render_partition
+
+        return render_partition(self, "png")
+
+    def _repr_svg_(self):
+        """The regions as SVG in a notebook (D = 2, at most a few thousand regions)."""
+        from vqgeom.plotting import render_partition
+
+        return render_partition(self, "svg")
 
     def __len__(self) -> int:
         return self.n_regions

@@ -134,7 +134,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     -------
     Partition
         ``engine="planar"``; or ``engine="polygon"`` where the float subdivision could not be
-        certified (or became inconsistent) and the exact polygon engine was used instead.
+        certified (or became inconsistent) and the exact polygon engine was used instead; its
+        ``fallback_reason`` then says why (and :func:`~vqgeom.enumerate_regions` warns when
+        ``engine="planar"`` was asked for).
 
     Raises
     ------
@@ -178,12 +180,13 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
             witnesses, edges, polygons = certify(net, box, sub)
         else:
             witnesses, edges, polygons = _float_output(sub, net.widths)
-    except (Inconsistent, CertificateError):
+    except (Inconsistent, CertificateError) as exc:
         from vqgeom.regions import polygon
 
         part = polygon.enumerate_partition(net, domain, arithmetic=arithmetic,
                                            max_regions=max_regions, progress=progress)
         part.seconds = time.perf_counter() - start
+        part.fallback_reason = f"the float subdivision could not be used ({exc})"
         return part
     from vqgeom.regions.partition import Partition
 

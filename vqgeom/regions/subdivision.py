@@ -201,12 +201,15 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 witnesses, edges = certify(net, box, cx, out, progress)
             else:
                 witnesses, edges = _float_output(out, net.widths)
-    except (Degenerate, CertificateError, ArithmeticError):   # incl. overflow of huge exact rows
+    except (Degenerate, CertificateError, ArithmeticError) as exc:   # incl. overflow of huge exact rows
         from vqgeom.regions import lp
 
         part = lp.enumerate_partition(net, domain, arithmetic=arithmetic, max_regions=max_regions,
                                       progress=progress)
         part.seconds = time.perf_counter() - start
+        inner = getattr(part, "fallback_reason", None)
+        part.fallback_reason = (f"the subdivision engine's complex could not be used ({exc})"
+                                + (f"; {inner}" if inner else ""))
         return part
     from vqgeom.regions.partition import Partition
 
