@@ -20,7 +20,30 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["max_slack", "farkas", "l1_weight"]
+from vqgeom.errors import MissingDependencyError
+
+__all__ = ["max_slack", "farkas", "l1_weight", "cdd_modules"]
+
+#: What to run when pycddlib is missing (it builds against cddlib's and GMP's headers).
+INSTALL_HINT = ("apt-get install libcdd-dev libgmp-dev, then pip install 'vqgeom[exact]' "
+                "(pycddlib with GMP)")
+
+
+def cdd_modules():
+    """``(cdd, cdd.gmp)``: pycddlib and its exact GMP arithmetic.
+
+    Raises
+    ------
+    MissingDependencyError
+        When pycddlib (with GMP) is not installed; the message says how to install it.
+    """
+    try:
+        import cdd
+        import cdd.gmp
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"exact rational LPs need pycddlib with GMP ({exc}); install it: {INSTALL_HINT}") from None
+    return cdd, cdd.gmp
 
 
 def _q(v) -> Fraction:
@@ -31,17 +54,14 @@ def _q(v) -> Fraction:
 
 
 def _lp(array, maximise=True):
-    import cdd
-    import cdd.gmp
-
+    cdd, _ = cdd_modules()
     lp = cdd.gmp.linprog_from_array(array, cdd.LPObjType.MAX if maximise else cdd.LPObjType.MIN)
     cdd.gmp.linprog_solve(lp)
     return lp
 
 
 def _optimal(lp) -> bool:
-    import cdd
-
+    cdd, _ = cdd_modules()
     return lp.status == cdd.LPStatusType.OPTIMAL
 
 

@@ -11,6 +11,7 @@ import math
 from collections import deque
 
 from vqgeom.errors import CertificateError, RegionBudgetExceeded
+from vqgeom.exact.cddlp import _q, cdd_modules, max_slack
 from vqgeom.regions.domain import Box
 
 __all__ = ["ExactCell", "CddWalk", "frame_box"]
@@ -94,7 +95,6 @@ class ExactCell:
 
     def interior(self):
         """``(x, t)``: an exact point of maximal common slack ``t <= 1`` (t > 0: interior)."""
-        from vqgeom.exact.cddlp import max_slack
 
         if not self.valid:
             return None, None
@@ -110,7 +110,6 @@ class ExactCell:
         ``t <= 1`` to every other row (t > 0: p is in the relative interior of a facet)."""
         from fractions import Fraction
 
-        from vqgeom.exact.cddlp import max_slack
 
         keep = [g for g in range(len(self.groups)) if g != gi]
         rows = [self.rows[g] for g in keep] + self.box_rows[0]
@@ -130,8 +129,7 @@ class ExactCell:
         rows (grouping leaves no two rows of the same halfspace, except a group row equal
         to a box row, whose hyperplane carries no facet inside the domain), so a redundant
         group carries no facet."""
-        import cdd
-        import cdd.gmp
+        cdd, _ = cdd_modules()
 
         rows = self.rows + self.box_rows[0]
         rhs = self.rhs + self.box_rows[1]
@@ -184,15 +182,13 @@ class ExactCell:
     def vertices(self):
         """Exact points of the cell (without the domain box): its vertices, or one point of
         each minimal face when the cell has none (cddlib's vertex enumeration)."""
-        import cdd
-        import cdd.gmp
+        cdd, _ = cdd_modules()
 
         if not self.rows:
             return []
         mat = cdd.gmp.matrix_from_array([[b] + [-v for v in a] for a, b in zip(self.rows, self.rhs)],
                                         rep_type=cdd.RepType.INEQUALITY)
         gens = cdd.gmp.copy_generators(cdd.gmp.polyhedron_from_matrix(mat))
-        from vqgeom.exact.cddlp import _q
 
         return [tuple(_q(v) for v in g[1:]) for g in gens.array if g[0] != 0]
 

@@ -60,9 +60,14 @@ from __future__ import annotations
 import time
 
 from vqgeom.errors import InvalidInputError
+from vqgeom.exact.cddlp import cdd_modules
 from vqgeom.regions._cdd_walk import CddWalk, frame_box
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.partition import Partition
+
+# cddlib is this engine's arithmetic: without pycddlib the engine is unavailable (an
+# ImportError naming what to install), and the dispatcher lists it as such.
+cdd_modules()
 
 __all__ = ["enumerate_partition", "supports"]
 
