@@ -11,7 +11,8 @@ or :class:`Whole`). An engine also exposes ``supports(net, domain, arithmetic) -
 its honest answer to "do you handle this input?"; ``engine="auto"`` skips an engine that
 answers False. A domain that the chosen engine does not support but that decomposes into
 boxes (a :class:`~vqgeom.regions.boxunion.BoxUnion`) is enumerated box by box and the pieces
-merged exactly (:mod:`vqgeom.regions.decompose`).
+merged exactly (:mod:`vqgeom.regions.decompose`). An engine built on an optional dependency
+exposes ``require()``, which raises an ImportError naming what to install when it is missing.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ ARITHMETICS = ("exact", "float")
 
 
 def _load(name: str):
-    return importlib.import_module(ENGINES[name])
+    module = importlib.import_module(ENGINES[name])
+    require = getattr(module, "require", None)
+    if require is not None:
+        require()  # an ImportError naming what to install when an optional dependency is missing
+    return module
 
 
 def _dims_ok(name: str, dim: int) -> bool:
