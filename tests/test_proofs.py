@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 PROOFS = Path(__file__).resolve().parent.parent / "proofs"
-EXPECTED = {"lemma1.md", "lemma2.md", "sawtooth.md", "kernel-identity.md", "heat-kernel.md", "union-merge.md"}
+EXPECTED = {"lemma1.md", "lemma2.md", "sawtooth.md", "kernel-identity.md", "heat-kernel.md", "union-merge.md",
+            "subdivision.md"}
 
 
 def last_command(path: Path) -> str:

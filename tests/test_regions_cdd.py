@@ -18,7 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("cdd.gmp", reason="pycddlib with GMP is the optional extra vqgeom[exact]")
+pytest.importorskip("cdd.gmp", reason="pycddlib with GMP is the optional extra vqgeom[exact]",
+                    exc_type=ImportError)
 
 from vqgeom import Network, enumerate_regions
 from vqgeom.catalogue import near_duplicates

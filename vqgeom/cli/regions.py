@@ -35,7 +35,7 @@ def add_parser(sub):
     dom.add_argument("--whole", action="store_true", help="all of R^D (handled exactly)")
     p.add_argument("--float", action="store_true", help="float arithmetic instead of exact rationals")
     p.add_argument("--engine", default="auto",
-                   help="interval, polygon, planar, lp, cdd or auto (default: auto)")
+                   help="interval, polygon, planar, lp, cdd, subdivision or auto (default: auto)")
     p.add_argument("--max-regions", type=int, default=None, metavar="N",
                    help="stop with an error when more than N regions exist")
     p.add_argument("--max-memory", metavar="SIZE", default=None,

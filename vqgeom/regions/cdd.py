@@ -65,11 +65,14 @@ from vqgeom.regions._cdd_walk import CddWalk, frame_box
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.partition import Partition
 
-# cddlib is this engine's arithmetic: without pycddlib the engine is unavailable (an
-# ImportError naming what to install), and the dispatcher lists it as such.
-cdd_modules()
+__all__ = ["enumerate_partition", "supports", "require"]
 
-__all__ = ["enumerate_partition", "supports"]
+
+def require() -> None:
+    """Check that pycddlib with GMP (the extra ``vqgeom[exact]``), this engine's arithmetic,
+    is installed; else raise :class:`~vqgeom.errors.MissingDependencyError` (an ImportError)
+    saying how to install it."""
+    cdd_modules()
 
 
 def supports(net, domain, arithmetic) -> bool:

@@ -11,7 +11,8 @@ or :class:`Whole`). An engine also exposes ``supports(net, domain, arithmetic) -
 its honest answer to "do you handle this input?"; ``engine="auto"`` skips an engine that
 answers False. A domain that the chosen engine does not support but that decomposes into
 boxes (a :class:`~vqgeom.regions.boxunion.BoxUnion`) is enumerated box by box and the pieces
-merged exactly (:mod:`vqgeom.regions.decompose`).
+merged exactly (:mod:`vqgeom.regions.decompose`). An engine built on an optional dependency
+exposes ``require()``, which raises an ImportError naming what to install when it is missing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from vqgeom._memory import MemoryBudget, check_max_memory
 from vqgeom.errors import InvalidInputError
 from vqgeom.regions._limits import check_float_domain, exact_network_bytes
 from vqgeom.regions.decompose import enumerate_box_union
-from vqgeom.regions.domain import as_domain
+from vqgeom.regions.domain import Box, as_domain
 from vqgeom.regions.progress import progress_reporter
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
@@ -38,6 +39,7 @@ ENGINES = {
     "planar": "vqgeom.regions.planar",
     "lp": "vqgeom.regions.lp",
     "cdd": "vqgeom.regions.cdd",
+    "subdivision": "vqgeom.regions.subdivision",
 }
 
 #: engine name -> (smallest, largest) input dimension it handles (None: no upper limit)
@@ -47,13 +49,18 @@ ENGINE_DIMS = {
     "planar": (2, 2),
     "lp": (1, None),
     "cdd": (1, None),
+    "subdivision": (2, None),
 }
 
 ARITHMETICS = ("exact", "float")
 
 
 def _load(name: str):
-    return importlib.import_module(ENGINES[name])
+    module = importlib.import_module(ENGINES[name])
+    require = getattr(module, "require", None)
+    if require is not None:
+        require()  # an ImportError naming what to install when an optional dependency is missing
+    return module
 
 
 def _dims_ok(name: str, dim: int) -> bool:
@@ -99,7 +106,12 @@ def _choose_auto(net, domain, arithmetic) -> str:
                 planar, net, domain, arithmetic):
             return "planar"
         return "polygon"
-    return "lp"
+    try:
+        sub = _load("subdivision")
+    except ImportError:
+        return "lp"
+    # on R^D the subdivision engine would first run the exact LP walk for its frame
+    return "subdivision" if isinstance(domain, Box) and _supports(sub, net, domain, arithmetic) else "lp"
 
 
 def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: str = "auto",
@@ -121,15 +133,16 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     arithmetic : {"exact", "float"}
         ``"exact"`` computes in rationals (the network's floats at their exact binary64
         values) and every region gets an exact interior witness; ``"float"`` is faster.
-    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd"}
-        ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2 and
-        ``lp`` for D >= 3. ``cdd`` (any D, exact rational LPs throughout, slow) is never
-        picked automatically. On a union of boxes the named engine enumerates each box. A
-        named engine runs, or an error says why it cannot (wrong dimension or domain, not
-        installed); where ``planar`` cannot certify its float subdivision the exact
-        ``polygon`` engine finishes the work, with an
-        :class:`~vqgeom.errors.EngineFallbackWarning` giving the reason. The partition's
-        ``engine`` always names the engine that ran.
+    engine : {"auto", "interval", "polygon", "planar", "lp", "cdd", "subdivision"}
+        ``"auto"`` picks ``interval`` for D = 1, ``planar`` (else ``polygon``) for D = 2,
+        ``subdivision`` for D >= 3 on a box with float bounds (it falls back to ``lp`` by
+        itself where its complex is not simple) and ``lp`` otherwise. ``cdd`` (any D, exact
+        rational LPs throughout, slow) is never picked automatically. On a union of boxes
+        the named engine enumerates each box. A named engine runs, or an error says why it
+        cannot (wrong dimension or domain, not installed); where ``planar`` cannot certify
+        its float subdivision the exact ``polygon`` engine finishes the work, and where
+        ``subdivision`` cannot, ``lp``, with an :class:`~vqgeom.errors.EngineFallbackWarning`
+        giving the reason. The partition's ``engine`` always names the engine that ran.
     max_regions : int, optional
         Stop with :class:`~vqgeom.errors.RegionBudgetExceeded` once more regions are found.
     progress : bool or callable, optional
