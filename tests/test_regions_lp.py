@@ -513,6 +513,7 @@ def test_facets_missed_by_every_lp_are_recovered_in_exact_mode(monkeypatch):
 
 
 def test_redundancy_certificates_are_checked_exactly(monkeypatch):
+    pytest.importorskip("cdd.gmp", reason="the lp fallback's exact LPs: vqgeom[exact]", exc_type=ImportError)
     from vqgeom.exact import certificates
     from vqgeom.exact.certificates import check_redundant, farkas_solve, to_fmpq
 

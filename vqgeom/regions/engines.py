@@ -28,6 +28,7 @@ from vqgeom.regions._limits import check_float_domain, exact_network_bytes
 from vqgeom.regions.decompose import enumerate_box_union
 from vqgeom.regions.domain import Box, as_domain
 from vqgeom.regions.progress import progress_reporter
+from vqgeom.regions.slices import SlicePartition, is_slice, restrict
 
 __all__ = ["ENGINES", "ENGINE_DIMS", "ARITHMETICS", "enumerate_regions", "available_engines",
            "progress_reporter"]
@@ -186,13 +187,12 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     (3, 2, 'interval')
     """
     from vqgeom.network import load_network
-    from vqgeom.regions import slices
 
-    if slices.is_slice(domain):  # a Plane or a Line: the restricted network on its (u, v) box
-        sub = slices.restrict(net, domain, arithmetic=arithmetic)
+    if is_slice(domain):  # a Plane or a Line: the restricted network on its (u, v) box
+        sub = restrict(net, domain, arithmetic=arithmetic)
         part = enumerate_regions(sub, domain.box, arithmetic=arithmetic, engine=engine, max_regions=max_regions,
                                  progress=progress, executor=executor, pieces=pieces, max_memory=max_memory)
-        return slices.SlicePartition(part, domain, model=net)
+        return SlicePartition(part, domain, model=net)
     net = load_network(net)
     if arithmetic not in ARITHMETICS:
         raise InvalidInputError(
