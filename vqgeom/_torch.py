@@ -8,66 +8,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from vqgeom.errors import InvalidInputError, UnsupportedModuleError
+from vqgeom.errors import InvalidInputError
 
-__all__ = ["sequential_to_layers", "network_to_module", "load_torch_file", "CPALayer", "SAFE_MODULES"]
-
-_ACTIVATION_MODULES = (nn.ReLU, nn.LeakyReLU)
-
-
-def _activation_of(mod):
-    if isinstance(mod, nn.ReLU):
-        return {"activation": "relu"}
-    return {"activation": "leaky_relu", "negative_slope": float(mod.negative_slope)}
-
-
-def _flatten_sequential(module, prefix=""):
-    for name, child in module.named_children():
-        full = f"{prefix}{name}"
-        if isinstance(child, nn.Sequential):
-            yield from _flatten_sequential(child, full + ".")
-        else:
-            yield full, child
-
-
-def sequential_to_layers(module):
-    """Split an ``nn.Sequential`` into vqgeom layer dicts and an optional readout dict."""
-    if not isinstance(module, nn.Sequential):
-        raise UnsupportedModuleError(
-            f"Network.from_torch needs an nn.Sequential of Linear / ReLU / LeakyReLU / Flatten / "
-            f"Identity, got {type(module).__name__}; for other modules use "
-            f"vqgeom.activation_codes(module, X, layers=...)"
-        )
-    layers = []
-    pending = None  # (W, b) of the affine map since the last activation
-    for name, child in _flatten_sequential(module):
-        if isinstance(child, (nn.Flatten, nn.Identity)):
-            continue
-        if isinstance(child, nn.Linear):
-            W = child.weight.detach().cpu().double().numpy()
-            b = (child.bias.detach().cpu().double().numpy() if child.bias is not None
-                 else np.zeros(W.shape[0]))
-            pending = (W, b) if pending is None else (W @ pending[0], W @ pending[1] + b)
-            continue
-        if isinstance(child, _ACTIVATION_MODULES):
-            if pending is None:
-                raise UnsupportedModuleError(
-                    f"module {name!r} ({type(child).__name__}) is not preceded by a Linear; "
-                    f"vqgeom layers are Linear followed by one activation"
-                )
-            layers.append({"weight": pending[0], "bias": pending[1], **_activation_of(child)})
-            pending = None
-            continue
-        raise UnsupportedModuleError(
-            f"module {name!r} of type {type(child).__name__} is not supported by Network.from_torch "
-            f"(supported: Linear, ReLU, LeakyReLU, Flatten, Identity); use "
-            f"vqgeom.activation_codes(module, X, layers=...) for arbitrary modules"
-        )
-    if not layers:
-        raise UnsupportedModuleError("the module has no activation layer, so no hyperplanes")
-    readout = None if pending is None else {"weight": pending[0], "bias": pending[1]}
-    return layers, readout
-
+__all__ = ["network_to_module", "load_torch_file", "CPALayer", "SAFE_MODULES"]
 
 class CPALayer(nn.Module):
     """``z -> skip z + out sigma(W z + b) + out_bias`` as a torch module."""
