@@ -22,16 +22,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-
-def _best(fn, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+from bench_regions import _best  # best-of-n wall time, shared with the other region benchmarks
 
 
 def main(argv=None) -> int:
