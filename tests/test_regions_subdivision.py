@@ -245,7 +245,7 @@ def test_failed_certificate_falls_back_to_lp(monkeypatch):
     def refuse(*args, **kwargs):
         raise CertificateError("refused for the test")
 
-    monkeypatch.setattr(_subdivision_exact, "certify", refuse)
+    monkeypatch.setattr(_subdivision_exact, "certify_compact", refuse)
     net = _deep(np.random.default_rng(12), [3, 4, 3], scale=2.0)
     part = subdivision.enumerate_partition(net, Box(-1, 1, dim=3), arithmetic="exact")
     assert part.engine == "lp"

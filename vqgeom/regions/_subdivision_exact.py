@@ -32,8 +32,9 @@ from fractions import Fraction
 import numpy as np
 
 from vqgeom.errors import CertificateError
+from vqgeom.regions._compact import Points
 
-__all__ = ["certify"]
+__all__ = ["certify", "certify_compact"]
 
 
 def _prefix_rows(inet, layer_of, offsets, neurons, prefix_bits):
@@ -112,6 +113,23 @@ def _to_float(num, den):
 def certify(net, box, cx, out, progress=None):
     """Check a float complex exactly; return exact region witnesses and adjacencies.
 
+    :func:`certify_compact`, with its witnesses and edges as lists of tuples.
+
+    Returns
+    -------
+    witnesses : list of tuple of Fraction
+    edges : list of (i, j, flips, facet_witness)
+    """
+    witnesses, fa, fb, fh, facets = certify_compact(net, box, cx, out, progress)
+    index = net.neuron_index
+    edges = [(i, j, (index[h],), p)
+             for i, j, h, p in zip(fa.tolist(), fb.tolist(), fh.tolist(), facets.tolist())]
+    return witnesses.tolist(), edges
+
+
+def certify_compact(net, box, cx, out, progress=None):
+    """Check a float complex exactly; return exact region witnesses and adjacencies as arrays.
+
     Parameters
     ----------
     net : Network
@@ -125,8 +143,13 @@ def certify(net, box, cx, out, progress=None):
 
     Returns
     -------
-    witnesses : list of tuple of Fraction
-    edges : list of (i, j, flips, facet_witness)
+    witnesses : Points
+        Exact region witnesses (row ``r`` for region ``r`` of ``out``).
+    fa, fb, fh : int arrays
+        The facets: regions ``fa < fb`` of ``out`` and the flat index of the one neuron
+        that flips.
+    facets : Points
+        Exact facet witnesses.
 
     Raises
     ------
@@ -141,7 +164,6 @@ def certify(net, box, cx, out, progress=None):
     N, D, widths = exact_net.n_neurons, exact_net.input_dim, exact_net.widths
     offsets = np.cumsum([0] + list(widths)).astype(np.int64)
     layer_of = np.repeat(np.arange(len(widths)), widths)
-    index = exact_net.neuron_index
     Z, E = cx.Z.cpu().numpy(), cx.E.cpu().numpy()
     vbits = unpack_bits(cx.S, N)                  # (nv, N) sign bits
     nv = len(Z)
@@ -240,11 +262,10 @@ def certify(net, box, cx, out, progress=None):
     inside[_undecided(filt, wit, np.zeros_like(wit), bits, const0[None, :])] = False
     for i in range(D):
         inside &= (wit[:, i] > float(lo[i])) & (wit[:, i] < float(hi[i]))
-    witnesses = _exact_floats(wit)
     vi = out["vi"].cpu().numpy()
     vr = out["vr"].cpu().numpy()
-    for r in np.flatnonzero(~inside).tolist():
-        witnesses[r] = _average(vi[vr == r], num, den)
+    witnesses = Points(wit, exact=True, explicit={r: _average(vi[vr == r], num, den)
+                                                  for r in np.flatnonzero(~inside).tolist()})
 
     tick()
 
@@ -256,7 +277,7 @@ def certify(net, box, cx, out, progress=None):
     nf = len(fa)
     if nf:
         Gf, cf = _prefix_rows(inet, layer_of, offsets, fh, bits[fa])
-        pts, ph = _project(fw, Gf, cf)
+        piv, pnum, pden, ph = _project(fw, Gf, cf)
         skip = const0[None, :].repeat(nf, axis=0)
         skip[np.arange(nf), fh] = True
         ok = np.ones(nf, dtype=bool)
@@ -266,12 +287,11 @@ def certify(net, box, cx, out, progress=None):
             ok &= (ph[:, i] + 2 * np.abs(ph[:, i]) * 2.0 ** -52 < float(hi[i]))
         fv = out["fv"].cpu().numpy()
         ff = out["ff"].cpu().numpy()
-        for f in np.flatnonzero(~ok).tolist():
-            pts[f] = _average(fv[ff == f], num, den)
+        facets = Points(fw, exact=True, pivot=piv, num=pnum, den=pden,
+                        explicit={f: _average(fv[ff == f], num, den) for f in np.flatnonzero(~ok).tolist()})
     else:
-        pts = []
-    edges = [(int(i), int(j), (index[h],), p) for i, j, h, p in zip(fa.tolist(), fb.tolist(), fh.tolist(), pts)]
-    return witnesses, edges
+        facets = Points(np.zeros((0, D)), exact=True)
+    return witnesses, fa, fb, fh, facets
 
 
 def _average(vs, num, den):
@@ -304,24 +324,16 @@ def _undecided(filt, P, R, expect, skip, chunk=8192):
     return np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
 
 
-def _exact_floats(P):
-    """The rows of a float array as tuples of Fractions (their exact values)."""
-    from vqgeom.regions._planar_exact import _from_coprime
-
-    flat = [_from_coprime(*x.as_integer_ratio()) for x in P.ravel().tolist()]
-    D = P.shape[1]
-    return [tuple(flat[i:i + D]) for i in range(0, len(flat), D)]
-
-
 def _project(P, G, c):
     """Exact points of the hyperplanes ``G x + c = 0`` near the float points P (n, D): every
     coordinate but the one of the largest ``|G_i|`` is kept (a float, exactly), that one is
-    solved for. Returns the exact points and their floats (only that coordinate rounded)."""
-    from vqgeom.regions._planar_exact import _from_coprime, frac
-
+    solved for. Returns ``(pivot, num, den, floats)``: per row the solved column and its
+    exact value ``num / den`` (coprime Python ints, den > 0, in object arrays), and the
+    points as floats (only the solved coordinate rounded)."""
     n, D = P.shape
     if n == 0:
-        return [], P.copy()
+        empty = np.zeros(0, dtype=object)
+        return np.zeros(0, dtype=np.int64), empty, empty.copy(), P.copy()
     piv = np.array([max(range(D), key=lambda i: abs(row[i])) for row in G.tolist()], dtype=np.int64)
     ratios = [x.as_integer_ratio() for x in P.ravel().tolist()]
     num = np.empty(n * D, dtype=object)
@@ -340,15 +352,12 @@ def _project(P, G, c):
     gi = np.where(neg, -gi, gi)
     s = np.where(neg, -s, s)
     dd = e * gi
-    sl, dl = s.tolist(), dd.tolist()
-    xs = [frac(-int(a), int(b)) for a, b in zip(sl, dl)]
-    flat = [_from_coprime(*r) for r in ratios]
-    pivl = piv.tolist()
-    out = []
-    for f in range(n):
-        pt = flat[f * D:(f + 1) * D]
-        pt[pivl[f]] = xs[f]
-        out.append(tuple(pt))
+    sl, dl = [int(a) for a in s.tolist()], [int(b) for b in dd.tolist()]
+    gs = list(map(math.gcd, sl, dl))
+    xnum = np.empty(n, dtype=object)
+    xden = np.empty(n, dtype=object)
+    xnum[:] = [-a // g for a, g in zip(sl, gs)]
+    xden[:] = [b // g for b, g in zip(dl, gs)]
     fl = np.array(P, dtype=np.float64, copy=True)
-    fl[rows, piv] = [-int(a) / int(b) for a, b in zip(sl, dl)]
-    return out, fl
+    fl[rows, piv] = [-a / b for a, b in zip(sl, dl)]
+    return piv, xnum, xden, fl

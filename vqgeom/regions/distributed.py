@@ -42,6 +42,7 @@ import numpy as np
 
 from vqgeom._executor import job_runner
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
+from vqgeom.regions._compact import Edges, Points, arrays_of
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.partition import Partition
 
@@ -194,44 +195,87 @@ def _check_tiles(tiles, box: Box) -> list[Box]:
 
 
 # ------------------------------------------------------------------------------ pieces
+@dataclass
+class _Piece:
+    """What a worker sends back for one piece: codes packed to bytes, witnesses, edges
+    (local region indices) and facet witnesses as arrays (:mod:`._compact`), and its cost."""
+
+    codes: np.ndarray        # uint8 (n, ceil(N / 8)), np.packbits of the code bits
+    witnesses: Points
+    a: np.ndarray            # int (m,): the edges' regions, indices into codes
+    b: np.ndarray
+    facets: Points
+    seconds: float
+    cpu_seconds: float
+    n_lps: int | None
+
+
 def _run_piece(job):
-    """Worker side: enumerate one piece; return its codes (packed bits), witnesses, edges
-    (local indices and facet witness) and cost, or ``("budget", n_found)``."""
+    """Worker side: enumerate one piece; return a :class:`_Piece`, or ``("budget", n_found)``."""
     engine_fn, net, box, arithmetic, max_regions = job
     start, cpu = time.perf_counter(), time.process_time()
     try:
         part = engine_fn(net, box, arithmetic=arithmetic, max_regions=max_regions, progress=None)
     except RegionBudgetExceeded as exc:
         return ("budget", exc.n_found)
-    keys = np.packbits(part.code_bits(), axis=1)
-    edges = [(int(i), int(j), f) for i, j, f in part.graph.edges(data="facet_witness")]
-    return (keys, part.witnesses, edges, time.perf_counter() - start, time.process_time() - cpu,
-            getattr(part, "n_lps", None))
+    witnesses, a, b, facets = arrays_of(part)
+    return _Piece(np.packbits(part.code_bits(), axis=1), witnesses, a.astype(np.int32), b.astype(np.int32),
+                  facets, time.perf_counter() - start, time.process_time() - cpu, getattr(part, "n_lps", None))
 
 
-def _flips_of(bits, i, j, layer_of):
-    return tuple(layer_of[k] for k in np.flatnonzero(bits[i] != bits[j]))
+def _void(codes):
+    """Rows of a uint8 array as one opaque item each (np.unique sorts them bytewise)."""
+    codes = np.ascontiguousarray(codes)
+    return codes.view(np.dtype((np.void, codes.shape[1]))).ravel()
 
 
-def _assemble(net, domain, keys, witnesses, edge_items, *, arithmetic, engine, seconds, frame=None):
-    """A Partition in canonical order from code keys (packed bytes), their witnesses and
-    edges given as ``(key_a, key_b, facet_witness)``."""
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    keys = [keys[k] for k in order]
-    witnesses = [witnesses[k] for k in order]
-    index = {k: i for i, k in enumerate(keys)}
-    n_bits = net.n_neurons
-    nbytes = (n_bits + 7) // 8
-    packed = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), nbytes)
-    bits = np.unpackbits(packed, axis=1, count=n_bits).astype(bool)
+def _flips(bits, i, j, chunk=1 << 16):
+    """``(single, multi)`` for :class:`._compact.Edges`: the one neuron each edge flips
+    (-1 where it flips several) and the several, from the two codes."""
+    single = np.empty(len(i), dtype=np.int64)
+    multi = {}
+    for s in range(0, len(i), chunk):
+        d = bits[i[s:s + chunk]] != bits[j[s:s + chunk]]
+        count = d.sum(axis=1)
+        single[s:s + chunk] = np.where(count == 1, np.argmax(d, axis=1), -1)
+        for r in np.flatnonzero(count != 1).tolist():
+            multi[s + r] = tuple(np.flatnonzero(d[r]).tolist())
+    return single, multi
+
+
+def _merge(net, domain, pieces, *, arithmetic, engine, frame=None) -> Partition:
+    """Merge pieces (in tile order) into one Partition in canonical order: one region per
+    code, its witness from the first piece that has it; one edge per pair of codes, its
+    facet witness from the first piece that has it (proofs/distributed.md). All in numpy;
+    the witnesses' and edges' tuples are built when the Partition is first asked for them."""
+    D, N = net.input_dim, net.n_neurons
+    exact = arithmetic == "exact"
+    nbytes = (N + 7) // 8
+    sizes = [len(p.codes) for p in pieces]
+    start = np.cumsum([0] + sizes)
+    codes = (np.concatenate([p.codes for p in pieces]) if pieces
+             else np.zeros((0, nbytes), dtype=np.uint8))
+    # pieces are concatenated in tile order and np.unique's first index is the first
+    # occurrence, so each code's row is the lowest-numbered piece's
+    keys, first, inverse = np.unique(_void(codes), return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    n = len(keys)
+    a = np.concatenate([inverse[start[k] + p.a.astype(np.int64)] for k, p in enumerate(pieces)] or
+                       [np.zeros(0, dtype=np.int64)])
+    b = np.concatenate([inverse[start[k] + p.b.astype(np.int64)] for k, p in enumerate(pieces)] or
+                       [np.zeros(0, dtype=np.int64)])
+    pair = np.minimum(a, b) * n + np.maximum(a, b)
+    pairs, efirst = np.unique(pair, return_index=True)      # sorted by (i, j)
+    i, j = pairs // max(n, 1), pairs % max(n, 1)
+    packed = codes[first].reshape(n, nbytes)
+    bits = np.unpackbits(packed, axis=1, count=N).astype(bool)
+    single, multi = _flips(bits, i, j)
+    witnesses = Points.concat([p.witnesses for p in pieces], D, exact=exact).take(first)
+    facets = Points.concat([p.facets for p in pieces], D, exact=exact).take(efirst)
     layer_of = [(l, k) for l, w in enumerate(net.widths) for k in range(w)]
-    edges = []
-    for ka, kb, facet in edge_items:
-        i, j = sorted((index[ka], index[kb]))
-        edges.append((i, j, _flips_of(bits, i, j, layer_of), facet))
-    edges.sort(key=lambda e: (e[0], e[1]))
+    edges = Edges(i, j, single, multi, facets, layer_of)
     return Partition(net, domain, bits, witnesses, edges, arithmetic=arithmetic, engine=engine,
-                     seconds=seconds, frame=frame)
+                     seconds=None, frame=frame)
 
 
 def canonical(part: Partition) -> Partition:
@@ -245,10 +289,11 @@ def canonical(part: Partition) -> Partition:
     >>> [c[0] for c in p.codes], [c[0] for c in canonical(p).codes]
     ([(True,), (False,)], [(False,), (True,)])
     """
-    keys = [k.tobytes() for k in np.packbits(part.code_bits(), axis=1)]
-    edges = [(keys[i], keys[j], f) for i, j, f in part.graph.edges(data="facet_witness")]
-    out = _assemble(part.net, part.domain, keys, list(part.witnesses), edges,
-                    arithmetic=part.arithmetic, engine=part.engine, seconds=part.seconds, frame=part.frame)
+    witnesses, a, b, facets = arrays_of(part)
+    piece = _Piece(np.packbits(part.code_bits(), axis=1), witnesses, a, b, facets, 0.0, 0.0, None)
+    out = _merge(part.net, part.domain, [piece], arithmetic=part.arithmetic, engine=part.engine,
+                 frame=part.frame)
+    out.seconds = part.seconds
     for attr in ("n_lps", "pieces"):
         if hasattr(part, attr):
             setattr(out, attr, getattr(part, attr))
@@ -321,8 +366,6 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     else:
         raise InvalidInputError(f"pieces must be an int >= 1 or a list of Boxes tiling the domain, got {pieces!r}")
 
-    regions = {}   # code key -> (piece, witness)
-    facets = {}    # (key, key) sorted -> (piece, facet witness)
     merge = 0.0
     with job_runner(executor) as runner:
         description = runner.description
@@ -338,38 +381,28 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
         order = sorted(range(len(boxes)), key=lambda k: (-split[k][1], k))
         jobs = [(engine_fn, net, boxes[k], arithmetic, max_regions) for k in order]
         stats = [None] * len(jobs)
+        found = [None] * len(jobs)     # the pieces' results, in tile order
+        known = _void(np.zeros((0, (net.n_neurons + 7) // 8), dtype=np.uint8))  # distinct codes so far
         results = runner.run_unordered(_run_piece, jobs)
         try:
             for done, (r, res) in enumerate(results, 1):
                 k = order[r]
-                if isinstance(res[0], str):  # ("budget", n_found)
-                    raise RegionBudgetExceeded(max(len(regions), res[1]), max_regions)
+                if isinstance(res, tuple):  # ("budget", n_found)
+                    raise RegionBudgetExceeded(max(len(known), res[1]), max_regions)
                 t0 = time.perf_counter()
-                keys, wits, edges, secs, cpu, n_lps = res
-                keys = [row.tobytes() for row in keys]
-                for key, w in zip(keys, wits):
-                    old = regions.get(key)
-                    if old is None or old[0] > k:
-                        regions[key] = (k, w)
-                for i, j, f in edges:
-                    pair = tuple(sorted((keys[i], keys[j])))
-                    old = facets.get(pair)
-                    if old is None or old[0] > k:
-                        facets[pair] = (k, f)
-                stats[k] = PieceStat(boxes[k], len(keys), secs, cpu, n_lps)
+                found[k] = res
+                known = np.unique(np.concatenate([known, _void(res.codes)]))
+                stats[k] = PieceStat(boxes[k], len(res.codes), res.seconds, res.cpu_seconds, res.n_lps)
                 merge += time.perf_counter() - t0
-                if max_regions is not None and len(regions) > max_regions:
-                    raise RegionBudgetExceeded(len(regions), max_regions)
+                if max_regions is not None and len(known) > max_regions:
+                    raise RegionBudgetExceeded(len(known), max_regions)
                 if progress is not None:
-                    progress(len(regions), f"pieces {done}/{len(jobs)}")
+                    progress(len(known), f"pieces {done}/{len(jobs)}")
         finally:
             results.close()
         restarts = runner.n_restarts
     t0 = time.perf_counter()
-    keys = list(regions)
-    part = _assemble(net, domain, keys, [regions[k][1] for k in keys],
-                     [(a, b, f) for (a, b), (_, f) in facets.items()],
-                     arithmetic=arithmetic, engine=engine, seconds=None)
+    part = _merge(net, domain, found, arithmetic=arithmetic, engine=engine)
     part.merge_seconds = merge + time.perf_counter() - t0
     part.pieces = stats
     part.executor = description

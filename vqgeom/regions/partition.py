@@ -99,7 +99,8 @@ class Partition:
         self.engine = engine
         self.seconds = seconds
         self.frame = frame
-        # Engines that emit 10^4 regions pass a code bit array and a float witness array; the
+        # Engines that emit 10^4 regions pass a code bit array and a float witness array (or
+        # exact ones as regions._compact.Points, edges as regions._compact.Edges); the
         # per-region Python tuples, the code index and the networkx graph are then built on
         # first use, so that a caller who needs only counts or codes does not pay for them.
         if isinstance(codes, np.ndarray):
@@ -111,7 +112,7 @@ class Partition:
             self._bits = None
             self._codes = _normalise_codes(codes, net.widths)
             n = len(self._codes)
-        if isinstance(witnesses, np.ndarray):
+        if hasattr(witnesses, "tolist"):
             self._witness_array, self._witnesses = witnesses, None
         else:
             self._witness_array, self._witnesses = None, [tuple(w) for w in witnesses]

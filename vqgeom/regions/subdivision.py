@@ -39,6 +39,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 
 from vqgeom.errors import CertificateError, InvalidInputError
+from vqgeom.regions._compact import Edges, Points
 from vqgeom.regions.domain import Box, Whole
 from vqgeom.regions.planar import _float_box  # is every bound exactly a float?
 
@@ -196,11 +197,13 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
 
                 raise RegionBudgetExceeded(len(out["bits"]), max_regions)
             if arithmetic == "exact":
-                from vqgeom.regions._subdivision_exact import certify
+                from vqgeom.regions._subdivision_exact import certify_compact
 
-                witnesses, edges = certify(net, box, cx, out, progress)
+                witnesses, fa, fb, fh, facets = certify_compact(net, box, cx, out, progress)
             else:
-                witnesses, edges = _float_output(out, net.widths)
+                witnesses = Points(out["wit"].cpu().numpy(), exact=False)
+                fa, fb, fh = (out[k].cpu().numpy() for k in ("fa", "fb", "fh"))
+                facets = Points(out["fwit"].cpu().numpy(), exact=False)
     except (Degenerate, CertificateError, ArithmeticError) as exc:   # incl. overflow of huge exact rows
         from vqgeom.regions import lp
 
@@ -214,15 +217,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     from vqgeom.regions.partition import Partition
 
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
+    # witnesses and edges stay arrays; the Partition builds their tuples on first use
+    edges = Edges(fa, fb, fh, {}, facets, _neuron_list(net.widths))
     return Partition(net, domain, out["bits"], witnesses, edges, arithmetic=arithmetic,
                      engine="subdivision", seconds=time.perf_counter() - start, frame=frame)
-
-
-def _float_output(out, widths):
-    index = _neuron_list(widths)
-    fa = out["fa"].tolist()
-    fb = out["fb"].tolist()
-    fh = out["fh"].tolist()
-    fw = out["fwit"].cpu().numpy().tolist()
-    edges = [(a, b, (index[h],), tuple(p)) for a, b, h, p in zip(fa, fb, fh, fw)]
-    return out["wit"].cpu().numpy(), edges
