@@ -7,7 +7,7 @@ exact is written in ``proofs/distributed.md``; in short:
 
 1. *Tiles.* The box is cut into tiles (closed boxes with disjoint interiors whose union is
    the box) by a k-d split balanced on a float estimate of the number of regions (distinct
-   codes of sample points), at dyadic fractions of a tile's side so that every wall is a
+   codes of sample points, or the density of boundaries at them), at dyadic fractions of a tile's side so that every wall is a
    short exact rational.
 2. *Pieces.* Each tile is widened by a margin (2^-10 of the box's side, clipped to the box)
    across every wall it shares with another tile. Every point of the box then lies in the
@@ -55,8 +55,10 @@ PIECES_PER_WORKER = 2
 MARGIN = Fraction(1, 1024)
 #: sample points of the float region-count estimate that balances the split
 _SAMPLES = 16384
-#: a tile is cut at one of the fractions q/8 of its side, q = 1..7
-_CUTS = 8
+#: the step, as a fraction of the box's side, over which the estimate counts sign changes
+_STEP = 0.1
+#: a tile is cut at one of the fractions q/16 of its side, q = 1..15
+_CUTS = 16
 
 
 @dataclass(frozen=True)
@@ -72,30 +74,59 @@ class PieceStat:
 
 
 # ------------------------------------------------------------------------------ tiles
-def _sample_codes(net, box, n, seed=0):
-    """Float sample points of the box and a code id per point (equal ids = equal codes)."""
+def _sample_density(net, box, n, seed=0):
+    """Seeded float sample points of the box and, per point, its code's id or a weight:
+    ``(P, ids, None)`` or ``(P, None, weight)``; :func:`_estimate` counts the regions of a
+    tile from them.
+
+    Where the samples hit nearly every region (fewer than a tenth of them alone in their
+    region: by Good-Turing the regions missed hold about that fraction of the volume), a
+    tile's estimate is the number of distinct codes among its samples. Where they do not
+    (regions smaller than the sample spacing: 3-64-64 has 93,425 regions) that count
+    saturates, and the weight ``h^D`` estimates the density of regions instead: ``h`` is
+    the number of neurons whose sign differs between the point and a point :data:`_STEP`
+    of the box's side away in a random direction, the local density of boundaries along
+    a line; a simple arrangement has about its D-th power vertices, hence regions, per
+    volume (3-64-64: tile estimates within 0.9-1.2 of the true shares, against 0.8-1.6
+    for distinct codes)."""
     rng = np.random.default_rng(seed)
     lo = np.array([float(v) for v in box.lower])
     hi = np.array([float(v) for v in box.upper])
-    P = lo + (hi - lo) * rng.random((n, len(lo)))
+    D = len(lo)
+    P = lo + (hi - lo) * rng.random((n, D))
+    U = rng.normal(size=(n, D))
+    U /= np.maximum(np.linalg.norm(U, axis=1), 1e-300)[:, None]
+    Q = P + _STEP * (hi - lo) * U
     fnet = net.to_float()
-    bits = np.concatenate([pre >= 0 for pre in fnet.preactivations(P)], axis=1)
-    _, ids = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
-    return P, ids.ravel()
+
+    def bits(X):
+        return np.concatenate([pre >= 0 for pre in fnet.preactivations(X)], axis=1)
+
+    bp = bits(P)
+    _, ids, counts = np.unique(np.packbits(bp, axis=1), axis=0, return_inverse=True, return_counts=True)
+    ids = np.asarray(ids).ravel()
+    if np.count_nonzero(counts == 1) < n / 10:
+        return P, ids, None
+    h = (bp != bits(Q)).sum(axis=1).astype(np.float64)
+    return P, None, h ** D
 
 
-def _estimate(P, ids, lo, hi):
+def _estimate(sample, lo, hi):
+    P, ids, weight = sample
     inside = np.all((P >= lo) & (P <= hi), axis=1)
-    return max(1, np.unique(ids[inside]).size)
+    if ids is not None:
+        return float(max(1, np.unique(ids[inside]).size))
+    return float(weight[inside].sum()) + 1.0
 
 
 def split_box(net, box: Box, n_pieces: int) -> list[Box]:
     """Cut ``box`` into ``n_pieces`` tiles balanced on an estimate of their region counts.
 
-    A k-d split: the tile with the largest estimate (distinct codes among 16384 seeded
-    sample points; ties to the first) is cut across its widest side relative to the box, at
-    the fraction q/8 of that side (q = 1..7) that best balances the two halves' estimates
-    (ties to the middle). Deterministic; the tiles are closed boxes with disjoint interiors
+    A k-d split: the tile with the largest estimate (from 16384 seeded sample points:
+    distinct codes, or where those saturate a density of boundaries, see
+    ``_sample_density``; ties to the first) is cut across
+    its widest side relative to the box, at the fraction q/16 of that side (q = 1..15)
+    that best balances the two halves' estimates (ties to the middle). Deterministic; the tiles are closed boxes with disjoint interiors
     whose union is ``box``.
 
     Parameters
@@ -124,10 +155,10 @@ def _floats(v):
 
 def _split(net, box, n_pieces):
     """``split_box``'s tiles with their estimates."""
-    P, ids = _sample_codes(net, box, _SAMPLES)
+    sample = _sample_density(net, box, _SAMPLES)
     width = [hi - lo for lo, hi in zip(box.lower, box.upper)]
     tiles = [(list(box.lower), list(box.upper))]
-    est = [_estimate(P, ids, _floats(box.lower), _floats(box.upper))]
+    est = [_estimate(sample, _floats(box.lower), _floats(box.upper))]
     while len(tiles) < n_pieces:
         k = int(np.argmax(est))
         lo, hi = tiles[k]
@@ -137,8 +168,8 @@ def _split(net, box, n_pieces):
             cut = lo[axis] + (hi[axis] - lo[axis]) * Fraction(q, _CUTS)
             left_hi = hi[:axis] + [cut] + hi[axis + 1:]
             right_lo = lo[:axis] + [cut] + lo[axis + 1:]
-            e = (_estimate(P, ids, _floats(lo), _floats(left_hi)),
-                 _estimate(P, ids, _floats(right_lo), _floats(hi)))
+            e = (_estimate(sample, _floats(lo), _floats(left_hi)),
+                 _estimate(sample, _floats(right_lo), _floats(hi)))
             if best is None or max(e) < max(best[1]):
                 best = ((left_hi, right_lo), e)
         (left_hi, right_lo), (el, er) = best
@@ -370,8 +401,8 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     with job_runner(executor) as runner:
         description = runner.description
         if given is not None:
-            P, ids = _sample_codes(net, domain, _SAMPLES)
-            split = [(t, _estimate(P, ids, _floats(t.lower), _floats(t.upper))) for t in given]
+            sample = _sample_density(net, domain, _SAMPLES)
+            split = [(t, _estimate(sample, _floats(t.lower), _floats(t.upper))) for t in given]
         else:
             n = int(pieces) if pieces is not None else PIECES_PER_WORKER * runner.n_workers
             split = _split(net, domain, n)
