@@ -103,7 +103,7 @@ def _sample_density(net, box, n, seed=0):
         return np.concatenate([pre >= 0 for pre in fnet.preactivations(X)], axis=1)
 
     bp = bits(P)
-    _, ids, counts = np.unique(np.packbits(bp, axis=1), axis=0, return_inverse=True, return_counts=True)
+    _, ids, counts = np.unique(_void(np.packbits(bp, axis=1)), return_inverse=True, return_counts=True)
     ids = np.asarray(ids).ravel()
     if np.count_nonzero(counts == 1) < n / 10:
         return P, ids, None
