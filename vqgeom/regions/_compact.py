@@ -173,7 +173,7 @@ def arrays_of(part):
     edges = part._edges_in if part._graph is None else None
     if isinstance(edges, Edges):
         return witnesses, edges.a, edges.b, edges.facets
-    triples = list(edges) if edges is not None else list(part.graph.edges(data="facet_witness"))
+    triples = edges if isinstance(edges, (list, tuple)) else list(part.graph.edges(data="facet_witness"))
     a = np.array([int(e[0]) for e in triples], dtype=np.int64)
     b = np.array([int(e[1]) for e in triples], dtype=np.int64)
     facets = Points.from_rows([e[-1] for e in triples], D, exact=exact)

@@ -20,7 +20,11 @@ exact is written in ``proofs/distributed.md``; in short:
 4. *Merge.* A region's cell is convex, so its intersection with the (convex) box is one
    region: regions of different pieces with the same code are the same region. Two regions
    are adjacent when some piece finds them adjacent. The flips of an edge are the neurons
-   whose signs differ between the two codes.
+   whose signs differ between the two codes. Pieces send arrays (packed codes, index pairs,
+   float witnesses with their few exact coordinates: :mod:`._compact`), and the merge is
+   ``np.unique`` on them; the Partition builds its tuples of Fractions and its graph on
+   first use. (3-64-64 exact: 23 MB from two pieces, merged in 0.2 s; as Python tuples of
+   Fractions it was 35 MB, 6 s to unpickle and 4 s to merge.)
 
 The result is in a canonical order that does not depend on the executor or on the order in
 which pieces finish: regions sorted by code (the bit string of all neurons, layers
