@@ -69,12 +69,12 @@ def _same(a, b) -> bool:
 
 
 def _import_seconds(engine: str) -> float:
-    """Wall seconds a fresh Python process takes to import the engine (what every new
+    """CPU seconds a fresh Python process takes to import the engine (what every new
     worker pays once, on its first piece)."""
     lazy = (", vqgeom.regions._subdivision_float, vqgeom.regions._subdivision_exact, vqgeom.exact.arith"
             if engine == "subdivision" else "")
-    code = (f"import time; t = time.perf_counter(); import vqgeom.regions.{engine}{lazy}; "
-            f"print(time.perf_counter() - t)")
+    code = (f"import time; t = time.process_time(); import vqgeom.regions.{engine}{lazy}; "
+            f"print(time.process_time() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
@@ -124,37 +124,44 @@ def run_case(widths, engine, args, client) -> bool:
     if client is not None:
         ok &= _same(ref, dist) and dist.witnesses == local.witnesses
 
-    # ---- the cost model, from the local run's pieces
+    # ---- the cost model, from the local run's pieces, in CPU seconds (what a free core per
+    # worker gives; on a shared machine the wall times above also hold other people's work)
     pieces = local.pieces
     cpu = sum(p.cpu_seconds for p in pieces)
+    print(f"  cores this run got: serial {cs / ts:.2f}, {args.workers} local processes {cpu / tl:.2f} "
+          f"(below 1 and {args.workers}: the machine was shared, and the ratios show that share)")
     start_up = _import_seconds(engine)
     used = min(args.workers, len(pieces))
-    work = max(sum(p.seconds for p in pieces) - used * start_up, 1e-9)
+    first = sorted(range(len(pieces)), key=lambda k: -pieces[k].cpu_seconds)[:used]  # LPT: first on each worker
+    net_cpu = [p.cpu_seconds - (start_up if k in first else 0.0) for k, p in enumerate(pieces)]
+    work = max(sum(net_cpu), 1e-9)
     piece_regions = sum(p.n_regions for p in pieces)
     dup = piece_regions / local.n_regions - 1
-    print(f"  pieces: {len(pieces)}, {piece_regions} piece-regions for {local.n_regions} regions "
-          f"(duplication {100 * dup:.1f}%), CPU {cpu:.2f} s on the workers ({cpu / cs:.2f} x serial), "
-          f"of which about {used * start_up:.2f} s importing the engine ({start_up:.2f} s per fresh worker)")
     per_region = work / piece_regions
     merge_per = local.merge_seconds / piece_regions
-    span = _makespan([p.seconds for p in pieces], args.workers)
-    overhead = max(tl - local.merge_seconds - span, 0.0)
-    print(f"  piece work {work:.2f} s without the imports ({1e3 * per_region:.3f} ms per piece-region; "
-          f"serial {1e3 * ts / serial.n_regions:.3f} ms per region), makespan {span:.2f} s, "
-          f"merge {local.merge_seconds:.3f} s ({1e6 * merge_per:.2f} us per piece-region), "
-          f"split + pool start + transfer {overhead:.2f} s")
+    split = local.split_seconds
+    free = split + start_up + _makespan(net_cpu, args.workers) + local.merge_seconds
+    print(f"  pieces: {len(pieces)}, {piece_regions} piece-regions for {local.n_regions} regions "
+          f"(duplication {100 * dup:.1f}%), CPU {cpu:.2f} s on the workers, {work:.2f} s without "
+          f"importing the engine ({start_up:.2f} CPU s per fresh worker): {work / cs:.2f} x serial; "
+          f"{1e6 * per_region:.0f} us per piece-region (serial {1e6 * cs / serial.n_regions:.0f} us per region)")
+    print(f"  caller: split {split:.2f} s, merge {local.merge_seconds:.3f} s "
+          f"({1e6 * merge_per:.2f} us per piece-region)")
+    print(f"  with a free core per worker: split + start-up + makespan + merge = {free:.2f} s, "
+          f"{free / cs:.3f} of the serial CPU time")
     W = args.project
     P = 2 * W
     dup_W = dup * (P / len(pieces)) ** (1.0 / D)
     total_W = local.n_regions * (1 + dup_W)
-    mean = sum(p.seconds for p in pieces) / len(pieces)
-    spread = max(p.seconds for p in pieces) / mean
+    mean = work / len(pieces)
+    spread = max(net_cpu) / mean
     piece_t = total_W * per_region / P
     makespan = piece_t * (P // W) + piece_t * (spread - 1)
-    proj = overhead + start_up + makespan + total_W * merge_per
+    proj = split + start_up + makespan + total_W * merge_per
     print(f"  projected on {W} workers ({P} pieces, duplication {100 * dup_W:.1f}%, imbalance "
-          f"{spread:.2f}): {proj:.2f} s, speed-up {ts / proj:.1f}x over serial "
-          f"(start-up {overhead + start_up:.2f} s, pieces {makespan:.2f} s, merge {total_W * merge_per:.2f} s)")
+          f"{spread:.2f}): {proj:.2f} s, speed-up {cs / proj:.1f}x over serial "
+          f"(split {split:.2f} s, start-up {start_up:.2f} s, pieces {makespan:.2f} s, "
+          f"merge {total_W * merge_per:.2f} s)")
     if not ok:
         print("MISMATCH: the distributed partitions differ from the serial one", file=sys.stderr)
     return ok

@@ -370,7 +370,8 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     -------
     Partition
         In canonical order; ``part.pieces`` lists a :class:`PieceStat` per piece,
-        ``part.merge_seconds`` is the time of the merge, ``part.executor`` says what ran the
+        ``part.split_seconds`` and ``part.merge_seconds`` are the times of the split and of
+        the merge (in the calling process), ``part.executor`` says what ran the
         pieces and ``part.n_restarts`` how often a lost worker made pieces run again.
 
     Raises
@@ -388,7 +389,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
             raise InvalidInputError("pieces: tiles need a Box domain; on all of R^D the run is serial")
         part = engine_fn(net, domain, arithmetic=arithmetic, max_regions=max_regions, progress=progress)
         out = canonical(part)
-        out.pieces, out.merge_seconds, out.n_restarts = [], 0.0, 0
+        out.pieces, out.merge_seconds, out.split_seconds, out.n_restarts = [], 0.0, 0.0, 0
         out.executor = "the calling process (all of R^D is enumerated serially)"
         return out
     if not isinstance(domain, Box):
@@ -404,6 +405,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     merge = 0.0
     with job_runner(executor) as runner:
         description = runner.description
+        t_split = time.perf_counter()
         if given is not None:
             sample = _sample_density(net, domain, _SAMPLES)
             split = [(t, _estimate(sample, _floats(t.lower), _floats(t.upper))) for t in given]
@@ -411,6 +413,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
             n = int(pieces) if pieces is not None else PIECES_PER_WORKER * runner.n_workers
             split = _split(net, domain, n)
         boxes = [widen(t, domain) for t, _ in split]
+        t_split = time.perf_counter() - t_split
         # the largest pieces first (longest-processing-time-first balances a dynamic pool);
         # the result does not depend on the order
         order = sorted(range(len(boxes)), key=lambda k: (-split[k][1], k))
@@ -439,6 +442,7 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
     t0 = time.perf_counter()
     part = _merge(net, domain, found, arithmetic=arithmetic, engine=engine)
     part.merge_seconds = merge + time.perf_counter() - t0
+    part.split_seconds = t_split
     part.pieces = stats
     part.executor = description
     part.n_restarts = restarts
