@@ -98,6 +98,9 @@ def run_case(widths, engine, args, client) -> bool:
           f"{arithmetic}; {args.workers} workers, {n_pieces} pieces")
     print(f"  before: {_load()}")
 
+    # the serial baseline without first-call imports: the engine is imported in this process
+    vqgeom.enumerate_regions(vqgeom.Network.from_torch(_mlp(args.seed, [D, 4, 4])), arithmetic=arithmetic,
+                             engine=engine)
     c = time.process_time()
     ts, serial = _timed(lambda: vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=engine))
     cs = time.process_time() - c
