@@ -29,6 +29,11 @@ is the whole 1-skeleton of the complex (it is connected), so the regions and fac
 the vertices are all of them. Witnesses are certified exactly (filtered float evaluation with
 a rigorous error bound, exact arithmetic where the filter does not decide). A failed check
 falls back to the exact LP engine; nothing unproven is returned.
+
+Witnesses and edges stay arrays (:mod:`._compact`: floats, and per facet witness the one
+coordinate solved exactly); the Partition builds their tuples of Fractions and its graph
+on first use, so a caller who needs counts or codes does not pay for them (3-64-64 exact:
+about a third of the run), and a distributed run's pieces send them as arrays.
 """
 
 from __future__ import annotations
