@@ -85,7 +85,7 @@ def _timed(fn):
     return time.perf_counter() - t, out
 
 
-def run_case(widths, engine, args, client) -> bool:
+def run_case(widths, engine, args, client, rows) -> bool:
     import vqgeom
     from vqgeom.regions.distributed import canonical
 
@@ -136,7 +136,7 @@ def run_case(widths, engine, args, client) -> bool:
     start_up = _import_seconds(engine)
     used = min(args.workers, len(pieces))
     first = sorted(range(len(pieces)), key=lambda k: -pieces[k].cpu_seconds)[:used]  # LPT: first on each worker
-    net_cpu = [p.cpu_seconds - (start_up if k in first else 0.0) for k, p in enumerate(pieces)]
+    net_cpu = [max(p.cpu_seconds - (start_up if k in first else 0.0), 0.0) for k, p in enumerate(pieces)]
     work = max(sum(net_cpu), 1e-9)
     piece_regions = sum(p.n_regions for p in pieces)
     dup = piece_regions / local.n_regions - 1
@@ -157,7 +157,7 @@ def run_case(widths, engine, args, client) -> bool:
     dup_W = dup * (P / len(pieces)) ** (1.0 / D)
     total_W = local.n_regions * (1 + dup_W)
     mean = work / len(pieces)
-    spread = max(net_cpu) / mean
+    spread = max(max(net_cpu) / mean, 1.0)
     piece_t = total_W * per_region / P
     makespan = piece_t * (P // W) + piece_t * (spread - 1)
     proj = split + start_up + makespan + total_W * merge_per
@@ -165,6 +165,10 @@ def run_case(widths, engine, args, client) -> bool:
           f"{spread:.2f}): {proj:.2f} s, speed-up {cs / proj:.1f}x over serial "
           f"(split {split:.2f} s, start-up {start_up:.2f} s, pieces {makespan:.2f} s, "
           f"merge {total_W * merge_per:.2f} s)")
+    load = os.getloadavg()[0]
+    cluster = f"{tc:6.2f} s ({tc / ts:.3f})" if client is not None else "-"
+    rows.append(f"    {arch} {arithmetic} {engine:<12} {serial.n_regions:>8}  {ts:6.2f} s  "
+                f"{tl:6.2f} s ({tl / ts:.3f})  {cluster}  {free / cs:.3f}  {load:.2f}")
     if not ok:
         print("MISMATCH: the distributed partitions differ from the serial one", file=sys.stderr)
     return ok
@@ -185,10 +189,10 @@ def main(argv=None) -> int:
     cases = ([(args.widths, args.engine or "subdivision")] if args.widths
              else [(w, args.engine or e) for w, e in CASES])
 
-    ok = True
+    ok, rows = True, []
     if args.no_cluster:
         for widths, engine in cases:
-            ok &= run_case(widths, engine, args, None)
+            ok &= run_case(widths, engine, args, None, rows)
     else:
         from distributed import Client, LocalCluster
 
@@ -208,7 +212,10 @@ def main(argv=None) -> int:
                   f"in {time.perf_counter() - t:.1f} s, neither counted; the local processes start cold "
                   f"on every call, their start-up counted)")
             for widths, engine in cases:
-                ok &= run_case(widths, engine, args, client)
+                ok &= run_case(widths, engine, args, client, rows)
+    print("\n    case                         regions   serial   2 local (ratio)     LocalCluster (ratio)  "
+          "free-core model  load")
+    print("\n".join(rows))
     return 0 if ok else 1
 
 
