@@ -1,10 +1,12 @@
 """Benchmark: region enumeration spread over workers, against the serial run (the baseline).
 
-For each case it enumerates the regions of a torch-default-initialised MLP on [-1, 1]^D three
-times: serially (the in-run baseline), on N local worker processes (``executor=N``, standard
-library, a fresh pool per call, so its start-up is counted) and on a Dask ``LocalCluster``
-with N single-threaded worker processes (started and warmed before the clock, as a
-long-lived cluster is: its workers have imported the engine); prints each wall time and its ratio to the serial
+For each case it enumerates the regions of a torch-default-initialised MLP on [-1, 1]^D four
+times: serially (the in-run baseline), on N local worker processes started by the call
+(``executor=N``, standard library: cold, their start-up counted: a fresh worker imports torch
+and the engine, about 2 CPU s here), on an open ``ProcessPoolExecutor`` of N processes that
+has run before (warm: what a user enumerating many networks passes), and on a Dask
+``LocalCluster`` with N single-threaded worker processes (started and warmed before the
+clock, as a long-lived cluster is); prints each wall time and its ratio to the serial
 time, checks that the three partitions agree (codes, adjacencies, flips; exit status 1
 otherwise), and projects what W workers (default 64) would give from the measured costs:
 
@@ -38,7 +40,9 @@ Run:  python benchmarks/bench_distributed.py [--widths 3 64 64] [--engine subdiv
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
 import heapq
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -85,7 +89,7 @@ def _timed(fn):
     return time.perf_counter() - t, out
 
 
-def run_case(widths, engine, args, client, rows) -> bool:
+def run_case(widths, engine, args, pool, client, rows) -> bool:
     import vqgeom
     from vqgeom.regions.distributed import canonical
 
@@ -109,7 +113,12 @@ def run_case(widths, engine, args, client, rows) -> bool:
 
     tl, local = _timed(lambda: vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=engine,
                                                         executor=args.workers, pieces=args.pieces))
-    print(f"  {args.workers} local processes:       {tl:8.2f} s  ratio to serial {tl / ts:.3f}")
+    print(f"  {args.workers} local processes:       {tl:8.2f} s  ratio to serial {tl / ts:.3f}  "
+          f"(executor={args.workers}: a fresh pool, its start-up counted)")
+    tw, warm = _timed(lambda: vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=engine,
+                                                       executor=pool, pieces=args.pieces))
+    print(f"  {args.workers} local processes, warm: {tw:7.2f} s  ratio to serial {tw / ts:.3f}  "
+          f"(an open ProcessPoolExecutor that has run before)")
 
     if client is not None:
         tc, dist = _timed(lambda: vqgeom.enumerate_regions(net, arithmetic=arithmetic, engine=engine,
@@ -123,7 +132,7 @@ def run_case(widths, engine, args, client, rows) -> bool:
     print(f"  building witnesses + graph on first use: serial {tm_s:.2f} s, distributed {tm_l:.2f} s "
           f"(not in the times above; with it the 2-process ratio is {(tl + tm_l) / (ts + tm_s):.3f})")
     ref = canonical(serial)
-    ok = _same(ref, local)
+    ok = _same(ref, local) and _same(ref, warm)
     if client is not None:
         ok &= _same(ref, dist) and dist.witnesses == local.witnesses
 
@@ -168,7 +177,8 @@ def run_case(widths, engine, args, client, rows) -> bool:
     load = os.getloadavg()[0]
     cluster = f"{tc:6.2f} s ({tc / ts:.3f})" if client is not None else "-"
     rows.append(f"    {arch} {arithmetic} {engine:<12} {serial.n_regions:>8}  {ts:6.2f} s  "
-                f"{tl:6.2f} s ({tl / ts:.3f})  {cluster}  {free / cs:.3f}  {load:.2f}")
+                f"{tl:6.2f} s ({tl / ts:.3f})  {tw:6.2f} s ({tw / ts:.3f})  {cluster}  {free / cs:.3f}  "
+                f"{load:.2f}")
     if not ok:
         print("MISMATCH: the distributed partitions differ from the serial one", file=sys.stderr)
     return ok
@@ -189,32 +199,39 @@ def main(argv=None) -> int:
     cases = ([(args.widths, args.engine or "subdivision")] if args.widths
              else [(w, args.engine or e) for w, e in CASES])
 
+    import vqgeom
+
     ok, rows = True, []
-    if args.no_cluster:
-        for widths, engine in cases:
-            ok &= run_case(widths, engine, args, None, rows)
-    else:
-        from distributed import Client, LocalCluster
 
-        t = time.perf_counter()
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=":0") as cluster, Client(cluster) as client:
-            up = time.perf_counter() - t
-            # a long-lived cluster's workers have imported the engine after their first job:
-            # warm them with a tiny enumeration (the local pool above starts cold every call)
-            import vqgeom
+    def warm_up(executor):
+        """Run a tiny enumeration per engine on ``executor`` (its workers import the engines)."""
+        tiny = vqgeom.Network.from_torch(_mlp(args.seed, [3, 4, 4]))
+        for engine in sorted({e for _, e in cases}):
+            vqgeom.enumerate_regions(tiny, engine=engine, executor=executor)
 
-            tiny = vqgeom.Network.from_torch(_mlp(args.seed, [3, 4, 4]))
-            t = time.perf_counter()
-            for engine in sorted({e for _, e in cases}):
-                vqgeom.enumerate_regions(tiny, engine=engine, executor=client)
-            print(f"(LocalCluster with {args.workers} worker processes started in {up:.1f} s and warmed "
-                  f"in {time.perf_counter() - t:.1f} s, neither counted; the local processes start cold "
-                  f"on every call, their start-up counted)")
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with cf.ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
+        warm_up(pool)
+        if args.no_cluster:
             for widths, engine in cases:
-                ok &= run_case(widths, engine, args, client, rows)
-    print("\n    case                         regions   serial   2 local (ratio)     LocalCluster (ratio)  "
-          "free-core model  load")
+                ok &= run_case(widths, engine, args, pool, None, rows)
+        else:
+            from distributed import Client, LocalCluster
+
+            t = time.perf_counter()
+            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                              host="127.0.0.1", dashboard_address=":0") as cluster, Client(cluster) as client:
+                up = time.perf_counter() - t
+                # a long-lived cluster's workers have imported the engine after their first job
+                t = time.perf_counter()
+                warm_up(client)
+                print(f"(LocalCluster with {args.workers} worker processes started in {up:.1f} s and warmed "
+                      f"in {time.perf_counter() - t:.1f} s, neither counted)")
+                for widths, engine in cases:
+                    ok &= run_case(widths, engine, args, pool, client, rows)
+    print("\n    case                         regions   serial   local, cold (ratio)  local, warm (ratio)  "
+          "LocalCluster (ratio)  free-core model  load")
     print("\n".join(rows))
     return 0 if ok else 1
 
