@@ -421,7 +421,9 @@ def enumerate_pieces(engine_fn, net, domain, *, arithmetic: str, engine: str, ex
         stats = [None] * len(jobs)
         found = [None] * len(jobs)     # the pieces' results, in tile order
         known = _void(np.zeros((0, (net.n_neurons + 7) // 8), dtype=np.uint8))  # distinct codes so far
-        results = runner.run_unordered(_run_piece, jobs)
+        # one piece in flight per worker: each worker that frees up takes the largest piece
+        # left (a scheduler given them all at once may queue two large ones on one worker)
+        results = runner.run_unordered(_run_piece, jobs, window=runner.n_workers)
         try:
             for done, (r, res) in enumerate(results, 1):
                 k = order[r]
