@@ -26,12 +26,23 @@ Default cases (the issue's): 3-64-64 exact and 4-36-36 exact (139,987 regions) w
 subdivision engine (``auto`` picks it for exact D >= 3), and 3-20-20 exact with the LP
 engine.
 
-Measured 2026-11-29 on the 2-core development machine (the ratio is what matters):
+Measured 2026-11-29 18:10 UTC on the 2-core development machine, shared (load average 1.4-1.9:
+another session kept about one core busy, so every parallel row got ~1.5-1.7 cores, not 2):
 
-    case                       serial    2 local processes   LocalCluster (2 procs)
-    3-64-64 exact subdivision  (see the report of this change)
-    4-36-36 exact subdivision
-    3-20-20 exact lp
+    case                        regions  serial   2 local, cold   2 local, warm   LocalCluster    free-core model
+    3-64-64 exact subdivision    93,425  10.36 s  8.81 s (0.851)  6.51 s (0.629)  9.12 s (0.881)  0.669
+    4-36-36 exact subdivision   139,987  20.91 s  18.51 s (0.885) 13.76 s (0.658) 14.08 s (0.673)  0.732
+    3-20-20 exact lp              2,795  17.66 s  8.89 s (0.503)  8.65 s (0.490)  9.71 s (0.550)  0.426
+
+  (before this change, same machine: 3-64-64 13.2 s serial, 1.50x / 1.88x slower with 2 local
+  processes / LocalCluster; 3-20-20 lp 0.640 / 0.827.) At load 0.5-1.0 a run gave 3-64-64
+  cold 0.783-0.788, warm 0.612-0.626. A cold pool's two workers each spend ~2.3 CPU s
+  importing torch and the engine, which a 10 s job on 2 cores cannot hide; pass an open
+  executor (or a Dask client) for repeated runs. Inside Dask workers the same pieces took
+  ~30% more CPU than in a process pool (3-64-64; not diagnosed: the worker's profiler and
+  event-loop threads share the process). Projection to 64 workers (free cores, 128 pieces):
+  3-64-64 3.1 s (3.4x), 4-36-36 3.7 s (5.8x): the split, the workers' start-up and the merge
+  in the caller, not the pieces, bound it.
 
 Run:  python benchmarks/bench_distributed.py [--widths 3 64 64] [--engine subdivision]
           [--workers 2] [--pieces 4] [--float] [--project 64] [--no-cluster]
