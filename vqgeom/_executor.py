@@ -7,7 +7,8 @@ Every parallel entry point of vqgeom (``enumerate_regions(..., executor=)``,
 * ``None``: no executor (the caller runs serially);
 * an int ``n >= 1``: ``n`` local worker processes (standard library
   :class:`~concurrent.futures.ProcessPoolExecutor`, ``forkserver`` start method where the
-  platform has it, else ``spawn``), started and shut down by the call;
+  platform has it, else ``spawn``), started and shut down by the call (each new worker
+  imports torch and the engine, about 2 CPU s: for repeated calls pass an open executor);
 * a :class:`concurrent.futures.Executor` (process or thread pool, or any other): used as
   it is and left open;
 * a ``dask.distributed.Client``: jobs go to its cluster (through ``client.get_executor``);
