@@ -238,9 +238,10 @@ class PlainContext(_Context):
             b = np.asarray(lay.bias, dtype=np.float64)
             WhT = np.concatenate([W, b[:, None]], axis=1).T
             OhT = ShT = None
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
                 n = lay.n_neurons
-                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=np.float64)
+                out = np.eye(n) if eff is None else np.asarray(eff, dtype=np.float64)
                 d2 = out.shape[0]
                 ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=np.float64)
                 Oh = np.zeros((d2 + 1, n + 1))
@@ -251,7 +252,7 @@ class PlainContext(_Context):
                     Sh = np.zeros((d2 + 1, S.shape[1] + 1))
                     Sh[:d2, :-1] = S
                     ShT = conv(Sh.T)
-            self._layers.append((conv(WhT), OhT, ShT, float(lay.minus_slope)))
+            self._layers.append((conv(WhT), OhT, ShT, float(lay.minus_slope), lay if lay.is_max else None))
         self._readout_T = None
         if net.readout is not None:
             R = np.asarray(net.readout.weight, dtype=np.float64)
@@ -281,9 +282,9 @@ class PlainContext(_Context):
         return H @ self._layers[l][0]
 
     def _next(self, l, pre, H, e, mask):
-        _, OhT, ShT, minus = self._layers[l]
+        _, OhT, ShT, minus, pool = self._layers[l]
         if mask is None:
-            mask = pre >= 0
+            mask = pre >= 0 if pool is None else pool.argmax_code(pre, self._xp)[0]
         elif self._xp is not None:
             mask = self._xp.as_tensor(mask, device=self.device)
         where = np.where if self._xp is None else self._xp.where
@@ -322,7 +323,7 @@ class PlainContext(_Context):
         """
         with np.errstate(over="ignore", invalid="ignore"):
             pres = self.preactivations(P)
-        out = [(pre >= 0, pre == 0) for pre in pres]
+        out = [_signs(pre, lay[4], self._xp) for pre, lay in zip(pres, self._layers)]
         if self._xp is not None:
             if not all(bool(self._xp.isfinite(pre).all()) for pre in pres):
                 raise InvalidInputError(
@@ -400,14 +401,16 @@ class ExactContext(_Context):
 
         self._fmpq_mat = fmpq_mat
         self._layers = []
+        self._pools = []
         for lay in net.layers:
             n = lay.n_neurons
             Wh = fmpq_matrix(np.concatenate([np.asarray(lay.weight, dtype=object),
                                              np.asarray(lay.bias, dtype=object)[:, None]], axis=1))
             Oh = Sh = None
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
-                out = (np.eye(n, dtype=np.int64).astype(object) if lay.out is None
-                       else np.asarray(lay.out, dtype=object))
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
+                out = (np.eye(n, dtype=np.int64).astype(object) if eff is None
+                       else np.asarray(eff, dtype=object))
                 d2 = out.shape[0]
                 ob = (np.zeros(d2, dtype=np.int64).astype(object) if lay.out_bias is None
                       else np.asarray(lay.out_bias, dtype=object))
@@ -420,6 +423,7 @@ class ExactContext(_Context):
                     Sm[:d2, :-1] = S
                     Sh = fmpq_matrix(Sm)
             self._layers.append((Wh, Oh, Sh, to_fmpq(lay.minus_slope), n))
+            self._pools.append(lay if lay.is_max else None)
         self._readout_h = None
         if net.readout is not None:
             R = fmpq_matrix(np.concatenate([np.asarray(net.readout.weight, dtype=object),
@@ -457,7 +461,10 @@ class ExactContext(_Context):
         _, Oh, Sh, minus, n = self._layers[l]
         ent = pre.entries()
         K = len(e)
-        if mask is None:
+        if mask is None and self._pools[l] is not None:   # points through a max layer
+            mask = self._pools[l].argmax_code(np.array(ent, dtype=object).reshape(n, K).T)[0].T.ravel()
+            vals = [v if keep else v * minus for v, keep in zip(ent, mask.tolist())]
+        elif mask is None:
             vals = [v if v >= 0 else v * minus for v in ent]
         else:
             vals = []
@@ -483,9 +490,12 @@ class ExactContext(_Context):
         zero case is reported."""
         N = len(P)
         out = []
-        for pre in self.preactivations(P):
+        for pre, pool in zip(self.preactivations(P), self._pools):
             ent = pre.entries()
             n = pre.nrows()
+            if pool is not None:
+                out.append(pool.argmax_code(np.array(ent, dtype=object).reshape(n, N).T))
+                continue
             nonneg = np.fromiter((v >= 0 for v in ent), dtype=bool, count=n * N).reshape(n, N).T
             zero = np.fromiter((v == 0 for v in ent), dtype=bool, count=n * N).reshape(n, N).T
             out.append((nonneg, zero))
@@ -717,8 +727,9 @@ class FilteredContext(_Context):
             Wh = np.concatenate([np.asarray(lay.weight, dtype=kind), np.asarray(lay.bias, dtype=kind)[:, None]],
                                 axis=1)
             parts = [self._matrix(Wh)]
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
-                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=kind)
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
+                out = np.eye(n) if eff is None else np.asarray(eff, dtype=kind)
                 d2 = out.shape[0]
                 ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=kind)
                 O = np.zeros((d2 + 1, n + 1), dtype=kind)
@@ -740,6 +751,7 @@ class FilteredContext(_Context):
             else:
                 t, dt = float(slope[0][0]), float(slope[1][0])
             parts.append((t, dt, max(1.0, abs(t) + dt)))
+            parts.append(lay if lay.is_max else None)
             self._layers.append(tuple(parts))
 
     def _matrix(self, M):
@@ -763,7 +775,11 @@ class FilteredContext(_Context):
 
     def _next(self, l, pre, H, e, mask):
         P, B = pre
-        _, O, S, (t, dt, lip) = self._layers[l]
+        _, O, S, (t, dt, lip), pool = self._layers[l]
+        if mask is None and pool is not None:
+            # the float argmax: the exact one wherever :meth:`signs` calls it decided (a point
+            # it does not decide is recomputed exactly, whatever its later bounds say)
+            mask = pool.argmax_code(P)[0]
         neg = P < 0 if mask is None else ~np.asarray(mask, dtype=bool)
         if t == 0:
             post = np.where(neg, 0.0, P)
@@ -832,7 +848,13 @@ class FilteredContext(_Context):
             X, E = got
         out = []
         unsure = np.zeros(N, dtype=bool)
-        for pre, B in self.bounds(X, E):
+        for (pre, B), parts in zip(self.bounds(X, E), self._layers):
+            pool = parts[-1]
+            if pool is not None:
+                code, tie, decided = _filtered_argmax(pool, pre, B)
+                unsure |= ~decided
+                out.append((code, tie))
+                continue
             with np.errstate(invalid="ignore"):
                 decided = ((np.abs(pre) > B) | (B == 0)) & np.isfinite(pre) & np.isfinite(B)
             unsure |= ~np.all(decided, axis=1)
@@ -843,6 +865,38 @@ class FilteredContext(_Context):
                 nonneg[idx] = en
                 zero[idx] = ez
         return out
+
+
+def _filtered_argmax(pool, P, B):
+    """A max layer's argmax code from float values ``P`` within ``B`` of the exact ones.
+
+    The float winner ``a`` of a group is the exact one when, against every other row ``j``,
+    ``P_a - P_j > B_a + B_j`` (computed with a relative margin of 4u for the rounding of the
+    difference and of the sum), or when both bounds are 0 (exact floats compare exactly, and
+    ties go to the lowest index in both). Returns ``(code, tie, decided)``, ``decided`` a
+    bool per point; ``tie`` is exact where decided.
+    """
+    code, tie = pool.argmax_code(P)
+    g = pool.group_of
+    with np.errstate(invalid="ignore", over="ignore"):
+        Pa = np.where(code, P, -np.inf)
+        Ba = np.where(code, B, 0.0)
+        top = np.maximum.reduceat(Pa, np.concatenate([[0], np.cumsum(pool.groups)[:-1]]), axis=1)[:, g] \
+            if P.shape[0] else Pa
+        btop = np.add.reduceat(Ba, np.concatenate([[0], np.cumsum(pool.groups)[:-1]]), axis=1)[:, g] \
+            if P.shape[0] else Ba
+        gap = top - P
+        need = (btop + B) * (1 + 4 * UNIT) + 4 * UNIT * np.abs(gap)
+        ok = code | (gap > need) | ((btop == 0) & (B == 0))
+        ok &= np.isfinite(P) & np.isfinite(B)
+    return code, tie & (B == 0) & (btop == 0), np.all(ok, axis=1)
+
+
+def _signs(pre, pool, xp=None):
+    """``(pre >= 0, pre == 0)`` of a ReLU-type layer, or a max layer's ``(argmax code, tie)``."""
+    if pool is None:
+        return pre >= 0, pre == 0
+    return pool.argmax_code(pre, xp)
 
 
 # ------------------------------------------------------------------------- the registry
