@@ -233,8 +233,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     try:
         if not _supports(module, net, dom, arithmetic):
             if not hasattr(dom, "disjoint_boxes"):
+                what = "this network (it has max layers) on " if net.has_max else ""
                 raise InvalidInputError(
-                    f"engine {name!r} does not support the domain {dom!r}; "
+                    f"engine {name!r} does not support {what}the domain {dom!r}; "
                     f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
             if pieces is not None and not isinstance(pieces, int):
                 raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")

@@ -211,13 +211,13 @@ def axis_slice(net, axis: int, value):
     others = [r for r in range(D) if r != axis]
     W = lay.weight[:, others]
     pre_bias = lay.bias + lay.weight[:, axis] * value
-    keep = [k for k in range(lay.n_neurons) if any(v != 0 for v in W[k])]
+    keep = [k for k in range(lay.n_neurons) if lay.is_max or any(v != 0 for v in W[k])]
     drop = [k for k in range(lay.n_neurons) if k not in keep]
     if not keep:
         return None, keep
     zero = Fraction(0)
     out = lay.out if lay.out is not None else np.array(
-        [[Fraction(int(r == c)) for c in range(lay.n_neurons)] for r in range(lay.n_neurons)], dtype=object)
+        [[Fraction(int(r == c)) for c in range(lay.n_units)] for r in range(lay.n_units)], dtype=object)
     out_bias = (lay.out_bias.copy() if lay.out_bias is not None
                 else np.array([zero] * out.shape[0], dtype=object))
     if drop:
@@ -227,7 +227,8 @@ def axis_slice(net, axis: int, value):
         skip = lay.skip[:, others]
         out_bias = out_bias + lay.skip[:, axis] * value
     first = dict(weight=W[keep], bias=pre_bias[keep], activation=lay.activation,
-                 negative_slope=lay.negative_slope, skip=skip, out=out[:, keep], out_bias=out_bias)
+                 negative_slope=lay.negative_slope, skip=skip, out=out if lay.is_max else out[:, keep],
+                 out_bias=out_bias, groups=lay.groups)
     readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
     return Network([first] + list(net.layers[1:]), readout, exact=True), keep
 

@@ -64,8 +64,9 @@ __all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The planar engine handles 2-D networks on a box or on the whole plane."""
-    return net.input_dim == 2 and isinstance(domain, (Box, Whole))
+    """The planar engine handles 2-D networks on a box or on the whole plane (no max layers:
+    ``auto`` takes ``polygon`` for those)."""
+    return net.input_dim == 2 and isinstance(domain, (Box, Whole)) and not net.has_max
 
 
 def _box_of(net, domain):

@@ -431,7 +431,7 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         Bf, x0f = B.astype(np.float64), x0.astype(np.float64)
         W, b = lay.weight @ Bf, lay.weight @ x0f + lay.bias
     first = dict(weight=W, bias=b, activation=lay.activation, negative_slope=lay.negative_slope,
-                 out=lay.out, out_bias=lay.out_bias)
+                 out=lay.out, out_bias=lay.out_bias, groups=lay.groups)
     if lay.skip is not None:
         if exact:
             S, s = _compose_exact(lay.skip, None, x0, B)
@@ -443,7 +443,7 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         first["out_bias"] = s
     cv = _exact_array if exact else (lambda a: a)
     rest = [dict(weight=cv(l.weight), bias=cv(l.bias), activation=l.activation, negative_slope=l.negative_slope,
-                 skip=cv(l.skip), out=cv(l.out), out_bias=cv(l.out_bias)) for l in net.layers[1:]]
+                 skip=cv(l.skip), out=cv(l.out), out_bias=cv(l.out_bias), groups=l.groups) for l in net.layers[1:]]
     readout = None if net.readout is None else dict(weight=cv(net.readout.weight), bias=cv(net.readout.bias))
     return SliceNetwork([first] + rest, readout, exact=exact)
 
