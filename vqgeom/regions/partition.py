@@ -234,6 +234,11 @@ class Partition:
     def non_generic_facets(self) -> list[tuple[int, int, tuple]]:
         """Facets across which more than one neuron flips: ``(i, j, flips)`` triples.
 
+        Neurons of max layers do not count: crossing a wall of a window's argmax changes two
+        bits of its one-hot code (and may coincide with the wall of the ReLU unit that comes
+        alive in the window); d counts ReLU-type units only, so a facet is generic when at
+        most one ReLU-type neuron flips on it (and something flips).
+
         Examples
         --------
         >>> from vqgeom import Network, enumerate_regions
@@ -242,8 +247,10 @@ class Partition:
         [(0, 1, ((0, 0), (0, 1)))]
         """
         out = []
+        pool = {l for l, lay in enumerate(self.net.layers) if lay.is_max}
         for i, j, flips in self.graph.edges(data="flips"):
-            if len(flips) != 1:
+            relu = [f for f in flips if f[0] not in pool]
+            if len(relu) > 1 or not flips:
                 a, b = min(i, j), max(i, j)
                 out.append((a, b, flips))
         return sorted(out)
@@ -548,7 +555,7 @@ class Partition:
         Parameters
         ----------
         weights : sequence of positive numbers, optional
-            One weight per layer (default 1).
+            One weight per ReLU-type layer (default 1); max layers are not part of d.
         sources : sequence of int, optional
             Rows to compute (default all regions).
 
@@ -556,24 +563,26 @@ class Partition:
         -------
         ndarray of float, shape (len(sources), n_regions)
         """
-        depth = self.net.depth
+        relu = self.net.relu_layers
+        depth = len(relu)
         if weights is None:
             w = np.ones(depth)
         else:
             w = np.asarray(weights, dtype=np.float64).ravel()
             if w.shape != (depth,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
                 raise InvalidInputError(
-                    f"weights must be {depth} positive finite numbers (one per layer), got {weights!r}")
+                    f"weights must be {depth} positive finite numbers (one per ReLU-type layer), got {weights!r}")
         idx = np.arange(self.n_regions) if sources is None else np.asarray(
             [self._check_index(int(s)) for s in np.ravel(np.asarray(sources))], dtype=np.int64)
         bits = self.code_bits().astype(np.float64)
         out = np.zeros((idx.size, self.n_regions))
         start = 0
         for l, width in enumerate(self.net.widths):
-            B = bits[:, start:start + width]
-            S = B[idx]
-            ham = S @ (1 - B).T + (1 - S) @ B.T
-            out += w[l] * ham
+            if l in relu:
+                B = bits[:, start:start + width]
+                S = B[idx]
+                ham = S @ (1 - B).T + (1 - S) @ B.T
+                out += w[relu.index(l)] * ham
             start += width
         return out
 
