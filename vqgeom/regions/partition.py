@@ -431,8 +431,7 @@ class Partition:
             if any_zero[n]:
                 code = tuple(tuple(bool(v) for v in s[n]) for s in signs)
                 if code not in moving:
-                    A = np.concatenate([a for a, _ in self.net.preactivation_maps(code)], axis=0)
-                    moving[code] = np.any(A != 0, axis=1)
+                    moving[code] = _wall_rows(self.net, code)
                 if np.any(moving[code][zero[n]]):
                     out[n] = ON_BOUNDARY
                     continue
@@ -666,6 +665,21 @@ class Partition:
         from vqgeom.plotting import plot_partition
 
         return plot_partition(self, ax=ax, color_by=color_by, source=source, edges=edges, **kwargs)
+
+
+def _wall_rows(net, code) -> np.ndarray:
+    """Per neuron (layers concatenated), whether a 0 there (a tie, for a max layer's row) can
+    be a wall on the cell of ``code``: a ReLU-type neuron whose map is not constant, a max
+    layer's row whose map differs from its group's winner's (identical maps tie everywhere)."""
+    out = []
+    for lay, s, (A, c) in zip(net.layers, code, net.preactivation_maps(code)):
+        if not lay.is_max:
+            out.append(np.any(A != 0, axis=1))
+            continue
+        H = np.concatenate([A, c[:, None]], axis=1)
+        win = np.repeat(np.flatnonzero(np.asarray(s, dtype=bool)), lay.groups)
+        out.append(np.any(H != H[win], axis=1))
+    return np.concatenate(out)
 
 
 def _inside_box(P, box, *, exact: bool) -> np.ndarray:
