@@ -392,3 +392,55 @@ def test_max_pool1d_and_functional_forms_convert():
         assert net.layers[1].is_max
         X = torch.randn(100, 9, dtype=torch.float64)
         np.testing.assert_allclose(net.forward(X.numpy()), model(X).detach().numpy(), atol=1e-12)
+
+
+# ------------------------------------------------------------- a trained CNN on digits
+@pytest.mark.slow
+def test_trained_maxpool_cnn_on_a_plane_through_three_digits():
+    """conv -> ReLU -> MaxPool2d -> conv -> ReLU trained on the bundled digits: the exact count
+    on the plane through three test digits equals the tournament count, and the count after
+    the pooling stage equals Regioncam's (its max_pool, one per window, composed by hand)."""
+    from vqgeom.datasets import digits
+    from vqgeom.digit_models import digits_maxpool_cnn, three_digits, train_on_digits
+    from vqgeom.regions.slices import on_slice
+
+    split = digits(rng=0)
+    model = digits_maxpool_cnn((1, 2), seed=1)
+    assert train_on_digits(model, split, epochs=60) > 0.8
+    X, _ = three_digits(split, classes=(3, 5, 8))
+    plane = vqgeom.Plane(*X)
+    part = enumerate_regions(model, plane)
+    assert part.engine == "polygon" and part.n_regions > 500
+    net, dom = on_slice(model, plane)
+    assert [lay.is_max for lay in net.layers] == [False, True, False]
+    assert part.n_regions == merged_count(net, dom, "polygon")
+    line = vqgeom.Line(X[0], X[1])
+    lnet, ldom = on_slice(model, line)
+    n_line = enumerate_regions(model, line).n_regions
+    assert n_line == merged_count(lnet, ldom, "interval") and n_line > 10
+
+    regioncam = pytest.importorskip("regioncam")
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("_rc", Path(__file__).with_name("test_slices_regioncam.py"))
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    _conv_matrix = helpers._conv_matrix    # the dense convolution by index arithmetic
+
+    stage = nn.Sequential(*list(model)[:4], nn.Flatten())
+    n_stage = enumerate_regions(stage, plane).n_regions
+    f = np.float32
+    x0, x1, x2 = X
+    rc = regioncam.Regioncam(size=0.75)     # [-0.75, 0.75]^2 = the (u, v) box shifted by 1/2
+    rc.linear(np.stack([x1 - x0, x2 - x0]).astype(f), (x0 + 0.5 * (x1 - x0) + 0.5 * (x2 - x0)).astype(f))
+    K, b, H, W = _conv_matrix(model[1].weight.detach().double().numpy(),
+                              model[1].bias.detach().double().numpy(), 8, 8, 1, 1)
+    rc.linear(np.ascontiguousarray(K.T).astype(f), b.astype(f))
+    h = rc.relu()
+    for w in [[(i + a) * W + j + c for a in (0, 1) for c in (0, 1)] for i in range(0, H, 2) for j in range(0, W, 2)]:
+        sel = np.zeros((K.shape[0], 4), f)
+        sel[w, np.arange(4)] = 1
+        rc.linear(sel, np.zeros(4, f), input_layer=h)
+        rc.max_pool()
+    assert n_stage == rc.num_faces and n_stage > 100
