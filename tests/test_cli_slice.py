@@ -83,6 +83,7 @@ def test_bad_points_file(files, capsys):
     assert "--points: cannot read" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_torch_maxpool_cnn_file(tmp_path, capsys):
     torch = pytest.importorskip("torch")
     from vqgeom.digit_models import digits_maxpool_cnn
