@@ -444,3 +444,17 @@ def test_trained_maxpool_cnn_on_a_plane_through_three_digits():
         rc.linear(sel, np.zeros(4, f), input_layer=h)
         rc.max_pool()
     assert n_stage == rc.num_faces and n_stage > 100
+
+
+def test_the_proof_example_one_wall_is_a_relu_wall_and_an_argmax_wall():
+    # proofs/maxpool.md: h1 = relu(x), h2 = relu(-x - 1) pooled together; at x = -1 the unit h2
+    # flips and the argmax changes (2 -> 1); d counts it once, so d = d_Omega = 1 there
+    net = Network([{"weight": [["1"], ["-1"]], "bias": ["0", "-1"]},
+                   {"weight": [["1", "0"], ["0", "1"]], "activation": "max", "groups": [2]}])
+    part = enumerate_regions(net, Box(-3, 3, dim=1))
+    assert [c[1] for c in part.codes] == [(False, True), (True, False), (True, False)]
+    assert sorted(part.graph.edges[0, 1]["flips"]) == [(0, 1), (1, 0), (1, 1)]
+    assert vqgeom.vq_distance(net, [Fraction(-3, 2)], [Fraction(-1, 2)]) == 1
+    assert part.partition_distance([[Fraction(-3, 2)]], [[Fraction(-1, 2)]])[0, 0] == 1
+    v = vqgeom.check_lemma2(net, Box(-3, 3, dim=1))
+    assert v.holds and v.hypotheses["generic"]
