@@ -240,6 +240,11 @@ def test_lemma2_on_a_pooling_network_is_generic_and_holds():
 
 
 # --------------------------------------------------------------------------- engines
+def _area(poly):
+    n = len(poly)
+    return abs(sum(poly[k][0] * poly[(k + 1) % n][1] - poly[(k + 1) % n][0] * poly[k][1] for k in range(n))) / 2
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_polygon_count_equals_the_tournament_count(seed):
     for net in (_max_net(seed), _max_net(seed, groups=(3, 3), duplicate=True), _pool_net(seed),
@@ -247,6 +252,11 @@ def test_polygon_count_equals_the_tournament_count(seed):
         part = enumerate_regions(net, Box(-2, 2, dim=2), engine="polygon")
         assert part.n_regions == merged_count(net, Box(-2, 2, dim=2), "polygon")
         part.verify()
+        # halfspaces(): a max row j gives f_j - f_w <= 0; clipping the box by them gives the
+        # engine's polygon (compared by exact area)
+        stored = [part.polygon(i) for i in range(part.n_regions)]
+        part._polygons = None
+        assert [_area(part.polygon(i)) for i in range(part.n_regions)] == [_area(p) for p in stored]
         fl = enumerate_regions(net, Box(-2, 2, dim=2), engine="polygon", arithmetic="float")
         assert fl.n_regions == part.n_regions and fl.n_adjacencies == part.n_adjacencies
 

@@ -288,7 +288,8 @@ class Partition:
         """The closed region ``i`` as ``{x : A @ x <= b}``.
 
         One row per neuron whose map is not constant on the region (``-a x <= c`` where its
-        sign is +1, ``a x <= -c`` where it is -1), then the domain box's rows when
+        sign is +1, ``a x <= -c`` where it is -1; for a max layer's row ``j`` that is not its
+        window's argmax ``w``, ``f_j - f_w <= 0``), then the domain box's rows when
         ``domain`` is True and the domain is a box. Exact (Fraction) in exact mode.
 
         Returns
@@ -306,6 +307,14 @@ class Partition:
         """
         A, c = self.neuron_maps(i)
         signs = np.array([s for layer in self.codes[i] for s in layer], dtype=bool)
+        start = 0
+        for lay in self.net.layers:       # a max row j becomes f_j - f_w (<= 0: sign -1)
+            if lay.is_max:
+                rows = slice(start, start + lay.n_neurons)
+                win = start + np.repeat(np.flatnonzero(signs[rows]), lay.groups)
+                A[rows], c[rows] = A[rows] - A[win], c[rows] - c[win]
+                signs[rows] = False
+            start += lay.n_neurons
         keep = np.any(A != 0, axis=1)
         flip = np.where(signs, -1, 1)
         if self.exact:
