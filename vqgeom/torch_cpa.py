@@ -10,7 +10,8 @@ is the activation's output followed by the tensors that later operations still n
 the last activation becomes the readout.
 
 Which units d counts: exactly these ReLU / LeakyReLU units, one layer per activation call,
-in execution order. Linear maps between activations have no units.
+in execution order. Linear maps between activations have no units; max pooling layers (below)
+join the region code but not d.
 
 Supported between activations (all affine, as dense matrices):
 
