@@ -377,9 +377,36 @@ def test_return_indices_and_adaptive_max_pool_are_refused():
     from vqgeom.errors import UnsupportedModuleError
 
     for mod, pattern in ((nn.MaxPool2d(2, return_indices=True), "return_indices"),
-                         (nn.AdaptiveMaxPool2d(2), "adaptive max pooling")):
+                         (nn.AdaptiveMaxPool2d(2, return_indices=True), "return_indices")):
         with pytest.raises(UnsupportedModuleError, match=pattern):
             Network.from_torch(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), mod), input_shape=(1, 6, 6))
+
+
+@pytest.mark.parametrize("pool, size", [(nn.AdaptiveMaxPool2d((3, 2)), 7), (nn.AdaptiveMaxPool1d(4), 9)])
+def test_adaptive_max_pool_converts_with_torchs_windows(pool, size):
+    torch.manual_seed(0)
+    two_d = isinstance(pool, nn.AdaptiveMaxPool2d)
+    conv = nn.Conv2d(1, 2, 3, padding=1) if two_d else nn.Conv1d(1, 2, 3, padding=1)
+    shape = (1, size, size) if two_d else (1, size)
+    model = nn.Sequential(nn.Unflatten(1, shape), conv, nn.ReLU(), pool, nn.Flatten()).double()
+    net = Network.from_torch(model, input_shape=(int(np.prod(shape)),))
+    assert net.layers[1].is_max
+    X = torch.randn(300, int(np.prod(shape)), dtype=torch.float64)
+    np.testing.assert_allclose(net.forward(X.numpy()), model(X).detach().numpy(), atol=1e-12)
+    # the argmax per window is torch's (windows overlap when the size does not divide)
+    with torch.no_grad():
+        h = torch.relu(conv(X.reshape(-1, *shape)))
+        _, idx = type(pool)(pool.output_size, return_indices=True)(h)
+    code = net.signs(X.numpy())[1]
+    starts = np.concatenate([[0], np.cumsum(net.layers[1].groups)])
+    rows = np.argmax(net.layers[1].weight[:, :], axis=1)       # each row selects one ReLU output
+    plane = int(np.prod(shape[1:]))
+    chosen = np.array([rows[starts[g] + np.argmax(code[:, starts[g]:starts[g + 1]], axis=1)] % plane
+                       for g in range(len(starts) - 1)]).T
+    live = (h.reshape(300, -1) > 0).numpy()
+    ok = np.array([[live[n, rows[starts[g]:starts[g + 1]]].any() for g in range(len(starts) - 1)]
+                   for n in range(300)])
+    np.testing.assert_array_equal(chosen[ok], idx.reshape(300, -1).numpy()[ok])
 
 
 def test_max_pool1d_and_functional_forms_convert():

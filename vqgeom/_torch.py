@@ -103,7 +103,7 @@ SAFE_MODULES = (nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Flatten, nn.
                 # the CNN layers vqgeom.torch_cpa converts
                 nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d,
                 nn.BatchNorm1d, nn.BatchNorm2d, nn.Unflatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d,
-                nn.MaxPool1d, nn.MaxPool2d)
+                nn.MaxPool1d, nn.MaxPool2d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
 
 
 def _one_line_load_error(exc) -> tuple[str, bool]:

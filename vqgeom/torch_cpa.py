@@ -38,7 +38,8 @@ window elements (a window's rows in torch's scan order, so the lowest index on t
 element torch's CPU kernel returns), one group per output position; padded positions are
 -inf in torch, so they are no candidates and border windows are smaller groups. Its argmax
 per window is part of the region code and of Omega; d does not count it (see the README).
-``return_indices=True`` and adaptive max pooling are refused.
+``AdaptiveMaxPool1d/2d`` use torch's windows ``[floor(i n / m), ceil((i + 1) n / m))``;
+``return_indices=True`` is refused.
 
 Anything that is not piecewise linear (sigmoid, tanh, GELU, softmax, attention) raises
 :class:`~vqgeom.errors.UnsupportedModuleError` naming the module.
@@ -290,9 +291,24 @@ class _Converter:
             raise UnsupportedModuleError(f"module {name!r} ({type(mod).__name__}) is in training mode; call "
                                          f"model.eval() first")
         if isinstance(mod, (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)):
-            raise UnsupportedModuleError(
-                f"module {name!r} ({type(mod).__name__}): adaptive max pooling is not supported; use "
-                f"MaxPool1d/2d with an explicit kernel_size and stride")
+            if mod.return_indices:
+                raise UnsupportedModuleError(
+                    f"module {name!r} ({type(mod).__name__}) has return_indices=True; vqgeom converts "
+                    f"max pooling that returns the pooled tensor only")
+            x = self._val(node.args[0], node)
+            dims = 1 if isinstance(mod, nn.AdaptiveMaxPool1d) else 2
+            shape = self._shape(node)
+            if len(x.shape) != dims + 1 or shape is None:
+                raise UnsupportedModuleError(f"module {name!r}: adaptive max pooling needs a (C, ...) tensor "
+                                             f"with {dims} spatial dimension(s), got shape {x.shape}")
+            # torch's adaptive windows: [floor(i n / m), ceil((i + 1) n / m)) per axis
+            axes = [[list(range((i * n) // m, -(-((i + 1) * n) // m))) for i in range(m)]
+                    for n, m in zip(x.shape[1:], shape[1:])]
+            windows = _windows_of(x.shape, shape, axes)
+            kind = {"activation": "max", "groups": [len(w) for w in windows]}
+            rows = np.concatenate(windows)
+            self._layer(node, index, x.M[rows], x.m[rows], kind, shape)
+            return
         if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
             if mod.return_indices:
                 raise UnsupportedModuleError(
@@ -418,6 +434,13 @@ def _pool_windows(in_shape, out_shape, dims, kernel, stride, padding, dilation):
     for n_in, n_out, ki, si, pi, di in zip(sizes, outs, k, s, p, d):
         axes.append([[o * si - pi + di * t for t in range(ki) if 0 <= o * si - pi + di * t < n_in]
                      for o in range(n_out)])
+    return _windows_of(in_shape, out_shape, axes)
+
+
+def _windows_of(in_shape, out_shape, axes):
+    """Flat input indices of every window (C-order over (C, *output positions)) from the input
+    positions each output position reads along every spatial axis (``axes[a][o]``)."""
+    C, sizes, outs = in_shape[0], in_shape[1:], out_shape[1:]
     strides = np.cumprod((1,) + tuple(sizes[::-1]))[::-1]    # C-order strides of (C, *spatial)
     windows = []
     for c in range(C):
