@@ -495,3 +495,25 @@ def test_the_proof_example_one_wall_is_a_relu_wall_and_an_argmax_wall():
     assert part.partition_distance([[Fraction(-3, 2)]], [[Fraction(-1, 2)]])[0, 0] == 1
     v = vqgeom.check_lemma2(net, Box(-3, 3, dim=1))
     assert v.holds and v.hypotheses["generic"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), shift=st.integers(-3, 3))
+def test_law_permuting_candidates_and_shifting_a_window_keep_the_partition(seed, shift):
+    # random (generic) weights: reordering a window's candidates relabels its argmax only; adding
+    # a constant to all of a window's candidates (and taking it off the next layer's bias) keeps
+    # the function and every cell
+    net = _max_net(seed, groups=(3, 3))
+    dom = Box(-2, 2, dim=2)
+    base = enumerate_regions(net, dom, engine="polygon")
+    lay, nxt = net.layers[1], net.layers[2]
+    order = np.array([2, 0, 1, 4, 5, 3])
+    bias = lay.bias[order] + np.array([shift] * 3 + [0] * 3)
+    other = Network([{"weight": net.layers[0].weight, "bias": net.layers[0].bias},
+                     {"weight": lay.weight[order], "bias": bias, "activation": "max", "groups": [3, 3]},
+                     {"weight": nxt.weight, "bias": nxt.bias - nxt.weight[:, 0] * shift}],
+                    {"weight": net.readout.weight})
+    X = np.random.default_rng(seed).uniform(-2, 2, size=(20, 2))
+    np.testing.assert_allclose(other.forward(X), net.forward(X), atol=1e-9)
+    part = enumerate_regions(other, dom, engine="polygon")
+    assert (part.n_regions, part.n_adjacencies) == (base.n_regions, base.n_adjacencies)
