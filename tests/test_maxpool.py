@@ -188,6 +188,19 @@ def test_io_round_trips_keep_groups(tmp_path):
     np.testing.assert_allclose(mod(torch.as_tensor(X)).detach().numpy(), net.forward(X), atol=1e-12)
 
 
+def test_codes_on_a_torch_device_and_bad_argmax_codes():
+    net = _max_net(8)
+    X = np.random.default_rng(4).normal(size=(64, 2))
+    on_torch = vqgeom.activation_codes(net, torch.as_tensor(X), device="cpu")
+    assert on_torch == vqgeom.activation_codes(net, X)
+    code = [s[0] for s in net.signs(X[:1])]
+    assert len(net.preactivation_maps(code)) == 3
+    code[1] = code[1].copy()
+    code[1][:2] = True                       # two winners in the first window
+    with pytest.raises(InvalidInputError, match="one-hot"):
+        net.preactivation_maps(code)
+
+
 def test_layer_maps_with_a_one_hot_code_selects_the_rows():
     net = _max_net(7)
     lay = net.layers[1]

@@ -682,8 +682,8 @@ class Network:
         Raises
         ------
         InvalidInputError
-            If ``code`` has more layers than the network or a layer's signs are not a vector
-            of that layer's width.
+            If ``code`` has more layers than the network, a layer's signs are not a vector
+            of that layer's width, or a max layer's code is not one-hot in each group.
         """
         if isinstance(code, (str, bytes)) or not hasattr(code, "__len__") or len(code) > self.depth:
             raise InvalidInputError(
@@ -696,6 +696,13 @@ class Network:
                     f"got shape {np.shape(code[l])}"
                 )
         code = [np.asarray(s, dtype=bool) for s in code]
+        for l, s in enumerate(code):
+            lay = self.layers[l]
+            starts = np.cumsum((0,) + lay.groups[:-1]) if lay.is_max else None
+            if lay.is_max and not (np.add.reduceat(s.astype(np.int64), starts) == 1).all():
+                raise InvalidInputError(
+                    f"code[{l}] must be one-hot in each of max layer {l}'s groups {list(lay.groups)} (its "
+                    f"argmax code), got {s.astype(int).tolist()}")
         D = self.input_dim
         if self._exact:
             maps = [ExactContext.to_fractions(h) for h in context(self, "exact").cell_maps(code)]
