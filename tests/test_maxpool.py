@@ -230,6 +230,11 @@ def test_d_counts_relu_units_only():
     np.testing.assert_array_equal(vqgeom.vq_kernel(net, X, weights=[1, 2]),
                                   vqgeom.vq_kernel(relu_only, weights=[1, 2]))
     assert vqgeom.vq_distance(net, X[0], X[1]) == vqgeom.vq_kernel(relu_only)[0, 1]
+    # the MDS embedding and the kernel alignment read d too: the same as on the ReLU codes
+    np.testing.assert_allclose(vqgeom.mds_embedding(net, X, k=2).coords,
+                               vqgeom.mds_embedding(relu_only, k=2).coords)
+    np.testing.assert_allclose(vqgeom.kernel_cosine((net, X), (net, X), sigma2=[1.0]),
+                               vqgeom.kernel_cosine(relu_only, relu_only, sigma2=[1.0]))
     with pytest.raises(InvalidInputError, match="one entry per layer \\(2\\)"):
         vqgeom.vq_kernel(net, X, weights=[1, 1, 1])
     part = enumerate_regions(net, Box(-2, 2, dim=2))

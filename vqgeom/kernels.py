@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from vqgeom._paths import AtomicFile
-from vqgeom.codes import Codes, activation_codes
+from vqgeom.codes import Codes, activation_codes, d_layers
 from vqgeom.errors import InvalidInputError, MemoryBudgetExceeded, format_bytes
 
 __all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference", "save_npy"]
@@ -181,20 +181,11 @@ def _resolve_codes(net, X, Y, device):
         raise InvalidInputError("X (the points) is required when the first argument is a network")
     if dev is None and _is_tensor(X):
         dev = X.device
-    layers = _d_layers(net)
+    layers = d_layers(net)
     cx = activation_codes(net, X, layers=layers, device=device)
     cy = None if Y is None else activation_codes(net, Y, layers=layers, device=device)
     return cx, cy, dev
 
-
-def _d_layers(net):
-    """The layers d counts: a Network's ReLU-type layers (a max layer's argmax is part of the
-    region code, not of d); None (all hooked layers) for a torch module."""
-    if not getattr(net, "has_max", False):
-        return None
-    if not net.relu_layers:
-        raise InvalidInputError("the network has only max layers; d counts ReLU-type units, so it has none")
-    return list(net.relu_layers)
 
 
 def _groups(weights, per_layer: bool, n_layers: int):
@@ -954,7 +945,7 @@ def vq_distance(net, x, y, weights=None):
             X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidInputError(f"x and y must hold real numbers ({exc})") from None
-    codes = activation_codes(net, X, layers=_d_layers(net))
+    codes = activation_codes(net, X, layers=d_layers(net))
     K = vq_kernel(codes, weights=weights, method="popcount")
     v = K[0, 1]
     return v if isinstance(v, Fraction) else (int(v) if np.issubdtype(type(v), np.integer) else float(v))
