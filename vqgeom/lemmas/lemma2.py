@@ -311,8 +311,8 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
 def _cases() -> dict:
     """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
     from vqgeom.catalogue import (box as _box, deep as _deep, generic_1d as _generic_1d, generic_2d
-                                  as _generic_2d, sawtooth, shared_facet_2d as _shared_facet_2d,
-                                  u_shape as _u_shape)
+                                  as _generic_2d, maxpool_2d as _maxpool_2d, sawtooth,
+                                  shared_facet_2d as _shared_facet_2d, u_shape as _u_shape)
 
     E = functools.partial(CatalogueEntry, checker=check_lemma2)
     entries = [
@@ -323,6 +323,9 @@ def _cases() -> dict:
           lambda: (_generic_2d(), _box(-2, 2, 2))),
         E("deep-2d-generic-weighted", "lemma2", "the same with layer weights (1, 1/2)",
           lambda: (_generic_2d(), _box(-2, 2, 2)), options={"weights": [1, "1/2"]}),
+        E("deep-2d-maxpool", "lemma2",
+          "ReLU, max pooling in pairs, ReLU on [-2, 2]^2: d counts the ReLU units (proofs/maxpool.md)",
+          lambda: (_maxpool_2d(), _box(-2, 2, 2))),
         E("sawtooth-tent-5-lemma2", "lemma2", "the tent sawtooth of depth 5 on [0, 1] (strict d < d_Omega)",
           lambda: (sawtooth(5), _box(0, 1, 1))),
         E("sawtooth-printed-5-lemma2", "lemma2", "the printed sawtooth of depth 5 on [0, 1]",
