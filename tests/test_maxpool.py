@@ -535,3 +535,19 @@ def test_law_permuting_candidates_and_shifting_a_window_keep_the_partition(seed,
     np.testing.assert_allclose(other.forward(X), net.forward(X), atol=1e-9)
     part = enumerate_regions(other, dom, engine="polygon")
     assert (part.n_regions, part.n_adjacencies) == (base.n_regions, base.n_adjacencies)
+
+
+def test_a_union_of_boxes_tiling_a_box_gives_the_box_partition():
+    # the union engine glues the boxes' partitions at wall points with side codes; a max layer's
+    # side code takes the largest (value, derivative), then the lowest index
+    from vqgeom.catalogue import maxpool_2d
+    from vqgeom.regions import BoxUnion
+
+    net = maxpool_2d()
+    whole = enumerate_regions(net, Box(-2, 2, dim=2))
+    for cut in (Fraction(0), Fraction(1, 3)):
+        U = BoxUnion([Box([-2, -2], [cut, 2]), Box([cut, -2], [2, 2])])
+        part = enumerate_regions(net, U)
+        part.verify()
+        assert (part.n_regions, part.n_adjacencies) == (whole.n_regions, whole.n_adjacencies)
+        assert sorted(part.codes) == sorted(whole.codes)

@@ -238,7 +238,8 @@ def side_code(net, point, direction) -> tuple:
 
     Layer by layer, with the affine maps of the earlier layers on that side: a neuron that
     does not vanish at ``point`` keeps its sign; one that vanishes takes the sign of its
-    derivative along ``direction`` (+1 when that is 0 too). This is the code of every point
+    derivative along ``direction`` (+1 when that is 0 too). A max layer's window takes the
+    row with the largest value, then the largest derivative, then the lowest index. This is the code of every point
     ``point + t direction + (small)`` for small t > 0 when ``point`` is a generic point of a
     (D-1)-dimensional face: every neuron vanishing there vanishes on the whole face, so a
     zero derivative across it means the neuron is identically zero on that side.
@@ -268,7 +269,18 @@ def side_code(net, point, direction) -> tuple:
     for l in range(net.depth):
         hmap = ctx.pre(l, state)
         value, slope = (hmap * xh).entries(), (hmap * uh).entries()
-        signs = tuple(bool(v > 0 or (v == 0 and s >= 0)) for v, s in zip(value, slope))
+        lay = net.layers[l]
+        if lay.is_max:      # per window the lexicographically largest (value, slope), lowest index
+            signs, start = [], 0
+            for size in lay.groups:
+                keys = list(zip(value[start:start + size], slope[start:start + size]))
+                best = max(keys)
+                win = keys.index(best)
+                signs.extend(t == win for t in range(size))
+                start += size
+            signs = tuple(signs)
+        else:
+            signs = tuple(bool(v > 0 or (v == 0 and s >= 0)) for v, s in zip(value, slope))
         code.append(signs)
         if l + 1 < net.depth:
             state = ctx.advance(l, hmap, state, signs)
