@@ -3,8 +3,9 @@ the engines that split cells by them, torch's MaxPool conversion, and d (ReLU-ty
 
 The independent counts here do not use the engines' argmax splitting
 (:mod:`vqgeom.regions._maxpool`): a max layer is rewritten as a ReLU tournament
-(``max(m, c) = m + relu(c - m)``), whose partition the ReLU-only engines enumerate, and its
-regions are merged by the original network's (ReLU code, argmax code) read at their witnesses.
+(``max(m, c) = m + relu(c - m)``, :func:`vqgeom.regions._max_tournament.tournament`), whose
+partition the ReLU-only engines enumerate, and its regions are merged here by the original
+network's (ReLU code, argmax code) read at their witnesses, counting distinct codes.
 
 Why merging is exact: the tournament network computes every original pre-activation, and on
 the interior of one of its regions every comparison of the tournament keeps its strict sign,
@@ -28,6 +29,7 @@ import vqgeom
 from vqgeom import Network, enumerate_regions
 from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact.arith import layer_maps
+from vqgeom.regions._max_tournament import tournament
 from vqgeom.regions.domain import Box
 
 
@@ -56,52 +58,6 @@ def _pool_net(seed, dim=2, groups=(2, 2, 2)):
 
 
 # ------------------------------------------------------------------ the independent count
-def tournament(net):
-    """The same function with every max layer replaced by ReLU layers (a sequential
-    tournament per group: stage t compares the running maximum with candidate t), exact."""
-    net = net.to_exact()
-    one, zero = Fraction(1), Fraction(0)
-    layers = []
-    for lay in net.layers:
-        if not lay.is_max:
-            layers.append(dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
-                               negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out,
-                               out_bias=lay.out_bias))
-            continue
-        assert lay.skip is None and lay.out is None and lay.out_bias is None
-        starts = np.concatenate([[0], np.cumsum(lay.groups)]).tolist()
-        G, kmax = len(lay.groups), max(lay.groups)
-        assert kmax > 1
-        W, b = lay.weight, lay.bias
-        # state before stage t: [running max of each group] + [candidates j >= t of each group],
-        # first as affine maps of the layer input (rows of (W, b)), then as a vector
-        rows = [starts[g] for g in range(G)] + [starts[g] + j for g in range(G)
-                                                for j in range(1, lay.groups[g])]
-        maps = (W[rows], b[rows])              # the state as an affine map of the input
-        state_rows = list(range(len(rows)))
-        keys = [("m", g) for g in range(G)] + [("c", g, j) for g in range(G) for j in range(1, lay.groups[g])]
-        for t in range(1, kmax):
-            active = [g for g in range(G) if lay.groups[g] > t]
-            idx = {k: i for i, k in enumerate(keys)}
-            A, a = maps
-            # neurons: c_{g,t} - m_g; new state: m_g + relu(...), remaining candidates j > t
-            Wn = np.array([A[idx[("c", g, t)]] - A[idx[("m", g)]] for g in active], dtype=object)
-            bn = np.array([a[idx[("c", g, t)]] - a[idx[("m", g)]] for g in active], dtype=object)
-            new_keys = [("m", g) for g in range(G)] + [k for k in keys if k[0] == "c" and k[2] > t]
-            out = np.full((len(new_keys), len(active)), zero, dtype=object)
-            skip = np.array([A[idx[k]] for k in new_keys], dtype=object)
-            ob = np.array([a[idx[k]] for k in new_keys], dtype=object)
-            for r, g in enumerate(active):
-                out[g, r] = one
-            layers.append(dict(weight=Wn, bias=bn, skip=skip, out=out, out_bias=ob))
-            eye = np.array([[one if i == j else zero for j in range(len(new_keys))]
-                            for i in range(len(new_keys))], dtype=object)
-            maps = (eye, np.array([zero] * len(new_keys), dtype=object))
-            keys = new_keys
-    readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
-    return type(net)(layers, readout, exact=True)
-
-
 def merged_count(net, domain, engine):
     """Cells of constant (ReLU code, argmax code) of ``net``: the tournament's regions (a
     ReLU-only engine) merged by ``net``'s codes at their witnesses (see the module doc)."""
@@ -117,6 +73,18 @@ def test_tournament_computes_the_same_function():
     net = _max_net(0)
     X = np.random.default_rng(1).normal(size=(50, 2))
     np.testing.assert_allclose(np.array(tournament(net).forward(X), dtype=float), net.forward(X), atol=1e-12)
+    # a max layer with skip, out and out_bias (a residual around the pool), groups of 3, 1, 2
+    rng = np.random.default_rng(2)
+    res = Network([{"weight": rng.normal(size=(4, 2)), "bias": rng.normal(size=4)},
+                   {"weight": rng.normal(size=(6, 4)), "bias": rng.normal(size=6), "activation": "max",
+                    "groups": [3, 1, 2], "skip": rng.normal(size=(5, 4)), "out": rng.normal(size=(5, 3)),
+                    "out_bias": rng.normal(size=5)},
+                   {"weight": rng.normal(size=(2, 5)), "bias": rng.normal(size=2)}])
+    np.testing.assert_allclose(np.array(tournament(res).forward(X), dtype=float), res.forward(X), atol=1e-12)
+    ref = enumerate_regions(res, Box(-2, 2, dim=2), engine="polygon")
+    part = enumerate_regions(res, Box(-2, 2, dim=2), engine="lp")
+    part.verify()
+    assert (part.n_regions, part.n_adjacencies) == (ref.n_regions, ref.n_adjacencies) and ref.n_regions > 5
 
 
 def test_max_layer_forward_codes_and_ties():
@@ -291,14 +259,57 @@ def test_interval_count_equals_the_tournament_count(seed):
             assert enumerate_regions(net, dom, engine="interval", arithmetic="float").n_regions == part.n_regions
 
 
-def test_engines_without_max_layers_refuse_clearly():
-    net = _max_net(0)
-    assert enumerate_regions(net, Box(-1, 1, dim=2)).engine == "polygon"
-    for engine in ("planar", "lp", "subdivision"):
-        with pytest.raises(InvalidInputError, match="max layers"):
-            enumerate_regions(net, Box(-1, 1, dim=2), engine=engine)
-    with pytest.raises(InvalidInputError, match="max layers"):
-        enumerate_regions(net, "whole")
+@pytest.mark.parametrize("seed", range(2))
+def test_every_engine_agrees_through_the_tournament(seed):
+    # planar, lp, subdivision and cdd split by ReLU units only: the dispatcher runs them on the
+    # max layers' ReLU tournament and merges by (ReLU code, argmax code): the polygon partition
+    import warnings
+
+    from vqgeom.errors import EngineFallbackWarning
+
+    for net in (_max_net(seed), _pool_net(seed), _max_net(seed, groups=(3, 3), duplicate=True)):
+        ref = enumerate_regions(net, Box(-2, 2, dim=2), engine="polygon")
+        assert enumerate_regions(net, Box(-2, 2, dim=2)).engine == "polygon"
+        for engine in ("planar", "lp", "subdivision", "cdd"):
+            for arithmetic in ("exact", "float"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", EngineFallbackWarning)   # subdivision may hand on to lp
+                    part = enumerate_regions(net, Box(-2, 2, dim=2), engine=engine, arithmetic=arithmetic)
+                assert part.engine.endswith("+tournament")
+                assert (part.n_regions, part.n_adjacencies) == (ref.n_regions, ref.n_adjacencies)
+                assert sorted(part.codes) == sorted(ref.codes)
+                if arithmetic == "exact":
+                    part.verify()
+
+
+def test_the_whole_plane_and_three_dimensions():
+    import warnings
+
+    net = _pool_net(1)
+    part = enumerate_regions(net, "whole")          # polygon takes boxes only: the tournament runs
+    part.verify()
+    assert part.engine.endswith("+tournament") and part.frame is not None
+    inner = enumerate_regions(net, part.frame)
+    assert inner.n_regions == part.n_regions        # the frame holds every vertex of the complex
+    net3 = _max_net(3, dim=3)
+    counts = set()
+    for engine in ("auto", "lp", "cdd"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = enumerate_regions(net3, Box(-1, 1, dim=3), engine=engine)
+        p.verify()
+        counts.add((p.n_regions, p.n_adjacencies))
+    assert len(counts) == 1
+    X = np.random.default_rng(0).uniform(-1, 1, (500, 3))
+    assert (p.region_of(X, on_boundary="mark") >= 0).all()   # exact: every code found is a region
+    v = vqgeom.check_lemma2(net3, Box(-1, 1, dim=3), partition=p)
+    assert v.holds
+
+
+def test_tournament_refuses_an_affine_max_layer():
+    net = Network([{"weight": [[1.0], [2.0]], "activation": "max", "groups": 1}])
+    with pytest.raises(InvalidInputError, match="one candidate"):
+        tournament(net)
 
 
 @settings(max_examples=15, deadline=None)
