@@ -563,3 +563,28 @@ def test_a_union_of_boxes_tiling_a_box_gives_the_box_partition():
         part.verify()
         assert (part.n_regions, part.n_adjacencies) == (whole.n_regions, whole.n_adjacencies)
         assert sorted(part.codes) == sorted(whole.codes)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_law_every_engine_gives_the_same_partition_of_a_max_network(dim, data):
+    import warnings
+
+    from vqgeom.regions.engines import available_engines
+    from vqgeom.testing import max_networks
+
+    net = data.draw(max_networks(dim, dyadic=True))     # float weights = the exact ones
+    box = Box(-1, 1, dim=dim)
+    parts = []
+    for engine in available_engines(dim):
+        for arithmetic in ("exact", "float"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parts.append(enumerate_regions(net, box, engine=engine, arithmetic=arithmetic))
+    parts[0].verify()
+    keys = {(p.n_regions, p.n_adjacencies, tuple(sorted(p.codes))) for p in parts}
+    assert len(keys) == 1, [(p.engine, p.arithmetic, p.n_regions) for p in parts] + [net.to_json(indent=None)]
+    # Lemma 2 holds whenever the ReLU units are generic (proofs/maxpool.md)
+    v = vqgeom.check_lemma2(net, box, partition=parts[0])
+    assert v.holds or not v.hypotheses["generic"]
