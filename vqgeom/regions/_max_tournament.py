@@ -22,6 +22,7 @@ is a wall of the tournament). ``Partition.verify`` re-checks all of it exactly.
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -153,6 +154,7 @@ def through_tournament(net, domain, arithmetic, run, *, max_regions=None):
     from vqgeom.exact.arith import context
     from vqgeom.regions.partition import Partition
 
+    start = time.perf_counter()
     exact = arithmetic == "exact"
     tnet = tournament(net)
     tpart = run(tnet if exact else tnet.to_float())
@@ -195,4 +197,5 @@ def through_tournament(net, domain, arithmetic, run, *, max_regions=None):
         edges.append((min(a, b), max(a, b), flips, data.get("facet_witness")))
     witnesses = [tuple(tpart.witnesses[i]) for i in first]
     return Partition(net, domain, bits[first], witnesses, sorted(edges, key=lambda e: e[:2]),
-                     arithmetic=arithmetic, engine=f"{tpart.engine}+tournament", frame=tpart.frame)
+                     arithmetic=arithmetic, engine=f"{tpart.engine}+tournament", frame=tpart.frame,
+                     seconds=time.perf_counter() - start)
