@@ -27,6 +27,14 @@ context object per mode:
 
 :func:`context` returns the context of a network for a mode, built once per network.
 
+A *max layer* (max pooling, :class:`vqgeom.network.Layer` with ``groups``) runs through the
+same propagation: its slopes are its one-hot argmax code (1 on each window's winner, 0
+elsewhere) and its ``out`` is :attr:`~vqgeom.network.Layer.effective_out` (``out`` times the
+0/1 matrix summing a window's rows), so ``out @ maxpool(pre)`` is ``effective_out @
+(code * pre)``. At points the argmax (lowest index on ties) takes the place of the sign test
+and its "zero case" is a tie; the filtered context decides a window when the winner's float
+value beats every other by more than the sum of their error bounds.
+
 The error bound (one for the whole package; proof and test in ``proofs/filtered-signs.md``)
 ----------------------------------------------------------------------------------------
 u = 2^-53. For ``Y = A X`` with exact ``A``, ``X`` (``k`` columns of ``A``), a float ``Â`` with
