@@ -248,7 +248,9 @@ def activation_codes(net_or_module, X, *, layers=None, batch_size: int | None = 
         batches (a tensor, or a tuple/list whose first element is the input tensor). For an
         exact Network, ``X`` may hold Fractions (floats are taken at their exact values).
     layers : sequence, optional
-        Network: layer indices to keep (default all). Torch module: the modules to hook,
+        Network: layer indices to keep (default all; a max layer's code is its one-hot argmax
+        per window, which d does not count: :func:`d_layers` gives the layers d counts, as
+        :func:`vqgeom.vq_kernel` uses them). Torch module: the modules to hook,
         as names (from ``named_modules()``) or module objects (default: every ReLU-family
         module). An explicitly listed module of another type has its input's sign taken.
     batch_size : int, optional

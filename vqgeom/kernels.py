@@ -588,7 +588,9 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
 
     Call it as ``vq_kernel(net, X[, Y])`` with a :class:`~vqgeom.Network` or a torch module
     and points, or on precomputed codes as ``vq_kernel(codes_x[, codes_y])`` (codes from
-    :func:`vqgeom.activation_codes`, e.g. to reuse them or to hook selected modules).
+    :func:`vqgeom.activation_codes`, e.g. to reuse them or to hook selected modules; every
+    layer of precomputed codes counts, so for a network with max layers compute them with
+    ``layers=vqgeom.codes.d_layers(net)``).
 
     Parameters
     ----------
