@@ -486,6 +486,14 @@ def test_trained_maxpool_cnn_on_a_plane_through_three_digits():
     n_line = enumerate_regions(model, line).n_regions
     assert n_line == merged_count(lnet, ldom, "interval") and n_line > 10
 
+    # all three digits lie on argmax walls (two candidates over blank patches both equal the
+    # bias); vqgeom slice's summary reports them and measures from the regions beside them
+    from vqgeom.slice_figure import slice_summary
+
+    info = slice_summary(part, points=X, histogram=False)
+    assert info["points_on_walls"] and min(info["point_regions_beside"]) >= 0
+    assert info["d_omega_from_first"][0] == 0
+
     regioncam = pytest.importorskip("regioncam")
     import importlib.util
     from pathlib import Path

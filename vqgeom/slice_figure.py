@@ -86,6 +86,10 @@ def slice_summary(part, *, points=None, labels=None, decision=None, histogram=Tr
     if points is not None:
         regions = part.region_of(points, on_boundary="mark")
         info["point_regions"] = regions.tolist()
+        if (regions == -1).any() and hasattr(part, "slice"):   # on a wall: the region beside it
+            info["points_on_walls"] = np.flatnonzero(regions == -1).tolist()
+            regions = np.array([region_beside(part, points, i) if r == -1 else r for i, r in enumerate(regions)])
+            info["point_regions_beside"] = regions.tolist()
         if regions[0] >= 0 and (regions >= 0).all():
             dO = part.region_distances([int(regions[0])])[0]
             d = part.vq_distances(sources=[int(regions[0])])[0]
