@@ -90,7 +90,11 @@ class _GrowCols:
 
     def extend(self, cols):
         """Append items given as an array of shape (n_rows, k)."""
-        k = cols.shape[1]
+        self.append(cols.shape[1])[...] = cols
+
+    def append(self, k):
+        """Append ``k`` items and return their (uninitialised) columns, a view to fill in
+        (the buffer may move: take views of old items only after this call)."""
         if self.n + k > self.a.shape[1]:
             cap = max(2 * self.a.shape[1], self.n + k, 16)
             if self.budget is not None:
@@ -98,8 +102,8 @@ class _GrowCols:
             new = np.empty((self.a.shape[0], cap), dtype=self.a.dtype)
             new[:, : self.n] = self.a[:, : self.n]
             self.a = new
-        self.a[:, self.n: self.n + k] = cols
         self.n += k
+        return self.a[:, self.n - k: self.n]
 
     @property
     def v(self):
@@ -241,7 +245,8 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         P = _GrowCols(ctx.pre(l, state), len(Z), budget)
         tol = SNAP * ctx.magnitude(l, state).max(axis=0)
         state = None
-        Zg = _GrowCols(Z, len(Z), budget)
+        # the layer input at the vertices is needed again only for a skip connection
+        Zg = _GrowCols(Z, len(Z), budget) if lay.skip is not None else None
         for j in range(nl):
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
@@ -256,9 +261,10 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         if budget is not None:   # the layer output and its temporaries
             budget.need(8 * P.n * (2 * nl + lay.output_dim))
         if l + 1 < depth:   # the layer output at every vertex, from the (snapped) P
-            Z = ctx.advance(l, P.v.T, ctx.points(Zg.v.T), None)[0][:, :-1]
+            Zin = Zg.v.T if Zg is not None else np.empty((P.n, 0))   # (the input only feeds a skip)
+            Z = ctx.advance(l, P.v.T, ctx.points(Zin), None)[0][:, :-1]
         if budget is not None:
-            budget.untrack(P, Zg)
+            budget.untrack(P, *([Zg] if Zg is not None else []))
         P = Zg = None
         offset += nl
     if budget is not None:   # the copies below
@@ -273,12 +279,19 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
 def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
     vals = P.a[j, : P.n]
+    cv = codes.v
+    # most neurons of a layer miss most of the box: one strict sign at every vertex
+    if vals.min() > tol:
+        cv[g] = True
+        return
+    if vals.max() < -tol:
+        cv[g] = False
+        return
     small = np.abs(vals) <= tol
     if small.any():
         vals[small] = 0.0
     s = (vals > 0).astype(np.int8) - (vals < 0)
     FV, FE = faces.FV, faces.FE
-    cv = codes.v
     nf = faces.start.n
     # faces whose vertices all have one strict sign: the sign of their first vertex
     cv[g] = s[FV.a[faces.start.v]] >= 0
@@ -289,8 +302,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     touch = cross_e | (prod == 0)
     if not touch.any():
         return
-    cand = np.unique(faces.ef.v[touch].ravel())
-    cand = cand[cand >= 0]
+    mark = np.zeros(nf + 1, dtype=bool)   # faces on either side of a touched edge (-1: none)
+    mark[faces.ef.v[touch].ravel() + 1] = True
+    cand = np.flatnonzero(mark[1:])
     pos, seg, rep = faces.positions(cand)
     sp = s[FV.a[pos]]
     has_pos = np.maximum.reduceat(sp, seg[:-1]) > 0
@@ -321,15 +335,17 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
         tt = t[:, 0]
-        if P.budget is not None:   # the temporaries Pa, Pn, Za and their product
-            P.budget.need(8 * k * (5 * P.a.shape[0] + 5 * Zg.a.shape[0]) + k * codes.a.shape[0]
-                          + P.growth_bytes(k) + Zg.growth_bytes(k))
-        Pa = P.a[:, a]
-        Pn = Pa + tt * (P.a[:, c] - Pa)
-        Pn[j] = 0.0
-        P.extend(Pn)
-        Za = Zg.a[:, a]
-        Zg.extend(Za + tt * (Zg.a[:, c] - Za))
+        if P.budget is not None:   # the temporaries Pa, Pc (Za, Zc) and the new columns
+            nz = 0 if Zg is None else Zg.a.shape[0]
+            P.budget.need(8 * k * (3 * P.a.shape[0] + 3 * nz) + k * codes.a.shape[0]
+                          + P.growth_bytes(k) + (0 if Zg is None else Zg.growth_bytes(k)))
+        for G in (P, Zg) if Zg is not None else (P,):   # interpolate in place: G[a] + t (G[c] - G[a])
+            Ga, Gc = G.a[:, a], G.a[:, c]
+            Gn = G.append(k)
+            np.subtract(Gc, Ga, out=Gn)
+            Gn *= tt
+            Gn += Ga
+        P.a[j, P.n - k: P.n] = 0.0
         Xa = X.v[a]
         X.extend(Xa + t * (X.v[c] - Xa))
         lines = eline.v[cedges]
@@ -399,8 +415,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     nfe[new_ptr[1: m + 1] - 1] = chord
     nfe[new_ptr[m + 1:] - 1] = chord
     # the - parts are new faces: relabel their (non-chord) edges in ef
-    mpos = np.arange(new_ptr[m], tot)
-    mpos = mpos[np.isin(mpos, new_ptr[m + 1:] - 1, invert=True)]
+    keep = np.ones(tot - new_ptr[m], dtype=bool)
+    keep[new_ptr[m + 1:] - 1 - new_ptr[m]] = False    # the chords
+    mpos = new_ptr[m] + np.flatnonzero(keep)
     me = nfe[mpos]
     back = (nfv[mpos] != ev.a[me, 0]).astype(np.int64)
     faces.ef.a[me, back] = minus_ids[orep[mpos] - m]
@@ -413,5 +430,5 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     faces.length.extend(Lm)
     cv[g, cf] = True
     minus_codes = cv[:, cf]
-    minus_codes[g] = False
-    codes.extend(minus_codes)
+    codes.append(m)[...] = minus_codes
+    codes.a[g, codes.n - m: codes.n] = False
