@@ -113,7 +113,12 @@ def fmpq_matrix(a):
     if arr.ndim == 1:
         arr = arr[:, None]
     r, c = arr.shape
-    return fmpq_mat(r, c, [to_fmpq(v) for v in arr.ravel().tolist()])
+    flat = arr.ravel().tolist()
+    if all(type(v) is Fraction for v in flat):   # the common case, without per-entry dispatch
+        from flint import fmpq
+
+        return fmpq_mat(r, c, [fmpq(v.numerator, v.denominator) for v in flat])
+    return fmpq_mat(r, c, [to_fmpq(v) for v in flat])
 
 
 def scale_of(row, ref):
@@ -654,6 +659,24 @@ def _float_and_error(values):
         f = np.asarray(arr, dtype=np.float64)
         return (f, np.zeros(f.shape)) if np.all(np.isfinite(f)) else None
     flat = arr.ravel().tolist()
+    try:
+        pairs = [(v.numerator, v.denominator) for v in flat]
+    except AttributeError:   # not a rational type (a float in an object array, ...)
+        pairs = None
+    if pairs is not None and all(type(n) is int and type(d) is int for n, d in pairs):
+        # rationals (Fraction, int): n / d of ints is correctly rounded; the value is exactly
+        # a float when d is a power of 2, |n| < 2^53 and d <= 2^1074 (anything else counts as
+        # inexact, which only makes the bound larger)
+        try:
+            f = np.array([n / d for n, d in pairs], dtype=np.float64)
+        except OverflowError:   # beyond floats
+            return None
+        if not np.all(np.isfinite(f)):
+            return None
+        inexact = np.array([d & (d - 1) != 0 or n.bit_length() > 53 or d.bit_length() > 1075
+                            for n, d in pairs], dtype=bool)
+        err = np.where(inexact, 2 * UNIT * np.abs(f) + _TINY, 0.0)
+        return f.reshape(arr.shape), err.reshape(arr.shape)
     try:
         f = np.array([float(v) for v in flat], dtype=np.float64)
     except (OverflowError, TypeError, ValueError):   # beyond floats, or not a number type

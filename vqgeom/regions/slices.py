@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from vqgeom.errors import DegenerateInputError, InvalidInputError
+from vqgeom.errors import DegenerateInputError, InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, to_fraction
 from vqgeom.network import Network
 from vqgeom.regions.domain import Box
@@ -42,6 +42,17 @@ class SliceNetwork(Network):
     flips on the slice."""
 
     _constant_first_layer_ok = True
+
+    def to_float(self) -> "Network":
+        """This network in float64 (see :meth:`vqgeom.Network.to_float`), converted once:
+        an exact restriction of a float model is given its float form by :func:`restrict`
+        (the model's own arrays after the first layer), and engines ask for it repeatedly."""
+        twin = self.__dict__.get("_float_twin")
+        if twin is None:
+            twin = super().to_float()
+            if twin is not self:
+                self.__dict__["_float_twin"] = twin
+        return twin
 
 
 def _point(value, name):
@@ -441,23 +452,22 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         if lay.out_bias is not None:
             s = s + (np.array([to_fraction(v) for v in lay.out_bias], dtype=object) if exact else lay.out_bias)
         first["out_bias"] = s
-    cv = _exact_array if exact else (lambda a: a)
-    rest = [dict(weight=cv(l.weight), bias=cv(l.bias), activation=l.activation, negative_slope=l.negative_slope,
-                 skip=cv(l.skip), out=cv(l.out), out_bias=cv(l.out_bias)) for l in net.layers[1:]]
-    readout = None if net.readout is None else dict(weight=cv(net.readout.weight), bias=cv(net.readout.bias))
-    return SliceNetwork([first] + rest, readout, exact=exact)
+    rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
+                 skip=l.skip, out=l.out, out_bias=l.out_bias) for l in net.layers[1:]]
+    readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
+    out = SliceNetwork([first] + rest, readout, exact=exact)   # float arrays are read exactly
+    if exact and not net.exact:
+        # its float form: the first layer rounded, the model's own floats after it
+        rounded = {k: (None if v is None else np.asarray(v, dtype=np.float64)) if k in _ARRAYS else v
+                   for k, v in first.items()}
+        try:
+            out.__dict__["_float_twin"] = SliceNetwork([rounded] + rest, readout, exact=False)
+        except (OverflowError, InvalidNetworkError):   # beyond float64: to_float says so when asked
+            pass
+    return out
 
 
-def _exact_array(a):
-    """A float64 array as Fractions (each float's exact value; ``as_integer_ratio`` is already
-    in lowest terms); other arrays unchanged."""
-    if a is None or a.dtype != np.float64:
-        return a
-    from vqgeom.regions._planar_exact import _from_coprime
-
-    out = np.empty(a.size, dtype=object)
-    out[:] = [_from_coprime(*v.as_integer_ratio()) for v in a.ravel().tolist()]
-    return out.reshape(a.shape)
+_ARRAYS = ("weight", "bias", "skip", "out", "out_bias")
 
 
 def _compose_exact(W, b, x0, B):
