@@ -21,13 +21,15 @@ off the slice is an error) and plots are drawn in (u, v).
 
 from __future__ import annotations
 
+import math
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from vqgeom.errors import DegenerateInputError, InvalidInputError, InvalidNetworkError
-from vqgeom.exact import format_fraction, to_fraction
+from vqgeom.exact import _from_coprime, format_fraction, fraction_array, to_fraction
 from vqgeom.network import Network
 from vqgeom.regions.domain import Box
 from vqgeom.regions.partition import OUTSIDE, Partition
@@ -156,19 +158,7 @@ class _Slice:
             raise InvalidInputError(f"U must have shape (n_points, {self.k}), got {tuple(U.shape)}")
         if not U.size:
             return np.empty((0, self.dim), dtype=object)
-        from flint import fmpq_mat
-
-        from vqgeom.exact.arith import to_fmpq
-
-        x0, B = self.basis()
-        n = U.shape[0]
-        Um = fmpq_mat(n, self.k + 1, [to_fmpq(v) if j < self.k else 1 for row in U.tolist()
-                                      for j, v in enumerate(list(row) + [1])])
-        Bm = fmpq_mat(self.k + 1, self.dim, [to_fmpq(v) for v in np.vstack([B.T, x0[None, :]]).ravel()])
-        vals = [Fraction(int(e.p), int(e.q)) for e in (Um * Bm).entries()]
-        out = np.empty(n * self.dim, dtype=object)
-        out[:] = vals
-        return out.reshape(n, self.dim)
+        return _affine_points(fraction_array(U, name="U"), self.basis())
 
     def coordinates(self, X, *, off: str = "raise"):
         """Slice coordinates ``u`` of points ``X`` (N, D) in input space, exactly.
@@ -254,6 +244,38 @@ class _Slice:
     def __repr__(self) -> str:
         lo, hi = self.box.lower, self.box.upper
         return f"{type(self).__name__}(D={self.dim}, u in {[str(a) for a in lo]}..{[str(b) for b in hi]})"
+
+
+def _affine_points(U, basis):
+    """``x0 + B u`` for every row ``u`` of ``U`` (N, k), exact Fractions (N, D).
+
+    One integer per entry: each column of ``[x0 B]`` over its common denominator, each
+    point over the common denominator of its coordinates, then one gcd per entry (no
+    rational arithmetic per entry; for 1000 points in 784-D about 20x faster than products
+    of ``fmpq_mat`` converted back to Fractions).
+    """
+    x0, B = basis
+    N, k = U.shape
+    D = len(x0)
+    cols = [x0] + [B[:, j] for j in range(k)]
+    dens = [math.lcm(*[v.denominator for v in c]) for c in cols]
+    nums = [np.array([v.numerator * (d // v.denominator) for v in c], dtype=object) for c, d in zip(cols, dens)]
+    dcol = math.lcm(*dens)
+    nums = [a * (dcol // d) if d != dcol else a for a, d in zip(nums, dens)]   # all over dcol
+    # point i: u_j = p_ij / q_i over its own common denominator q_i
+    q = np.array([math.lcm(*[u.denominator for u in row]) for row in U.tolist()], dtype=object)
+    P = np.array([[u.numerator * (qi // u.denominator) for u in row] for row, qi in zip(U.tolist(), q)],
+                 dtype=object).reshape(N, k)
+    # x_i = (q x0 + sum_j p_j B_j) / q, every term over dcol
+    num = np.multiply.outer(q, nums[0])
+    for j in range(k):
+        num = num + np.multiply.outer(P[:, j], nums[j + 1])
+    flat = num.ravel().tolist()
+    den = np.repeat(q * dcol, D).tolist()
+    g = list(map(math.gcd, flat, den))
+    out = np.empty(N * D, dtype=object)
+    out[:] = list(map(_from_coprime, map(operator.floordiv, flat, g), map(operator.floordiv, den, g)))
+    return out.reshape(N, D)
 
 
 def _pivot_rows(B):
