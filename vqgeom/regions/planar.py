@@ -220,6 +220,33 @@ def _flips(flipmask, index):
     return [tuple(labels[a:b]) for a, b in zip([0] + ends[:-1], ends)]
 
 
+def _pair_flips(sub, pairs, eids, index):
+    """The neurons whose signs differ between the faces of each adjacent pair.
+
+    Usually exactly the neuron whose line carries the shared edge ``eids``: that is checked
+    on bit-packed codes (8 neurons a byte) and only the other pairs are unpacked.
+    """
+    if not len(pairs):
+        return []
+    packed = np.packbits(sub.codes, axis=1)
+    diff = packed[pairs[:, 0]] ^ packed[pairs[:, 1]]
+    line = sub.eline[eids]
+    out = [None] * len(pairs)
+    inner = np.flatnonzero(line < sub.n_neurons)
+    g = line[inner]
+    onehot = np.zeros((len(inner), packed.shape[1]), dtype=np.uint8)
+    onehot[np.arange(len(inner)), g // 8] = (128 >> (g % 8)).astype(np.uint8)
+    single = (diff[inner] == onehot).all(axis=1)
+    for r, k in zip(inner[single].tolist(), g[single].tolist()):
+        out[r] = (index[k],)
+    rest = np.setdiff1d(np.arange(len(pairs)), inner[single])
+    if len(rest):
+        more = np.unpackbits(diff[rest], axis=1, count=sub.n_neurons).astype(bool)
+        for r, f in zip(rest.tolist(), _flips(more, index)):
+            out[r] = f
+    return out
+
+
 def _polygons(fptr, fv, points):
     pts = [tuple(p) for p in points] if isinstance(points, np.ndarray) else points
     fvl = fv.tolist()
@@ -235,9 +262,9 @@ def _float_output(sub, widths):
     witnesses = cent  # an array: Partition makes the tuples on first use
     pairs, e = sub.adjacency()
     mids = ((X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2).tolist()
-    flips = _flips(sub.codes[pairs[:, 0]] ^ sub.codes[pairs[:, 1]], _neuron_list(widths))
+    flips = _pair_flips(sub, pairs, e, _neuron_list(widths))
     edges = [(i, j, f, tuple(m)) for (i, j), f, m in zip(pairs.tolist(), flips, mids)]
-    return witnesses, edges, _polygons(fptr, fv, X.tolist())
+    return witnesses, edges, _polygons(fptr, fv, X)
 
 
 def _neuron_list(widths):
@@ -499,11 +526,8 @@ def certify(net, box, sub):
     mids = [(frac(xn[a] * det[b] + xn[b] * det[a], 2 * det[a] * det[b]),
              frac(yn[a] * det[b] + yn[b] * det[a], 2 * det[a] * det[b]))
             for a, b in zip(ea.tolist(), eb.tolist())]
-    edges = []
-    if len(pairs):
-        flipmask = codes[pairs[:, 0]] ^ codes[pairs[:, 1]]
-        flips = _flips(flipmask, index)
-        edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
+    flips = _pair_flips(sub, pairs, eids, index)
+    edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
     return witnesses, edges, _polygons(fptr, fv, verts)
 
 
