@@ -58,6 +58,7 @@ from fractions import Fraction
 import numpy as np
 
 from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
+from vqgeom.regions._planar_exact import frac
 from vqgeom.regions.domain import Box, Whole
 
 __all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
@@ -288,7 +289,8 @@ def certify(net, box, sub):
     -------
     witnesses : list of tuple of Fraction
         One point strictly inside every face's region.
-    edges : list of (i, j, flips, facet_witness)
+    edges : sized iterable of (i, j, flips, facet_witness)
+        The facet witnesses (exact edge midpoints) are made when it is iterated.
     polygons : list of list of (Fraction, Fraction)
 
     Raises
@@ -297,7 +299,7 @@ def certify(net, box, sub):
         If any check of the module docstring fails (the message says which).
     """
     from vqgeom.exact.arith import context
-    from vqgeom.regions._planar_exact import _from_coprime, frac
+    from vqgeom.regions._planar_exact import _from_coprime
 
     exact_net = net.to_exact()
     N = exact_net.n_neurons
@@ -522,13 +524,27 @@ def certify(net, box, sub):
     # the shared facet (tiling); a non-flipping neuron is non-zero there with the regions'
     # common sign unless it vanishes at both ends (then it vanishes along the whole edge)
     pairs, eids = sub.adjacency()
-    ea, eb = sub.ev[eids, 0], sub.ev[eids, 1]
-    mids = [(frac(xn[a] * det[b] + xn[b] * det[a], 2 * det[a] * det[b]),
-             frac(yn[a] * det[b] + yn[b] * det[a], 2 * det[a] * det[b]))
-            for a, b in zip(ea.tolist(), eb.tolist())]
     flips = _pair_flips(sub, pairs, eids, index)
-    edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
+    edges = _MidpointEdges(pairs, flips, sub.ev[eids], verts)
     return witnesses, edges, _polygons(fptr, fv, verts)
+
+
+class _MidpointEdges:
+    """The certified adjacencies ``(i, j, flips, facet_witness)``, the facet witness being the
+    exact midpoint of the shared edge, made when iterated: :class:`Partition` iterates them
+    once, when its graph is first built (as it builds its per-region tuples on first use)."""
+
+    def __init__(self, pairs, flips, ends, verts):
+        self.pairs, self.flips, self.ends, self.verts = pairs.tolist(), flips, ends.tolist(), verts
+
+    def __len__(self):
+        return len(self.pairs)
+
+    def __iter__(self):
+        verts = self.verts
+        for (i, j), fl, (a, b) in zip(self.pairs, self.flips, self.ends):
+            yield i, j, fl, tuple(frac(p.numerator * q.denominator + q.numerator * p.denominator,
+                                       2 * p.denominator * q.denominator) for p, q in zip(verts[a], verts[b]))
 
 
 def _vertex_average(vs, verts):
