@@ -559,11 +559,22 @@ class ExactContext(_Context):
             # R [z_{t+1}; 1] with [z_{t+1}; 1] = Oh [s * (Wh [z_t; 1]); 1] + Sh [z_t; 1]
             Q = R if Ot is None else _int_matmul(R, Ot, fmpz_mat)      # (n, n_t + 1) / dOt
             dQ = 1 if Ot is None else dOt
-            if mn == 0:
-                Qs = np.where(signs, Q[:, :-1] * md, 0)
+            # where Q is still rows of layer's own weight, its zeros are known: a sparse
+            # weight (a convolution) then costs only its non-zero products
+            support = (self._support(layer)[np.asarray(neurons, dtype=np.int64), :-1]
+                       if Q is R and t == layer - 1 else None)
+            if support is not None and support.mean() < 0.5:
+                if mn == 0:
+                    support = support & signs
+                rows, cols = np.nonzero(support)
+                vals = Q[rows, cols] * (md if mn == 0 else np.where(signs[rows, cols], md, mn).astype(object))
+                newR = _sparse_rows_matmul(len(Q), rows, cols, vals, Wt)   # / (dQ md dWt)
             else:
-                Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
-            newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
+                if mn == 0:
+                    Qs = np.where(signs, Q[:, :-1] * md, 0)
+                else:
+                    Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
+                newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
             newR[:, -1] = newR[:, -1] + Q[:, -1] * (md * dWt)          # the e coordinate
             dnew = dQ * md * dWt
             if St is not None:
@@ -575,6 +586,14 @@ class ExactContext(_Context):
             den = den * dnew
         R = np.array([int(v) for v in R.ravel()], dtype=object).reshape(R.shape)
         return R[:, :-1], R[:, -1], den
+
+    def _support(self, layer):
+        """``[W b] != 0`` of a layer (bool array, once per context)."""
+        got = self.__dict__.setdefault("_supports", {})
+        if layer not in got:
+            Wh = self._int_layers()[layer][0][0]
+            got[layer] = np.array([v != 0 for v in Wh.ravel().tolist()], dtype=bool).reshape(Wh.shape)
+        return got[layer]
 
     def _int_layers(self):
         got = getattr(self, "_ints", None)
@@ -637,6 +656,16 @@ def _int_scaled(mat):
     num, den = mat.numer_denom()
     arr = np.array([int(v) for v in num.entries()], dtype=object).reshape(mat.nrows(), mat.ncols())
     return arr, int(den)
+
+
+def _sparse_rows_matmul(n, rows, cols, vals, B):
+    """``A @ B`` for an (n, k) integer matrix ``A`` given by its non-zero entries ``vals`` at
+    ``(rows, cols)`` (row-major order, as :func:`numpy.nonzero` gives them); object ints."""
+    out = np.zeros((n, B.shape[1]), dtype=np.int64).astype(object)
+    if len(rows):
+        starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        out[rows[starts]] = np.add.reduceat(vals[:, None] * B[cols], starts, axis=0)
+    return out
 
 
 def _int_matmul(A, B, fmpz_mat):
