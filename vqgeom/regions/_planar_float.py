@@ -110,6 +110,66 @@ class _GrowCols:
         return self.a[:, : self.n]
 
 
+class _Interpolated(_GrowCols):
+    """A layer's values (one row per neuron) at every vertex, interpolated along the edge
+    when a vertex is created (pre-activations of any layer; a layer input for a skip)."""
+
+    def row(self, j):
+        """Neuron ``j``'s values at every vertex (a view: snapping writes through)."""
+        return self.a[j, : self.n]
+
+    def split_bytes(self, k) -> int:
+        """Bytes :meth:`split` of ``k`` vertices allocates (temporaries and buffer growth)."""
+        return 8 * k * 3 * self.a.shape[0] + self.growth_bytes(k)
+
+    def split(self, a, c, t, zero=None):
+        """Append the values at the points ``a + t (c - a)`` of vertex pairs; row ``zero`` is
+        set to 0 there (they lie on that neuron's line)."""
+        Ga, Gc = self.a[:, a], self.a[:, c]
+        Gn = self.append(len(a))
+        np.subtract(Gc, Ga, out=Gn)
+        Gn *= t
+        Gn += Ga
+        if zero is not None:
+            Gn[zero] = 0.0
+
+    def at_vertices(self, tol):
+        """The values (n_vertices, n_rows), as snapped when each neuron was cut."""
+        return self.v.T
+
+
+class _FirstLayer:
+    """The pre-activations of the first layer, an affine map ``W x + b`` of the vertex
+    coordinates: a neuron's values are computed from the coordinates when it is cut, so a new
+    vertex costs nothing here (an interpolated table would cost a row per neuron)."""
+
+    budget = None
+
+    def __init__(self, X, layer):
+        self.X = X
+        self.W = np.ascontiguousarray(layer.weight, dtype=np.float64)
+        self.b = np.asarray(layer.bias, dtype=np.float64)
+
+    @property
+    def n(self):
+        return self.X.n
+
+    def row(self, j):
+        return self.X.v @ self.W[j] + self.b[j]
+
+    def split_bytes(self, k) -> int:
+        return 0
+
+    def split(self, a, c, t, zero=None):
+        pass
+
+    def at_vertices(self, tol):
+        """All values (n_vertices, n_neurons), those within ``tol`` (per neuron) of 0 set to 0."""
+        P = self.X.v @ self.W.T + self.b
+        P[np.abs(P) <= tol] = 0.0
+        return P
+
+
 class Subdivision:
     """The finished float subdivision (all arrays are plain numpy arrays).
 
@@ -242,11 +302,14 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         if budget is not None:   # Z, |Z| and the temporaries of the pre-activations and their magnitudes
             budget.need(8 * len(Z) * (2 * Z.shape[1] + 3 * nl))
         state = ctx.points(Z)
-        P = _GrowCols(ctx.pre(l, state), len(Z), budget)
         tol = SNAP * ctx.magnitude(l, state).max(axis=0)
+        if l == 0 and lay.skip is None:   # Z is the vertex coordinates
+            P = _FirstLayer(X, lay)
+        else:
+            P = _Interpolated(ctx.pre(l, state), len(Z), budget)
         state = None
         # the layer input at the vertices is needed again only for a skip connection
-        Zg = _GrowCols(Z, len(Z), budget) if lay.skip is not None else None
+        Zg = _Interpolated(Z, len(Z), budget) if lay.skip is not None else None
         for j in range(nl):
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
@@ -262,9 +325,9 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
             budget.need(8 * P.n * (2 * nl + lay.output_dim))
         if l + 1 < depth:   # the layer output at every vertex, from the (snapped) P
             Zin = Zg.v.T if Zg is not None else np.empty((P.n, 0))   # (the input only feeds a skip)
-            Z = ctx.advance(l, P.v.T, ctx.points(Zin), None)[0][:, :-1]
+            Z = ctx.advance(l, P.at_vertices(tol), ctx.points(Zin), None)[0][:, :-1]
         if budget is not None:
-            budget.untrack(P, *([Zg] if Zg is not None else []))
+            budget.untrack(*[G for G in (P, Zg) if isinstance(G, _GrowCols)])
         P = Zg = None
         offset += nl
     if budget is not None:   # the copies below
@@ -278,7 +341,7 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
 
 def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
-    vals = P.a[j, : P.n]
+    vals = P.row(j)
     cv = codes.v
     # most neurons of a layer miss most of the box: one strict sign at every vertex
     if vals.min() > tol:
@@ -335,17 +398,12 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
         tt = t[:, 0]
-        if P.budget is not None:   # the temporaries Pa, Pc (Za, Zc) and the new columns
-            nz = 0 if Zg is None else Zg.a.shape[0]
-            P.budget.need(8 * k * (3 * P.a.shape[0] + 3 * nz) + k * codes.a.shape[0]
-                          + P.growth_bytes(k) + (0 if Zg is None else Zg.growth_bytes(k)))
-        for G in (P, Zg) if Zg is not None else (P,):   # interpolate in place: G[a] + t (G[c] - G[a])
-            Ga, Gc = G.a[:, a], G.a[:, c]
-            Gn = G.append(k)
-            np.subtract(Gc, Ga, out=Gn)
-            Gn *= tt
-            Gn += Ga
-        P.a[j, P.n - k: P.n] = 0.0
+        if codes.budget is not None:   # the interpolated values' temporaries and new columns
+            codes.budget.need(P.split_bytes(k) + (0 if Zg is None else Zg.split_bytes(k))
+                              + k * codes.a.shape[0])
+        P.split(a, c, tt, j)
+        if Zg is not None:
+            Zg.split(a, c, tt)
         Xa = X.v[a]
         X.extend(Xa + t * (X.v[c] - Xa))
         lines = eline.v[cedges]
