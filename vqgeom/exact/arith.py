@@ -731,13 +731,16 @@ def error_bound(AT, absAT, dAT, X, E):
     k = AT.shape[0]
     Y = X @ AT
     aX = np.abs(X)
-    B = ((k + 1) * UNIT) * (aX @ absAT)
+    # one product for both |A| terms: ((k + 1) u |X| + E) |A|; the scaling may underflow
+    # (tau / 2 per entry), which the tau |A| 1 term below covers (proofs/filtered-signs.md)
+    S = ((k + 1) * UNIT) * aX
     if E is not None:
-        B = B + E @ absAT
+        S += E
+    B = S @ absAT
     if dAT is not None:
         B = B + ((aX if E is None else aX + E) @ dAT)
     active = np.any(absAT > 0, axis=0) if dAT is None else np.any((absAT > 0) | (dAT > 0), axis=0)
-    B = (B + ((4 * k + 2) * _TINY) * active) * _INFL
+    B = (B + ((4 * k + 2) * _TINY) * active + _TINY * absAT.sum(axis=0)) * _INFL
     return Y, B
 
 
