@@ -114,3 +114,24 @@ def test_filter_rounding_of_rationals_is_bounded_and_exact_where_it_says_so():
             assert Fraction(x) == v
     assert err[1] == 0 and err[6] == 0 and err[4] == 0 and err[0] > 0
     assert _float_and_error(np.array([Fraction(10 ** 400)], dtype=object)) is None
+
+
+def test_filtered_context_of_a_restriction_uses_the_models_floats_exactly():
+    # an exact restriction of a float model knows its later layers are floats exactly; the
+    # filter built from that knowledge is the one built by checking every entry
+    from vqgeom import Plane, restrict
+    from vqgeom.exact.arith import FilteredContext
+    from vqgeom.regions.slices import SliceNetwork
+
+    rng = np.random.default_rng(3)
+    model = Network([{"weight": rng.normal(size=(8, 5)), "bias": rng.normal(size=8)},
+                     {"weight": rng.normal(size=(6, 8)), "bias": rng.normal(size=6), "skip": rng.normal(size=(6, 8)),
+                      "activation": "leaky_relu", "negative_slope": 0.1},
+                     {"weight": rng.normal(size=(4, 6)) / 3, "bias": rng.normal(size=4)}])
+    sub = restrict(model, Plane(*rng.normal(size=(3, 5))))
+    assert sub.float_exact_layers == {1, 2}
+    plain = SliceNetwork.from_dict(sub.to_dict())
+    assert plain.float_exact_layers == frozenset()
+    X, E = rng.normal(size=(50, 2)), np.abs(rng.normal(size=(50, 2))) * 1e-15
+    for (p, b), (q, c) in zip(FilteredContext(sub).bounds(X, E), FilteredContext(plain).bounds(X, E)):
+        assert np.array_equal(p, q) and np.array_equal(b, c)

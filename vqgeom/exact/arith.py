@@ -766,9 +766,15 @@ class FilteredContext(_Context):
         self._exact = exact
         self.usable = True
         self._layers = []
-        for lay in net.layers:
+        # layers an exact network knows to be floats exactly (a restriction of a float model
+        # keeps the model's layers after the first): their float form, with no error to find
+        same = getattr(net, "float_exact_layers", frozenset())
+        floats = net.to_float().layers if same and getattr(net, "exact", True) else None
+        for l, lay in enumerate(net.layers):
             n = lay.n_neurons
             kind = object if getattr(net, "exact", True) else np.float64   # a float network is exact in floats
+            if floats is not None and l in same:
+                lay, kind = floats[l], np.float64
             Wh = np.concatenate([np.asarray(lay.weight, dtype=kind), np.asarray(lay.bias, dtype=kind)[:, None]],
                                 axis=1)
             parts = [self._matrix(Wh)]

@@ -56,6 +56,13 @@ class SliceNetwork(Network):
                 self.__dict__["_float_twin"] = twin
         return twin
 
+    @property
+    def float_exact_layers(self) -> frozenset:
+        """Indices of the layers whose arrays equal their float64 form exactly (the layers
+        after the first of an exact restriction of a float model), so that the filtered
+        arithmetic (:mod:`vqgeom.exact.arith`) takes their floats without checking them."""
+        return frozenset(self.__dict__.get("_float_exact_layers", ()))
+
 
 def _point(value, name):
     """A point as (flat tuple of Fractions, original shape)."""
@@ -484,6 +491,7 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
                    for k, v in first.items()}
         try:
             out.__dict__["_float_twin"] = SliceNetwork([rounded] + rest, readout, exact=False)
+            out.__dict__["_float_exact_layers"] = tuple(range(1, net.depth))
         except (OverflowError, InvalidNetworkError):   # beyond float64: to_float says so when asked
             pass
     return out
