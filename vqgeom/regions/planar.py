@@ -262,10 +262,24 @@ def _float_output(sub, widths):
                     axis=1) / lens[:, None]
     witnesses = cent  # an array: Partition makes the tuples on first use
     pairs, e = sub.adjacency()
-    mids = ((X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2).tolist()
     flips = _pair_flips(sub, pairs, e, _neuron_list(widths))
-    edges = [(i, j, f, tuple(m)) for (i, j), f, m in zip(pairs.tolist(), flips, mids)]
-    return witnesses, edges, _polygons(fptr, fv, X)
+    return witnesses, _FloatEdges(pairs, flips, (X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2), _polygons(fptr, fv, X)
+
+
+class _FloatEdges:
+    """The adjacencies ``(i, j, flips, facet_witness)`` of a float subdivision (the facet
+    witness: the float midpoint of the shared edge), as tuples when iterated (once, when
+    the Partition first builds its graph)."""
+
+    def __init__(self, pairs, flips, mids):
+        self.pairs, self.flips, self.mids = pairs, flips, mids
+
+    def __len__(self):
+        return len(self.flips)
+
+    def __iter__(self):
+        for (i, j), f, m in zip(self.pairs.tolist(), self.flips, self.mids.tolist()):
+            yield i, j, f, tuple(m)
 
 
 def _neuron_list(widths):
