@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from vqgeom.lemmas.claims import CATALOGUE
 from vqgeom.cli import main
 

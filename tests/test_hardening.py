@@ -17,16 +17,6 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 
-def _fails(argv, capsys, *needles):
-    """Run the CLI in-process; assert exit code 2 and a one-line message holding every needle."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
 
 # ------------------------------------------------------------------ 1. pickles that run code
 class _Payload:
@@ -63,11 +53,11 @@ def test_malicious_pt_runs_nothing(evil_pt):
 
 @pytest.mark.parametrize("cmd", [["info", "{}"], ["regions", "{}", "--float"],
                                  ["kernel", "{}", "--points", "X.npy", "--out", "K.npy"]])
-def test_malicious_pt_refused_by_every_command(evil_pt, capsys, monkeypatch, cmd):
+def test_malicious_pt_refused_by_every_command(evil_pt, monkeypatch, cmd, cli_fails):
     path, marker = evil_pt
     monkeypatch.chdir(path.parent)
     np.save("X.npy", np.zeros((2, 2)))
-    _fails([a.replace("{}", str(path)) for a in cmd], capsys, "--trust-pickle")
+    cli_fails([a.replace("{}", str(path)) for a in cmd], "--trust-pickle")
     assert not marker.exists()
     assert not (path.parent / "K.npy").exists()
 
@@ -88,9 +78,9 @@ def test_safe_pt_still_loads(tmp_path, capsys):
     assert '"widths": [3, 2]' in capsys.readouterr().out
 
 
-def test_state_dict_is_explained(tmp_path, capsys):
+def test_state_dict_is_explained(tmp_path, cli_fails):
     torch.save(_model().state_dict(), tmp_path / "sd.pt")
-    _fails(["info", str(tmp_path / "sd.pt")], capsys, "state_dict", "torch.save(model, path)")
+    cli_fails(["info", str(tmp_path / "sd.pt")], "state_dict", "torch.save(model, path)")
 
 
 # ------------------------------------------------------------------ 2. memory budget in regions
@@ -130,12 +120,12 @@ def test_regions_memory_budget_is_not_hit_by_a_small_run():
     assert sorted(small.codes) == sorted(whole.codes)
 
 
-def test_cli_max_memory(tmp_path, capsys):
+def test_cli_max_memory(tmp_path, cli_fails):
     _wide_net(20_000).to_json(tmp_path / "wide.json")
-    line = _fails(["regions", str(tmp_path / "wide.json"), "--float", "--max-memory", "8M",
-                   "--out", str(tmp_path / "p.json")], capsys, "after finding", "--max-memory")
+    line = cli_fails(["regions", str(tmp_path / "wide.json"), "--float", "--max-memory", "8M",
+                   "--out", str(tmp_path / "p.json")], "after finding", "--max-memory")
     assert "regions" in line and not (tmp_path / "p.json").exists()
-    _fails(["regions", str(tmp_path / "wide.json"), "--max-memory", "lots"], capsys, "--max-memory", "'lots'")
+    cli_fails(["regions", str(tmp_path / "wide.json"), "--max-memory", "lots"], "--max-memory", "'lots'")
 
 
 # ------------------------------------------------------------------ 3. kernel --out: signals, full disks
@@ -190,7 +180,7 @@ def _small_disk(tmp_path):
     return mnt
 
 
-def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
+def test_kernel_out_full_disk(tmp_path, monkeypatch, cli_fails):
     import shutil
     import subprocess
 
@@ -202,14 +192,14 @@ def test_kernel_out_full_disk(tmp_path, capsys, monkeypatch):
             usage = shutil.disk_usage(tmp_path)
             monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=2**20))
         argv[-1] = str(mnt / "K.npy")
-        _fails(argv, capsys, "--out", "needs 1.38 MiB", "1.00 MiB free")
+        cli_fails(argv, "--out", "needs 1.38 MiB", "1.00 MiB free")
         assert list(mnt.iterdir()) == []
     finally:
         if os.path.ismount(mnt):
             subprocess.run(["umount", str(mnt)], check=True)
 
 
-def test_kernel_out_reservation_fails(tmp_path, capsys, monkeypatch):
+def test_kernel_out_reservation_fails(tmp_path, monkeypatch, cli_fails):
     import errno
 
     argv = _kernel_job(tmp_path, n_neurons=20, n_points=50)
@@ -218,7 +208,7 @@ def test_kernel_out_reservation_fails(tmp_path, capsys, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "posix_fallocate", full)
-    _fails(argv, capsys, "cannot reserve", "No space left")
+    cli_fails(argv, "cannot reserve", "No space left")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "k.npz"]
 
 
@@ -245,7 +235,7 @@ def _plant(folder, names):
     return victim
 
 
-def test_planted_symlinks_are_never_followed(tmp_path, capsys, monkeypatch):
+def test_planted_symlinks_are_never_followed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     net = Network([{"weight": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.5]}])
     net.to_json("net.json")
@@ -312,7 +302,7 @@ def test_integer_weights_beyond_int64_are_exact():
 
 @pytest.mark.parametrize("weights, needle", [("1e400", "int64"), ("1e400,0.5", "too large for a float64"),
                                              ("1e1000000000", "exponent"), ("2", None)])
-def test_cli_huge_weights(tmp_path, capsys, monkeypatch, weights, needle):
+def test_cli_huge_weights(tmp_path, monkeypatch, weights, needle, cli_fails):
     monkeypatch.chdir(tmp_path)
     Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}, {"weight": [[2.0]], "bias": [1.0]}]).to_json("n.json")
     np.save("X.npy", np.zeros((2, 2)))
@@ -320,7 +310,7 @@ def test_cli_huge_weights(tmp_path, capsys, monkeypatch, weights, needle):
     if needle is None:
         assert main(argv) == 0
         return
-    _fails(argv, capsys, "--weights", needle)
+    cli_fails(argv, "--weights", needle)
     assert not (tmp_path / "K.npy").exists()
 
 
@@ -362,38 +352,38 @@ def _hostile_files(d):
 
 
 @pytest.mark.parametrize("cmd", ["info", "regions"])
-def test_hostile_files_one_line_fast(tmp_path, capsys, cmd):
+def test_hostile_files_one_line_fast(tmp_path, cmd, cli_fails):
     import time
 
     for name, needle in _hostile_files(tmp_path).items():
         t = time.perf_counter()
-        _fails([cmd, str(tmp_path / name)], capsys, needle)
+        cli_fails([cmd, str(tmp_path / name)], needle)
         assert time.perf_counter() - t < 1.0, name
 
 
 @pytest.mark.parametrize("box, needle", [(["-1e400", "1"], None), (["-1e1000000000", "1"], "exponent")])
-def test_huge_box_bounds(tmp_path, capsys, box, needle):
+def test_huge_box_bounds(tmp_path, capsys, box, needle, cli_fails):
     Network([{"weight": [["1", "0"], ["0", "1"]], "bias": ["0", "1/3"]}]).to_json(tmp_path / "p.json")
     argv = ["regions", str(tmp_path / "p.json"), "--json", "--box", *box]
     if needle is None:   # exact arithmetic handles any rational box
         assert main(argv) == 0
         assert '"n_regions": 4' in capsys.readouterr().out
-        _fails(argv + ["--float"], capsys, "beyond float64's range")
+        cli_fails(argv + ["--float"], "beyond float64's range")
     else:
-        _fails(argv, capsys, needle)
+        cli_fails(argv, needle)
 
 
-def test_weight_beyond_float_range_exact_or_refused(tmp_path, capsys):
+def test_weight_beyond_float_range_exact_or_refused(tmp_path, capsys, cli_fails):
     Network([{"weight": [["1e400", "1"]], "bias": ["0"]}]).to_json(tmp_path / "e400.json")
     assert main(["regions", str(tmp_path / "e400.json"), "--json"]) == 0
     assert '"n_regions": 2' in capsys.readouterr().out
-    _fails(["regions", str(tmp_path / "e400.json"), "--float"], capsys, "beyond float64's range")
+    cli_fails(["regions", str(tmp_path / "e400.json"), "--float"], "beyond float64's range")
 
 
-def test_out_empty_is_refused(tmp_path, capsys):
+def test_out_empty_is_refused(tmp_path, cli_fails):
     Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}]).to_json(tmp_path / "n.json")
-    _fails(["regions", str(tmp_path / "n.json"), "--out", ""], capsys, "--out must be a file path")
-    _fails(["counterexample", "lemma2", "--relax", "generic", "--out", ""], capsys, "--out")
+    cli_fails(["regions", str(tmp_path / "n.json"), "--out", ""], "--out must be a file path")
+    cli_fails(["counterexample", "lemma2", "--relax", "generic", "--out", ""], "--out")
 
 
 def test_points_near_float_max_decided_exactly():
@@ -514,7 +504,7 @@ def test_exact_conversion_is_budgeted():
         enumerate_regions(_wide_net(20_000), max_memory=2**20)   # 60,000 Fractions first
 
 
-def test_hostile_points_files(tmp_path, capsys):
+def test_hostile_points_files(tmp_path, cli_fails):
     Network([{"weight": [[1.0, 0.0]], "bias": [0.0]}]).to_json(tmp_path / "n.json")
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 2)})
@@ -523,8 +513,8 @@ def test_hostile_points_files(tmp_path, capsys):
     (tmp_path / "trunc.npy").write_bytes((tmp_path / "ok.npy").read_bytes()[:100])
     np.save(tmp_path / "c.npy", np.zeros((3, 2), dtype=complex))
     for name, needle in [("huge.npy", "greater than file size"), ("trunc.npy", "EOF"), ("c.npy", "complex128")]:
-        _fails(["kernel", str(tmp_path / "n.json"), "--points", str(tmp_path / name),
-                "--out", str(tmp_path / "K.npy")], capsys, "--points", needle)
+        cli_fails(["kernel", str(tmp_path / "n.json"), "--points", str(tmp_path / name),
+                "--out", str(tmp_path / "K.npy")], "--points", needle)
     assert not (tmp_path / "K.npy").exists()
 
 

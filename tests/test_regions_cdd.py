@@ -26,7 +26,7 @@ from vqgeom.catalogue import near_duplicates
 from vqgeom.errors import (CertificateError, DegenerateInputError, EngineFallbackWarning, InvalidInputError,
                            RegionBudgetExceeded)
 from vqgeom.regions import lp as lp_engine
-from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.domain import Box
 
 
 def signature(part):

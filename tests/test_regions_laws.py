@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from vqgeom import Network
 from vqgeom.lemmas.union import enumerate_union
-from vqgeom.regions import Box, BoxUnion, enumerate_regions
+from vqgeom.regions import Box, BoxUnion, Whole, enumerate_regions
 from vqgeom.regions.engines import ENGINES, _supports, _load, available_engines
 
 VALUES = [F(v, 2) for v in range(-4, 5)]
@@ -157,10 +157,24 @@ def test_adding_a_first_layer_neuron_refines_the_partition(dim, data):
     assert coarse == set(a.codes) and b.n_regions >= a.n_regions
 
 
-@pytest.mark.xfail(strict=True, reason="float interval engine decides a dead neuron's sign at a rounded "
-                                       "breakpoint (found by the engine-agreement law in float mode)")
-def test_float_interval_engine_on_a_dead_neuron_with_zero_bias():
+# Float-mode coincidences the engine-agreement law found (each failed before the interval
+# engine set a neuron's pre-activation to 0 at its own root and snapped rounding residues):
+COINCIDENT_1D = {
     # layer 2's first neuron is -relu(-3/2 x - 1) / 2: identically 0 (sign +1) on x > -2/3
-    net = Network([{"weight": [["-3/2"]], "bias": ["-1"]},
-                   {"weight": [["-1/2"], ["-3/2"]], "bias": ["0", "1/2"]}], exact=True)
-    assert same(enumerate_regions(net, engine="interval", arithmetic="float"), enumerate_regions(net))
+    "dead neuron, zero bias": [{"weight": [["-3/2"]], "bias": ["-1"]},
+                               {"weight": [["-1/2"], ["-3/2"]], "bias": ["0", "1/2"]}],
+    # both first-layer neurons vanish at x = 3/4 (0.75 and a rounded 1/2 / (2/3))
+    "concurrent roots": [{"weight": [["2"], ["-2/3"]], "bias": ["-3/2", "1/2"]},
+                         {"weight": [["1/2", "0"], ["4/3", "2"], ["-4/3", "1"]], "bias": ["-3", "0", "0"]}],
+    # layer 2's neurons 0 and 2 both vanish at x = -1/3, and neuron 0 where layer 1's does
+    "concurrent deep roots": [{"weight": [["-2"], ["3/2"]], "bias": ["-1", "2"]},
+                              {"weight": [["-3/2", "2"], ["1", "1"], ["1", "-4/3"]], "bias": ["-3", "1", "2"]}],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COINCIDENT_1D))
+@pytest.mark.parametrize("domain", [BOX[1], Whole()], ids=["box", "whole"])
+def test_float_interval_engine_on_coincident_breakpoints(name, domain):
+    net = Network(COINCIDENT_1D[name], exact=True)
+    assert same(enumerate_regions(net, domain, engine="interval", arithmetic="float"),
+                enumerate_regions(net, domain))

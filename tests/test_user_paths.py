@@ -26,21 +26,11 @@ def files(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _fails(argv, capsys, *needles):
-    """Run the CLI; assert exit code 2, a one-line message holding every needle."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
 
 # ----------------------------------------------------------------------------- CLI
-def test_kernel_points_npz_archive(files, capsys):
+def test_kernel_points_npz_archive(files, cli_fails):
     np.savez("X.npz", a=np.zeros((3, 2)))
-    _fails(["kernel", "net.json", "--points", "X.npz", "--out", "K.npy"], capsys, "--points", ".npz")
+    cli_fails(["kernel", "net.json", "--points", "X.npz", "--out", "K.npy"], "--points", ".npz")
     assert not (files / "K.npy").exists()
 
 
@@ -50,39 +40,37 @@ def test_kernel_points_npz_archive(files, capsys):
     ["counterexample", "lemma2", "--relax", "generic", "--out", "{}"],
 ])
 @pytest.mark.parametrize("where, what", [("nodir/out.json", "does not exist"), (".", "is a folder")])
-def test_out_path_checked_first(files, capsys, cmd, where, what):
+def test_out_path_checked_first(files, cmd, where, what, cli_fails):
     if cmd[0] == "kernel" and where != ".":
         where = "nodir/K.npy"
     argv = [a.replace("{}", where) for a in cmd]
-    _fails(argv, capsys, "--out", what)
+    cli_fails(argv, "--out", what)
     assert sorted(p.name for p in files.iterdir()) == ["X.npy", "net.json"]
 
 
 @pytest.mark.parametrize("option", ["--json", "--markdown"])
-def test_verify_report_path_checked_first(files, capsys, option):
-    _fails(["verify", option, "nodir/r.txt", "arrangement-1d"], capsys, option, "nodir")
+def test_verify_report_path_checked_first(files, capsys, option, cli_fails):
+    cli_fails(["verify", option, "nodir/r.txt", "arrangement-1d"], option, "nodir")
     assert capsys.readouterr().out == ""  # nothing ran
 
 
-def test_negative_fractions_and_lists_after_options(files, capsys):
+def test_negative_fractions_and_lists_after_options(files, capsys, cli_fails):
     # argparse would read "-1/3" and "-1,2" as option names ("expected one argument")
     assert main(["regions", "net.json", "--box", "-1/3", "1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["domain"]["lower"] == ["-1/3", "-1/3"]
-    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1", "--out", "K.npy"],
-           capsys, "weights[0] must be > 0")
-    _fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1,2", "--out", "K.npy"],
-           capsys, "one entry per layer")
+    cli_fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1", "--out", "K.npy"], "weights[0] must be > 0")
+    cli_fails(["kernel", "net.json", "--points", "X.npy", "--weights", "-1,2", "--out", "K.npy"], "one entry per layer")
 
 
-def test_counterexample_negative_seed(files, capsys):
-    _fails(["counterexample", "lemma2", "--relax", "generic", "--seed", "-1"], capsys, "seed", "-1")
+def test_counterexample_negative_seed(files, cli_fails):
+    cli_fails(["counterexample", "lemma2", "--relax", "generic", "--seed", "-1"], "seed", "-1")
     with pytest.raises(InvalidInputError, match="seed"):
         vqgeom.find_counterexample("lemma2", "generic", seed=-1)
 
 
-def test_figures_missing_mnist_dir_creates_nothing(files, capsys):
-    _fails(["figures", "--out", "figs", "--only", "fig3", "--mnist-dir", "nodir"], capsys,
+def test_figures_missing_mnist_dir_creates_nothing(files, cli_fails):
+    cli_fails(["figures", "--out", "figs", "--only", "fig3", "--mnist-dir", "nodir"],
            "--mnist-dir", "nodir")
     assert not (files / "figs").exists()
     from vqgeom.figures import run_figures
@@ -92,12 +80,12 @@ def test_figures_missing_mnist_dir_creates_nothing(files, capsys):
     assert not (files / "figs").exists()
 
 
-def test_info_unreadable_npz_names_the_file(files, capsys):
+def test_info_unreadable_npz_names_the_file(files, cli_fails):
     (files / "garbage.npz").write_text("garbage")
-    _fails(["info", "garbage.npz"], capsys, "garbage.npz")
+    cli_fails(["info", "garbage.npz"], "garbage.npz")
     np.save("single.npy", np.zeros(3))
     (files / "single.npy").rename(files / "single.npz")
-    _fails(["info", "single.npz"], capsys, "single.npz")
+    cli_fails(["info", "single.npz"], "single.npz")
 
 
 # ----------------------------------------------------------------------- networks

@@ -22,13 +22,13 @@ the breakpoint they share (a 0-dimensional facet), which is the facet witness.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
 from fractions import Fraction
 
 import numpy as np
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
 from vqgeom.exact.arith import context
+from vqgeom.regions._planar_float import SNAP
 from vqgeom.regions.domain import Box, Whole
 
 __all__ = ["enumerate_partition", "supports"]
@@ -148,6 +148,8 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         WT1 = np.concatenate([W.T, F.array(lay.bias)[None, :]], axis=0)
         P = F.matmul(V, WT1)                  # (N, n) pre-activations at the points
         Q = F.matmul(S, np.ascontiguousarray(W.T))  # (pieces, n) their slopes on the pieces
+        if not exact:                         # as the planar engine: rounding residues are 0
+            P, Q = _snap(P, V, WT1), _snap(Q, S, W.T)
         sP, sQ = F.sign(P), F.sign(Q)
         N, n_pieces = len(pts), S.shape[0]
         ia = np.arange(n_pieces) - lead       # left point of each piece (-1: -inf)
@@ -170,6 +172,9 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         roots = (pts[ca] - P[ca, cj] / Q[ci, cj]).tolist() if ci.size else []
         # new pieces, left to right: (parent piece, code of this layer); new points likewise
         parent, layer_codes, new_pts = [], [], []
+        # (point, neuron) pairs where a neuron's pre-activation is 0 by construction: its own
+        # root, or in float mode an old point its rounded root was snapped onto
+        on_root_new, on_root_old = [], []
         splits = np.searchsorted(ci, np.arange(n_pieces + 1))
         for i in range(n_pieces):
             lo_k, hi_k = splits[i], splits[i + 1]
@@ -187,11 +192,16 @@ def _propagate(net, domain, F, exact, max_regions, progress):
                 a_in = a if a is None or exact else a + 1e-12 * max(1.0, abs(a))
                 b_in = b if b is None or exact else b - 1e-12 * max(1.0, abs(b))
                 inside = [(a_in is None or r > a_in) and (b_in is None or r < b_in) for r in rs]
-                uniq = sorted({r for r, ok in zip(rs, inside) if ok})
+                uniq, at = _distinct_roots([r for r, ok in zip(rs, inside) if ok], exact)
                 R = len(uniq)
                 js = cj[lo_k:hi_k]
-                k = np.array([bisect_left(uniq, r) if ok else (-1 if a_in is not None and r <= a_in else R)
+                k = np.array([at[r] if ok else (-1 if a_in is not None and r <= a_in else R)
                               for r, ok in zip(rs, inside)], dtype=np.int64)
+                first = len(new_pts)
+                on_root_new.extend((first + int(kk), int(j)) for kk, j, ok in zip(k, js, inside) if ok)
+                on_root_old.extend((int(ia[i]) if kk < 0 else int(ib[i]), int(j))
+                                   for kk, j, ok in zip(k, js, inside)
+                                   if not ok and (ia[i] >= 0 if kk < 0 else ib[i] < N))
                 block = np.repeat(base[i][None, :], R + 1, axis=0)
                 left = np.arange(R + 1)[:, None] <= k[None, :]
                 slope_neg = sQ[i, js] < 0
@@ -208,6 +218,7 @@ def _propagate(net, domain, F, exact, max_regions, progress):
             at = next(k for k, (_, o, _) in enumerate(new_pts) if o == 0)
             if np.array_equal(layer_codes[at], layer_codes[at + 1]):
                 del new_pts[at]
+                on_root_new = [(p - (p > at), j) for p, j in on_root_new]
                 parent = np.delete(parent, at + 1)
                 layer_codes = np.delete(layer_codes, at + 1, axis=0)
         codes = np.concatenate([codes[parent], layer_codes], axis=1)
@@ -229,10 +240,16 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         src_piece = np.array([i for _, _, i in new_pts if i is not None], dtype=np.int64)
         src_anc = anc[src_piece]
         dr = pts[is_new] - old_pts[src_anc]
+        if on_root_old:                       # float mode: a root snapped onto an old point
+            r_, c_ = zip(*on_root_old)
+            P[list(r_), list(c_)] = F.zero
         P_all = np.empty((len(new_pts), P.shape[1]), dtype=P.dtype)
         P_all[~is_new] = P[old[~is_new]]
         if is_new.any():
             P_all[is_new] = P[src_anc] + Q[src_piece] * dr[:, None]
+        if on_root_new:                       # exact 0 at a neuron's own root (float: not a rounded
+            r_, c_ = zip(*on_root_new)        # residue, whose sign later layers would read)
+            P_all[list(r_), list(c_)] = F.zero
         s_all = F.sign(P_all)
         minus = F.scalar(lay.minus_slope)
         post = np.where(s_all < 0, P_all * minus, P_all) if minus != 0 else np.where(
@@ -257,6 +274,31 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         V = np.concatenate([Z, ones], axis=1)
         S = dZ
     return pts, codes
+
+
+def _snap(values, inputs, weightsT):
+    """Float mode: ``values = inputs @ weightsT`` with the entries of size at most
+    :data:`SNAP` times their column's largest term magnitude set to 0 (the rule of the planar
+    engine), so that a neuron vanishing at a point (or on a piece) where another does reads
+    0 there rather than a rounding residue of either sign."""
+    tol = SNAP * (np.abs(inputs) @ np.abs(weightsT)).max(axis=0, initial=0.0)
+    return np.where(np.abs(values) <= tol, 0.0, values)
+
+
+def _distinct_roots(roots, exact):
+    """The distinct roots in increasing order, and the index of each root among them.
+
+    Float roots within ``1e-12`` (relative) of the previous one are one root: concurrent
+    neurons (an exact common root, rounded differently) must not leave a sliver piece.
+    """
+    uniq, at = [], {}
+    for r in sorted(set(roots)):
+        if uniq and not exact and r - uniq[-1] <= 1e-12 * max(1.0, abs(r)):
+            at[r] = len(uniq) - 1
+        else:
+            at[r] = len(uniq)
+            uniq.append(r)
+    return uniq, at
 
 
 def _merge_equal(pts, codes, whole):
