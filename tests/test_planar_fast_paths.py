@@ -1,7 +1,8 @@
 """The fast paths behind slice enumeration: each against a plain exact computation.
 
 * ``ExactContext.rows`` on sparse weights (a convolution's), which multiplies only the
-  non-zero entries, against the cell maps of ``Network.preactivation_maps``;
+  non-zero entries, and on dense ones (float64 products of integer limbs), against the cell
+  maps of ``Network.preactivation_maps``;
 * the planar engine (float and certified exact) against the exact polygon engine on sparse
   integer networks (concurrent lines, lines through vertices, zero rows and columns);
 * the exact conversions (``fraction_array``, the filter's float rounding of rationals).
@@ -27,18 +28,22 @@ def _sparse(rng, shape, density, scale=1.0):
     return W
 
 
+@pytest.mark.parametrize("density", [0.3, 1.0])
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
-def test_sparse_rows_are_the_region_maps(activation):
+def test_sparse_and_dense_rows_are_the_region_maps(activation, density):
+    # sparse weights (a convolution's) multiply only their non-zero entries; dense ones go
+    # through exact float64 products of integer limbs (weights of very different exponents,
+    # so the integers span many limbs)
     rng = np.random.default_rng(7)
-    W1 = _sparse(rng, (6, 9), 0.3)
+    W1 = _sparse(rng, (6, 9), density) * 10.0 ** rng.integers(-12, 12, size=(6, 9))
     W1[2] = 0.0                       # a neuron with no weight at all
-    W2 = _sparse(rng, (4, 6), 0.3)
+    W2 = _sparse(rng, (4, 6), density).astype(np.float32).astype(np.float64)
     net = Network([{"weight": rng.normal(size=(9, 2)), "bias": rng.normal(size=9)},
                    {"weight": W1, "bias": np.where(rng.random(6) < 0.5, 0.0, 1.5),
                     "activation": activation, "negative_slope": 0.125},
                    {"weight": W2, "bias": rng.normal(size=4)}]).to_exact()
     inet = context(net, "exact")
-    assert inet._support(1).mean() < 0.5 and inet._support(2).mean() < 0.5   # the sparse path runs
+    assert (inet._support(1).mean() < 0.5) == (density < 0.5)   # the path under test runs
     for _ in range(5):
         code = [rng.random(w) < 0.5 for w in net.widths[:2]]
         maps = net.preactivation_maps(code)
@@ -135,3 +140,25 @@ def test_filtered_context_of_a_restriction_uses_the_models_floats_exactly():
     X, E = rng.normal(size=(50, 2)), np.abs(rng.normal(size=(50, 2))) * 1e-15
     for (p, b), (q, c) in zip(FilteredContext(sub).bounds(X, E), FilteredContext(plain).bounds(X, E)):
         assert np.array_equal(p, q) and np.array_equal(b, c)
+
+
+@pytest.mark.parametrize("k", [1, 7, 300])
+def test_limb_products_are_exact(k):
+    # integers of up to 200 bits, both signs, zeros; against Python's exact dot products
+    from vqgeom.exact.arith import _limb_bits, _limb_matmul, _limbs
+
+    rng = np.random.default_rng(k)
+
+    def draw(shape):
+        bits = rng.integers(0, 200, size=shape)
+        out = np.array([int(rng.integers(0, 2 ** 62)) << max(int(e) - 62, 0) >> max(62 - int(e), 0)
+                        for e in bits.ravel()], dtype=object).reshape(shape)
+        out[rng.random(shape) < 0.5] *= -1
+        out[rng.random(shape) < 0.1] = 0
+        return out
+
+    A, B = draw((5, k)), draw((k, 3))
+    b = _limb_bits(k)
+    assert 2 * b + k.bit_length() <= 52
+    got = _limb_matmul(_limbs(A, b), _limbs(B, b), b)
+    assert got.tolist() == A.dot(B).tolist()

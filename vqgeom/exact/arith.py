@@ -569,6 +569,15 @@ class ExactContext(_Context):
                 rows, cols = np.nonzero(support)
                 vals = Q[rows, cols] * (md if mn == 0 else np.where(signs[rows, cols], md, mn).astype(object))
                 newR = _sparse_rows_matmul(len(Q), rows, cols, vals, Wt)   # / (dQ md dWt)
+            elif support is not None:
+                # a dense weight: exact float64 products of limbs (one BLAS product per limb of
+                # the rows), split by the slope each entry takes
+                b = _limb_bits(Wt.shape[0])
+                rows_limbs = [L[np.asarray(neurons, dtype=np.int64), :-1] for L in self._limbs(layer, b)]
+                cols_limbs = _limbs(Wt, b)
+                newR = md * _limb_matmul([L * signs for L in rows_limbs], cols_limbs, b)
+                if mn != 0:
+                    newR = newR + mn * _limb_matmul([L * ~signs for L in rows_limbs], cols_limbs, b)
             else:
                 if mn == 0:
                     Qs = np.where(signs, Q[:, :-1] * md, 0)
@@ -586,6 +595,13 @@ class ExactContext(_Context):
             den = den * dnew
         R = np.array([int(v) for v in R.ravel()], dtype=object).reshape(R.shape)
         return R[:, :-1], R[:, -1], den
+
+    def _limbs(self, layer, b):
+        """:func:`_limbs` of a layer's integer ``[W b]`` (once per context and ``b``)."""
+        got = self.__dict__.setdefault("_limb_cache", {})
+        if (layer, b) not in got:
+            got[layer, b] = _limbs(self._int_layers()[layer][0][0], b)
+        return got[layer, b]
 
     def _support(self, layer):
         """``[W b] != 0`` of a layer (bool array, once per context)."""
@@ -656,6 +672,47 @@ def _int_scaled(mat):
     num, den = mat.numer_denom()
     arr = np.array([int(v) for v in num.entries()], dtype=object).reshape(mat.nrows(), mat.ncols())
     return arr, int(den)
+
+
+def _limb_bits(k: int) -> int:
+    """Limb size ``b`` for exact float64 products of ``k``-term dot products of limbs:
+    ``k 2^(2b) <= 2^52``, so every product and partial sum is an integer below 2^53."""
+    return (52 - max(k, 1).bit_length()) // 2
+
+
+def _limbs(M, b):
+    """Signed limbs of an integer matrix ``M`` (object ints): float64 arrays ``L_i`` with
+    ``|L_i| < 2^b`` and ``M = sum_i L_i 2^(b i)`` (at least one)."""
+    flat = M.ravel().tolist()
+    neg = np.array([v < 0 for v in flat], dtype=bool)
+    mags = [-v if v < 0 else v for v in flat]
+    top = max((v.bit_length() for v in mags), default=0)
+    mask = (1 << b) - 1
+    out = []
+    for i in range(max(1, -(-top // b))):
+        L = np.array([(v >> (b * i)) & mask for v in mags], dtype=np.float64)
+        L[neg] = -L[neg]
+        out.append(L.reshape(M.shape))
+    return out
+
+
+def _limb_matmul(A_limbs, B_limbs, b):
+    """``A @ B`` exactly (object ints) from the limbs of ``A`` and ``B`` (:func:`_limbs` with
+    the same ``b <= _limb_bits(k)``): every limb product ``A_i @ B_j`` is exact in float64 (its
+    terms and partial sums are integers below 2^53, in any summation order), one BLAS product
+    per limb of ``A`` against all limbs of ``B`` side by side; the limbs are recombined as
+    Python ints, ``sum_ij (A_i B_j) 2^(b (i + j))``."""
+    m = B_limbs[0].shape[1]
+    Bcat = np.concatenate(B_limbs, axis=1)
+    out = None
+    for i, Ai in enumerate(A_limbs):
+        C = (Ai @ Bcat).astype(np.int64).astype(object)
+        for j in range(len(B_limbs)):
+            part = C[:, j * m:(j + 1) * m]
+            s = b * (i + j)
+            part = part << s if s else part
+            out = part if out is None else out + part
+    return out
 
 
 def _sparse_rows_matmul(n, rows, cols, vals, B):
