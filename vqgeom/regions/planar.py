@@ -58,6 +58,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from vqgeom._gcpause import gc_paused
 from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
 from vqgeom.regions._planar_exact import frac
 from vqgeom.regions.domain import Box, Whole
@@ -175,7 +176,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 net.to_float()
             except InvalidNetworkError:
                 raise Inconsistent("values beyond float64: the exact polygon engine takes it") from None
-        with _one_blas_thread():
+        with _one_blas_thread(), gc_paused():
             sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
             budget.n_found = sub.n_faces
             budget.need(_result_bytes(sub, arithmetic))
@@ -194,8 +195,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     from vqgeom.regions.partition import Partition
 
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
-    return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
-                     seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
+    with gc_paused():
+        return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
+                         seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
 
 
 def _one_blas_thread():

@@ -28,6 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from vqgeom._gcpause import gc_paused
 from vqgeom.errors import DegenerateInputError, InvalidInputError, InvalidNetworkError
 from vqgeom.exact import _from_coprime, format_fraction, fraction_array, to_fraction
 from vqgeom.network import Network
@@ -165,7 +166,8 @@ class _Slice:
             raise InvalidInputError(f"U must have shape (n_points, {self.k}), got {tuple(U.shape)}")
         if not U.size:
             return np.empty((0, self.dim), dtype=object)
-        return _affine_points(fraction_array(U, name="U"), self.basis())
+        with gc_paused():   # 10^5-10^6 Fractions, no cycles
+            return _affine_points(fraction_array(U, name="U"), self.basis())
 
     def coordinates(self, X, *, off: str = "raise"):
         """Slice coordinates ``u`` of points ``X`` (N, D) in input space, exactly.
@@ -484,7 +486,8 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
     rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
                  skip=l.skip, out=l.out, out_bias=l.out_bias) for l in net.layers[1:]]
     readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
-    out = SliceNetwork([first] + rest, readout, exact=exact)   # float arrays are read exactly
+    with gc_paused():   # exact: a Fraction per weight
+        out = SliceNetwork([first] + rest, readout, exact=exact)   # float arrays are read exactly
     if exact and not net.exact:
         # its float form: the first layer rounded, the model's own floats after it
         rounded = {k: (None if v is None else np.asarray(v, dtype=np.float64)) if k in _ARRAYS else v
