@@ -54,31 +54,34 @@ def main(argv=None) -> int:
     model = digits_cnn((4, 8), seed=args.seed)
     acc = train_on_digits(model, split, epochs=args.epochs)
     X, y = three_digits(split)
-    plane = vqgeom.Plane(*X)
-    t_conv, net = _best(lambda: vqgeom.Network.from_torch(model), args.repeat)
-    print(f"digits CNN {net!r}, test accuracy {acc:.3f}; plane through test digits {y.tolist()}, "
-          f"(u, v) in [-0.25, 1.25]^2 (best of {args.repeat} runs)")
-    print(f"  torch -> vqgeom Network conversion: {t_conv:.3f} s (once per model)")
-    t_float, pf = _best(lambda: vqgeom.enumerate_regions(net, plane, arithmetic="float"), args.repeat)
-    t_exact, pe = _best(lambda: vqgeom.enumerate_regions(net, plane), args.repeat)
-    bad = _report(regioncam, X, net, pf, pe, t_float, t_exact, args.repeat)
+    bad = _case(regioncam, model, X, args.repeat, f"digits CNN {{net!r}}, test accuracy {acc:.3f}; plane "
+                f"through test digits {y.tolist()}, (u, v) in [-0.25, 1.25]^2")
 
     from vqgeom.training import mlp
 
     model = mlp(784, [256, 256], 10, seed=args.seed)
     X = np.random.default_rng(args.seed).uniform(0, 1, (3, 784))
-    plane = vqgeom.Plane(*X)
-    t_conv, net = _best(lambda: vqgeom.Network.from_torch(model), args.mlp_repeat)
-    print(f"\nrandom MLP {net!r} (torch init, seed {args.seed}); plane through three uniform points of "
-          f"[0, 1]^784 (best of {args.mlp_repeat} runs)")
-    print(f"  torch -> vqgeom Network conversion: {t_conv:.3f} s (once per model)")
-    t_float, pf = _best(lambda: vqgeom.enumerate_regions(net, plane, arithmetic="float"), args.mlp_repeat)
-    t_exact, pe = _best(lambda: vqgeom.enumerate_regions(net, plane), args.mlp_repeat)
-    bad |= _report(regioncam, X, net, pf, pe, t_float, t_exact, args.mlp_repeat, targets=False)
+    bad |= _case(regioncam, model, X, args.mlp_repeat, f"\nrandom MLP {{net!r}} (torch init, seed {args.seed}); "
+                 f"plane through three uniform points of [0, 1]^784", targets=False)
     U = np.random.default_rng(args.seed).uniform(-0.25, 1.25, (1000, 2))
+    plane = vqgeom.Plane(*X)
     t_embed, _ = _best(lambda: plane.embed(U), args.mlp_repeat)
     print(f"  Plane.embed of 1000 (u, v) points (exact, 784k Fractions): {t_embed:.3f} s")
     return 1 if bad else 0
+
+
+def _case(regioncam, model, X, repeat, title, *, targets=True) -> bool:
+    """Convert ``model``, time float and exact enumeration on the plane through ``X`` and
+    report against Regioncam (``title`` is formatted with the network as ``net``)."""
+    import vqgeom
+
+    plane = vqgeom.Plane(*X)
+    t_conv, net = _best(lambda: vqgeom.Network.from_torch(model), repeat)
+    print(title.format(net=net) + f" (best of {repeat} runs)")
+    print(f"  torch -> vqgeom Network conversion: {t_conv:.3f} s (once per model)")
+    t_float, pf = _best(lambda: vqgeom.enumerate_regions(net, plane, arithmetic="float"), repeat)
+    t_exact, pe = _best(lambda: vqgeom.enumerate_regions(net, plane), repeat)
+    return _report(regioncam, X, net, pf, pe, t_float, t_exact, repeat, targets=targets)
 
 
 def _report(regioncam, X, net, pf, pe, t_float, t_exact, repeat, *, targets=True) -> bool:

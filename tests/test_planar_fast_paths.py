@@ -162,3 +162,18 @@ def test_limb_products_are_exact(k):
     assert 2 * b + k.bit_length() <= 52
     got = _limb_matmul(_limbs(A, b), _limbs(B, b), b)
     assert got.tolist() == A.dot(B).tolist()
+
+
+def test_row_groups_are_exact_even_when_hashes_collide(monkeypatch):
+    from vqgeom.regions import planar
+
+    rng = np.random.default_rng(0)
+    M = rng.integers(0, 3, size=(300, 11)).astype(np.uint8)     # many repeated rows
+    first, inverse = planar._row_groups(M)
+    assert np.array_equal(M[first[inverse]], M) and len(first) == len({r.tobytes() for r in M})
+    # every hash equal: the check against the group's first row falls back to exact grouping
+    real_unique = np.unique
+    monkeypatch.setattr(planar.np, "unique", lambda a, **kw: real_unique(np.zeros_like(a), **kw)
+                        if a.dtype == np.uint64 else real_unique(a, **kw))
+    first, inverse = planar._row_groups(M)
+    assert np.array_equal(M[first[inverse]], M) and len(first) == len({r.tobytes() for r in M})

@@ -348,8 +348,8 @@ def certify(net, box, sub):
     nxt = sub.next_position()
     prv = np.empty_like(nxt)
     prv[nxt] = np.arange(len(nxt))
-    packed = np.packbits(codes, axis=1)
-    if len(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())) != nf:
+    first, _ = _row_groups(np.packbits(codes, axis=1))
+    if len(first) != nf:
         raise CertificateError("planar certificate: two faces have the same code")
     lo = [Fraction(v) for v in box.lower]
     hi = [Fraction(v) for v in box.upper]
@@ -386,8 +386,7 @@ def certify(net, box, sub):
         pref = codes[face_at[vert_of[sel]], : offsets[l]]
         key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
                               np.packbits(pref, axis=1)], axis=1)
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        inverse = np.asarray(inverse).ravel()
+        first, inverse = _row_groups(key)
         Gr, cr, _ = inet.rows(l, js[first], pref[first])
         vs, ss = vert_of[sel], slot_of[sel]
         G[vs, ss, 0] = Gr[inverse, 0]
@@ -578,6 +577,32 @@ class _MidpointEdges:
         for (i, j), fl, (a, b) in zip(self.pairs, self.flips, self.ends):
             yield i, j, fl, tuple(frac(p.numerator * q.denominator + q.numerator * p.denominator,
                                        2 * p.denominator * q.denominator) for p, q in zip(verts[a], verts[b]))
+
+
+def _row_groups(M):
+    """``(first, inverse)`` of the distinct rows of a uint8 matrix: ``M[first]`` are the
+    distinct rows and ``M[first[inverse]] == M``, exactly.
+
+    Rows are grouped by a 64-bit hash (one sort of integers instead of a sort of byte
+    strings), then every row is compared with its group's first row; a hash collision (two
+    different rows, one hash) is detected there and the rows are grouped by
+    :func:`numpy.unique` on the rows themselves instead.
+    """
+    n, w = M.shape
+    pad = np.zeros((n, -(-w // 8) * 8), dtype=np.uint8)
+    pad[:, :w] = M
+    words = pad.view(np.uint64)
+    h = np.full(n, w, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in range(words.shape[1]):   # multiply-xorshift mixing, column by column
+            h = (h ^ words[:, c]) * np.uint64(0x9E3779B97F4A7C15)
+            h ^= h >> np.uint64(29)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    if not np.array_equal(M[first[inverse]], M):
+        _, first, inverse = np.unique(M, axis=0, return_index=True, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+    return first, inverse
 
 
 def _vertex_average(vs, verts):
