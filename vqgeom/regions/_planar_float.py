@@ -1,12 +1,16 @@
 """The float planar-subdivision engine behind :mod:`vqgeom.regions.planar` (private).
 
 The subdivision of a box is kept as arrays: vertex coordinates, the values at every vertex
-of the current layer's input ``z`` and pre-activations (both are continuous functions of
-x, affine along every edge), faces as vertex cycles (counter-clockwise, in CSR form, with
-the id of the edge leaving every cycle position) and an edge table. Neurons are processed
-one at a time, vectorised over all faces: every edge whose end values have strictly
-opposite signs is split at the interpolated zero, then every face with a strictly positive
-and a strictly negative vertex is cut along the chord between its two zero vertices.
+of the current layer's pre-activations (and of its input ``z`` when the layer has a skip
+connection; both are continuous functions of x, affine along every edge), faces as vertex
+cycles (counter-clockwise, in CSR form, with the id of the edge leaving every cycle
+position) and an edge table. Neurons are processed one at a time, vectorised over all
+faces: a neuron with one strict sign at every vertex only sets its code bit; otherwise
+every edge whose end values have strictly opposite signs is split at the interpolated zero,
+then every face with a strictly positive and a strictly negative vertex is cut along the
+chord between its two zero vertices. The first layer's pre-activations are an affine map of
+the coordinates: they are evaluated at the vertices when a neuron is cut, not interpolated
+at every new vertex (:class:`_FirstLayer`).
 """
 
 from __future__ import annotations

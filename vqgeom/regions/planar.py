@@ -5,7 +5,7 @@ Float engine
 The box is kept as a planar subdivision in arrays (vertices, edges, faces as vertex
 cycles with their codes). Every layer's input and pre-activations are continuous
 functions of x, affine on every face, so they are stored at the vertices and interpolated
-along edges. Neurons are processed one at a time, vectorised over all faces: edges whose
+along edges (the first layer's are evaluated from the coordinates). Neurons are processed one at a time, vectorised over all faces: edges whose
 end values have strictly opposite signs are split at the interpolated zero, then every face
 with a strictly positive and a strictly negative vertex is cut along the chord between its
 two zero vertices (this is the idea behind Regioncam / SplineCam; the code is our own).
