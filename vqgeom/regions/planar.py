@@ -492,21 +492,24 @@ def certify(net, box, sub):
     sides = sub.eline[fe[single]] - N
     if np.any(sides < 0):
         raise CertificateError("planar certificate: an inner edge borders only one face")
-    total = [Fraction(0)] * 4
-    for pos, sd in zip(single, sides):
+    from flint import fmpq   # exact sums of the boundary steps in C
+
+    total = [fmpq(0)] * 4
+    for pos, sd in zip(single.tolist(), sides.tolist()):
         a, b = int(fv[pos]), int(fv[nxt[pos]])
         for v in (a, b):
             if N + sd not in vlines[v]:
                 raise CertificateError("planar certificate: a boundary edge is not on the box boundary")
-        coord = 0 if sd % 2 == 1 else 1
-        step = verts[b][coord] - verts[a][coord]
+        num = xn if sd % 2 == 1 else yn   # the coordinate along the side (denominator det > 0)
+        step = fmpq(num[b] * det[a] - num[a] * det[b], det[a] * det[b])
         sign = 1 if sd in (1, 2) else -1   # bottom: +x, right: +y, top: -x, left: -y
         if sign * step <= 0:
             raise CertificateError("planar certificate: a boundary edge runs clockwise")
         total[sd] += sign * step
     for sd in range(4):
         coord = 0 if sd % 2 == 1 else 1
-        if total[sd] != hi[coord] - lo[coord]:
+        side = hi[coord] - lo[coord]
+        if total[sd] != fmpq(side.numerator, side.denominator):
             raise CertificateError("planar certificate: the boundary edges do not cover the box once")
 
     # --- 5. region witnesses ----------------------------------------------------------------
