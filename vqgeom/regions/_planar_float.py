@@ -382,7 +382,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     if not crossed.any():
         return
     cf = cand[crossed]
-    pos, seg, rep = faces.positions(cf)
+    lens = np.diff(seg)
+    pos = pos[np.repeat(crossed, lens)]     # the cycles of the crossed faces among cand's
+    seg = np.concatenate([[0], np.cumsum(lens[crossed])])
     m = len(cf)
     fv = FV.a[pos]
     fe = FE.a[pos]
@@ -396,10 +398,7 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     nv = X.n
     if k:
         a, c = E[cedges, 0], E[cedges, 1]
-        newv = np.full(ne, -1, dtype=np.int64)
-        newv[cedges] = nv + np.arange(k)
-        other = np.full(ne, -1, dtype=np.int64)
-        other[cedges] = ne + np.arange(k)
+        # split edge cedges[i] gets vertex nv + i and its second half is edge ne + i
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
         tt = t[:, 0]
@@ -413,10 +412,10 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         X.extend(Xa + t * (X.v[c] - Xa))
         lines = eline.v[cedges]
         vlines.extend(np.stack([lines, np.full(k, g, dtype=np.int64)], axis=1))
-        ev.extend(np.stack([newv[cedges], c], axis=1))
+        ev.extend(np.stack([nv + np.arange(k), c], axis=1))
         eline.extend(lines)
         faces.ef.extend(faces.ef.v[cedges])
-        ev.a[cedges, 1] = newv[cedges]
+        ev.a[cedges, 1] = nv + np.arange(k)
         s = np.concatenate([s, np.zeros(k, dtype=np.int8)])
         ins = (sp * sp[nxt]) < 0
         cnt = 1 + ins.astype(np.int64)
@@ -428,10 +427,11 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         nfe[out_start] = fe
         pi = np.flatnonzero(ins)
         e = fe[pi]
-        forward = fv[pi] == a[np.searchsorted(cedges, e)]
-        nfe[out_start[pi]] = np.where(forward, e, other[e])
-        nfv[out_start[pi] + 1] = newv[e]
-        nfe[out_start[pi] + 1] = np.where(forward, other[e], e)
+        ie = np.searchsorted(cedges, e)
+        forward = fv[pi] == a[ie]
+        nfe[out_start[pi]] = np.where(forward, e, ne + ie)
+        nfv[out_start[pi] + 1] = nv + ie
+        nfe[out_start[pi] + 1] = np.where(forward, ne + ie, e)
         seg = np.concatenate([[0], np.cumsum(np.add.reduceat(cnt, seg[:-1]))])
         fv, fe = nfv, nfe
         sp = s[fv]
