@@ -316,8 +316,11 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         # the layer input at the vertices is needed again only for a skip connection
         Zg = _Interpolated(Z, len(Z), budget) if lay.skip is not None else None
         for j in range(nl):
+            before = faces.start.n
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
+            if nf == before:   # no face was cut
+                continue
             if budget is not None:
                 budget.n_found = nf
             if max_regions is not None and nf > max_regions:
