@@ -260,8 +260,9 @@ def _affine_points(U, basis):
 
     One integer per entry: each column of ``[x0 B]`` over its common denominator, each
     point over the common denominator of its coordinates, then one gcd per entry (no
-    rational arithmetic per entry; for 1000 points in 784-D about 20x faster than products
-    of ``fmpq_mat`` converted back to Fractions).
+    rational arithmetic per entry). 1000 points in 784-D: 1.7 s, against 6.3 s for products
+    of ``fmpq_mat`` converted entry by entry to Fractions (same busy machine, same run);
+    most of what is left is making the 784k Fraction objects.
     """
     x0, B = basis
     N, k = U.shape
