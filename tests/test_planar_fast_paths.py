@@ -57,13 +57,14 @@ def test_sparse_and_dense_rows_are_the_region_maps(activation, density):
 
 
 @st.composite
-def sparse_integer_networks(draw):
-    """2-D networks with integer weights in [-2, 2], most of them 0 after the first layer:
-    concurrent and parallel lines, lines through vertices and corners, dead neurons."""
+def sparse_integer_networks(draw, sparse=True):
+    """2-D networks with integer weights in [-2, 2], most of them 0 after the first layer
+    (``sparse``; else about 1 in 5): concurrent and parallel lines, lines through vertices
+    and corners, dead neurons."""
     layers, d_in = [], 2
     for l in range(draw(st.integers(2, 3))):
         n = draw(st.integers(2, 6))
-        entry = st.integers(-2, 2) if l == 0 else st.sampled_from([0, 0, 0, 0, 1, -1, 2])
+        entry = (st.sampled_from([0, 0, 0, 0, 1, -1, 2]) if sparse and l > 0 else st.integers(-2, 2))
         W = [draw(st.lists(entry, min_size=d_in, max_size=d_in)) for _ in range(n)]
         if l == 0:
             W = [row if any(row) else [1, 0] for row in W]
@@ -79,8 +80,8 @@ def _signature(part):
 
 
 @settings(max_examples=40, deadline=None)
-@given(sparse_integer_networks())
-def test_planar_matches_polygon_on_sparse_integer_networks(net):
+@given(st.booleans().flatmap(lambda sparse: sparse_integer_networks(sparse)))
+def test_planar_matches_polygon_on_sparse_and_dense_integer_networks(net):
     box = Box(-2, 2, dim=2)
     ref = polygon.enumerate_partition(net.to_exact(), box, arithmetic="exact")
     ex = planar.enumerate_partition(net.to_exact(), box, arithmetic="exact")
