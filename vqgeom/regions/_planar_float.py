@@ -92,10 +92,6 @@ class _GrowCols:
             return 0
         return self.a.shape[0] * max(2 * self.a.shape[1], self.n + k, 16) * self.a.itemsize
 
-    def extend(self, cols):
-        """Append items given as an array of shape (n_rows, k)."""
-        self.append(cols.shape[1])[...] = cols
-
     def append(self, k):
         """Append ``k`` items and return their (uninitialised) columns, a view to fill in
         (the buffer may move: take views of old items only after this call)."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -125,8 +124,8 @@ class _Slice:
             ratio = c1[i0] / c0[i0]
             if all(c1[i] == ratio * c0[i] for i in range(D)):
                 raise DegenerateInputError(
-                    f"Plane: x2 - x0 is a multiple of x1 - x0 (the three points are collinear); "
-                    f"they span a line, not a plane")
+                    "Plane: x2 - x0 is a multiple of x1 - x0 (the three points are collinear); "
+                    "they span a line, not a plane")
         self.points = tuple(pts)
         self.shape = shape
         self.dim = D
