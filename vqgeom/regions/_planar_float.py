@@ -118,6 +118,11 @@ class _Interpolated(_GrowCols):
         """Neuron ``j``'s values at every vertex (a view: snapping writes through)."""
         return self.a[j, : self.n]
 
+    def one_sign(self, j, tol) -> int:
+        """1 (-1) when neuron ``j`` is above ``tol`` (below ``-tol``) at every vertex, else 0."""
+        vals = self.a[j, : self.n]
+        return 1 if vals.min() > tol else (-1 if vals.max() < -tol else 0)
+
     def split_bytes(self, k) -> int:
         """Bytes :meth:`split` of ``k`` vertices allocates (temporaries and buffer growth)."""
         return 8 * k * 3 * self.a.shape[0] + self.growth_bytes(k)
@@ -149,6 +154,14 @@ class _FirstLayer:
         self.X = X
         self.W = np.ascontiguousarray(layer.weight, dtype=np.float64)
         self.b = np.asarray(layer.bias, dtype=np.float64)
+        # an affine function on the box lies between its values at the four corners (the
+        # first four vertices), up to the rounding of its evaluation at a vertex, which is far
+        # below the snap tolerance: twice the tolerance away from 0 there, one sign everywhere
+        corners = X.v[:4] @ self.W.T + self.b
+        self.low, self.high = corners.min(axis=0), corners.max(axis=0)
+
+    def one_sign(self, j, tol) -> int:
+        return 1 if self.low[j] > 2 * tol else (-1 if self.high[j] < -2 * tol else 0)
 
     @property
     def n(self):
@@ -345,15 +358,12 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
 
 def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
-    vals = P.row(j)
     cv = codes.v
-    # most neurons of a layer miss most of the box: one strict sign at every vertex
-    if vals.min() > tol:
-        cv[g] = True
+    side = P.one_sign(j, tol)   # many neurons miss the box: one strict sign at every vertex
+    if side:
+        cv[g] = side > 0
         return
-    if vals.max() < -tol:
-        cv[g] = False
-        return
+    vals = P.row(j)
     small = np.abs(vals) <= tol
     if small.any():
         vals[small] = 0.0
