@@ -121,7 +121,12 @@ def fmpq_matrix(a):
     if arr.ndim == 1:
         arr = arr[:, None]
     r, c = arr.shape
-    return fmpq_mat(r, c, [to_fmpq(v) for v in arr.ravel().tolist()])
+    flat = arr.ravel().tolist()
+    if all(type(v) is Fraction for v in flat):   # the common case, without per-entry dispatch
+        from flint import fmpq
+
+        return fmpq_mat(r, c, [fmpq(v.numerator, v.denominator) for v in flat])
+    return fmpq_mat(r, c, [to_fmpq(v) for v in flat])
 
 
 def scale_of(row, ref):
@@ -572,11 +577,31 @@ class ExactContext(_Context):
             # R [z_{t+1}; 1] with [z_{t+1}; 1] = Oh [s * (Wh [z_t; 1]); 1] + Sh [z_t; 1]
             Q = R if Ot is None else _int_matmul(R, Ot, fmpz_mat)      # (n, n_t + 1) / dOt
             dQ = 1 if Ot is None else dOt
-            if mn == 0:
-                Qs = np.where(signs, Q[:, :-1] * md, 0)
+            # where Q is still rows of layer's own weight, its zeros are known: a sparse
+            # weight (a convolution) then costs only its non-zero products
+            support = (self._support(layer)[np.asarray(neurons, dtype=np.int64), :-1]
+                       if Q is R and t == layer - 1 else None)
+            if support is not None and support.mean() < 0.5:
+                if mn == 0:
+                    support = support & signs
+                rows, cols = np.nonzero(support)
+                vals = Q[rows, cols] * (md if mn == 0 else np.where(signs[rows, cols], md, mn).astype(object))
+                newR = _sparse_rows_matmul(len(Q), rows, cols, vals, Wt)   # / (dQ md dWt)
+            elif support is not None:
+                # a dense weight: exact float64 products of limbs (one BLAS product per limb of
+                # the rows), split by the slope each entry takes
+                b = _limb_bits(Wt.shape[0])
+                rows_limbs = [L[np.asarray(neurons, dtype=np.int64), :-1] for L in self._limbs(layer, b)]
+                cols_limbs = _limbs(Wt, b)
+                newR = md * _limb_matmul([L * signs for L in rows_limbs], cols_limbs, b)
+                if mn != 0:
+                    newR = newR + mn * _limb_matmul([L * ~signs for L in rows_limbs], cols_limbs, b)
             else:
-                Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
-            newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
+                if mn == 0:
+                    Qs = np.where(signs, Q[:, :-1] * md, 0)
+                else:
+                    Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
+                newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
             newR[:, -1] = newR[:, -1] + Q[:, -1] * (md * dWt)          # the e coordinate
             dnew = dQ * md * dWt
             if St is not None:
@@ -588,6 +613,21 @@ class ExactContext(_Context):
             den = den * dnew
         R = np.array([int(v) for v in R.ravel()], dtype=object).reshape(R.shape)
         return R[:, :-1], R[:, -1], den
+
+    def _limbs(self, layer, b):
+        """:func:`_limbs` of a layer's integer ``[W b]`` (once per context and ``b``)."""
+        got = self.__dict__.setdefault("_limb_cache", {})
+        if (layer, b) not in got:
+            got[layer, b] = _limbs(self._int_layers()[layer][0][0], b)
+        return got[layer, b]
+
+    def _support(self, layer):
+        """``[W b] != 0`` of a layer (bool array, once per context)."""
+        got = self.__dict__.setdefault("_supports", {})
+        if layer not in got:
+            Wh = self._int_layers()[layer][0][0]
+            got[layer] = np.array([v != 0 for v in Wh.ravel().tolist()], dtype=bool).reshape(Wh.shape)
+        return got[layer]
 
     def _int_layers(self):
         got = getattr(self, "_ints", None)
@@ -652,6 +692,57 @@ def _int_scaled(mat):
     return arr, int(den)
 
 
+def _limb_bits(k: int) -> int:
+    """Limb size ``b`` for exact float64 products of ``k``-term dot products of limbs:
+    ``k 2^(2b) <= 2^52``, so every product and partial sum is an integer below 2^53."""
+    return (52 - max(k, 1).bit_length()) // 2
+
+
+def _limbs(M, b):
+    """Signed limbs of an integer matrix ``M`` (object ints): float64 arrays ``L_i`` with
+    ``|L_i| < 2^b`` and ``M = sum_i L_i 2^(b i)`` (at least one)."""
+    flat = M.ravel().tolist()
+    neg = np.array([v < 0 for v in flat], dtype=bool)
+    mags = [-v if v < 0 else v for v in flat]
+    top = max((v.bit_length() for v in mags), default=0)
+    mask = (1 << b) - 1
+    out = []
+    for i in range(max(1, -(-top // b))):
+        L = np.array([(v >> (b * i)) & mask for v in mags], dtype=np.float64)
+        L[neg] = -L[neg]
+        out.append(L.reshape(M.shape))
+    return out
+
+
+def _limb_matmul(A_limbs, B_limbs, b):
+    """``A @ B`` exactly (object ints) from the limbs of ``A`` and ``B`` (:func:`_limbs` with
+    the same ``b <= _limb_bits(k)``): every limb product ``A_i @ B_j`` is exact in float64 (its
+    terms and partial sums are integers below 2^53, in any summation order), one BLAS product
+    per limb of ``A`` against all limbs of ``B`` side by side; the limbs are recombined as
+    Python ints, ``sum_ij (A_i B_j) 2^(b (i + j))``."""
+    m = B_limbs[0].shape[1]
+    Bcat = np.concatenate(B_limbs, axis=1)
+    out = None
+    for i, Ai in enumerate(A_limbs):
+        C = (Ai @ Bcat).astype(np.int64).astype(object)
+        for j in range(len(B_limbs)):
+            part = C[:, j * m:(j + 1) * m]
+            s = b * (i + j)
+            part = part << s if s else part
+            out = part if out is None else out + part
+    return out
+
+
+def _sparse_rows_matmul(n, rows, cols, vals, B):
+    """``A @ B`` for an (n, k) integer matrix ``A`` given by its non-zero entries ``vals`` at
+    ``(rows, cols)`` (row-major order, as :func:`numpy.nonzero` gives them); object ints."""
+    out = np.zeros((n, B.shape[1]), dtype=np.int64).astype(object)
+    if len(rows):
+        starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        out[rows[starts]] = np.add.reduceat(vals[:, None] * B[cols], starts, axis=0)
+    return out
+
+
 def _int_matmul(A, B, fmpz_mat):
     """Exact product of integer object arrays (python-flint for large ones)."""
     if A.shape[0] == 0 or A.shape[1] == 0 or B.shape[1] == 0:
@@ -672,6 +763,24 @@ def _float_and_error(values):
         f = np.asarray(arr, dtype=np.float64)
         return (f, np.zeros(f.shape)) if np.all(np.isfinite(f)) else None
     flat = arr.ravel().tolist()
+    try:
+        pairs = [(v.numerator, v.denominator) for v in flat]
+    except AttributeError:   # not a rational type (a float in an object array, ...)
+        pairs = None
+    if pairs is not None and all(type(n) is int and type(d) is int for n, d in pairs):
+        # rationals (Fraction, int): n / d of ints is correctly rounded; the value is exactly
+        # a float when d is a power of 2, |n| < 2^53 and d <= 2^1074 (anything else counts as
+        # inexact, which only makes the bound larger)
+        try:
+            f = np.array([n / d for n, d in pairs], dtype=np.float64)
+        except OverflowError:   # beyond floats
+            return None
+        if not np.all(np.isfinite(f)):
+            return None
+        inexact = np.array([d & (d - 1) != 0 or n.bit_length() > 53 or d.bit_length() > 1075
+                            for n, d in pairs], dtype=bool)
+        err = np.where(inexact, 2 * UNIT * np.abs(f) + _TINY, 0.0)
+        return f.reshape(arr.shape), err.reshape(arr.shape)
     try:
         f = np.array([float(v) for v in flat], dtype=np.float64)
     except (OverflowError, TypeError, ValueError):   # beyond floats, or not a number type
@@ -697,13 +806,16 @@ def error_bound(AT, absAT, dAT, X, E):
     k = AT.shape[0]
     Y = X @ AT
     aX = np.abs(X)
-    B = ((k + 1) * UNIT) * (aX @ absAT)
+    # one product for both |A| terms: ((k + 1) u |X| + E) |A|; the scaling may underflow
+    # (tau / 2 per entry), which the tau |A| 1 term below covers (proofs/filtered-signs.md)
+    S = ((k + 1) * UNIT) * aX
     if E is not None:
-        B = B + E @ absAT
+        S += E
+    B = S @ absAT
     if dAT is not None:
         B = B + ((aX if E is None else aX + E) @ dAT)
     active = np.any(absAT > 0, axis=0) if dAT is None else np.any((absAT > 0) | (dAT > 0), axis=0)
-    B = (B + ((4 * k + 2) * _TINY) * active) * _INFL
+    B = (B + ((4 * k + 2) * _TINY) * active + _TINY * absAT.sum(axis=0)) * _INFL
     return Y, B
 
 
@@ -729,9 +841,15 @@ class FilteredContext(_Context):
         self._exact = exact
         self.usable = True
         self._layers = []
-        for lay in net.layers:
+        # layers an exact network knows to be floats exactly (a restriction of a float model
+        # keeps the model's layers after the first): their float form, with no error to find
+        same = getattr(net, "float_exact_layers", frozenset())
+        floats = net.to_float().layers if same and getattr(net, "exact", True) else None
+        for l, lay in enumerate(net.layers):
             n = lay.n_neurons
             kind = object if getattr(net, "exact", True) else np.float64   # a float network is exact in floats
+            if floats is not None and l in same:
+                lay, kind = floats[l], np.float64
             Wh = np.concatenate([np.asarray(lay.weight, dtype=kind), np.asarray(lay.bias, dtype=kind)[:, None]],
                                 axis=1)
             parts = [self._matrix(Wh)]
