@@ -1,13 +1,15 @@
-"""An MLP and a CNN trained on the bundled 8 x 8 digits, on the plane through three test digits.
+"""An MLP, a CNN and a CNN with max pooling trained on the bundled 8 x 8 digits, on the plane
+through three test digits.
 
     python examples/digit_slices.py [--out examples/output] [--fast]
 
-Trains both networks on the CPU (seconds), takes the first three test digits of three
-different classes that both networks classify correctly, lays the plane
+Trains the networks on the CPU (seconds), takes the first three test digits of three
+different classes that every network classifies correctly, lays the plane
 x(u, v) = x0 + u (x1 - x0) + v (x2 - x0) through them ((u, v) in [-0.25, 1.25]^2) and, exactly
 for each network: enumerates the activation regions on the plane, colours them by d_Omega
 from the first digit's region, draws the decision boundary (the argmax of the readout), and
-histograms the Lemma 2 slack d_Omega - d over all region pairs. Writes digit_slices.png and
+histograms the Lemma 2 slack d_Omega - d over all region pairs (d counts ReLU units; a max
+pool's argmax is part of the regions, not of d). Writes digit_slices.png and
 digit_slices.json (every number in the figure) into --out.
 """
 
@@ -36,17 +38,18 @@ def main(argv=None) -> int:
 
     import vqgeom
     from vqgeom.datasets import digits
-    from vqgeom.digit_models import digits_cnn, digits_mlp, train_on_digits
-    from vqgeom.slice_figure import plot_slack, plot_slice, save_figure, slack_histogram
+    from vqgeom.digit_models import digits_cnn, digits_maxpool_cnn, digits_mlp, train_on_digits
+    from vqgeom.slice_figure import plot_slack, plot_slice, region_beside, save_figure, slack_histogram
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     split = digits(rng=args.seed)
     epochs = 40 if args.fast else 150
-    w, c = ((16, 16), (2, 4)) if args.fast else ((32, 32), (4, 8))
+    w, c, p = ((16, 16), (2, 4), (2, 2)) if args.fast else ((32, 32), (4, 8), (2, 4))
     models = {
         f"MLP 64-{w[0]}-{w[1]}-10": digits_mlp(w, seed=args.seed),
         f"CNN conv3x3({c[0]}ch, s1, p1)-conv3x3({c[1]}ch, s2, p1)-10": digits_cnn(c, seed=args.seed),
+        f"CNN conv3x3({p[0]}ch)-maxpool2-conv3x3({p[1]}ch)-10": digits_maxpool_cnn(p, seed=args.seed),
     }
     acc = {name: train_on_digits(m, split, epochs=epochs) for name, m in models.items()}
     # three test digits of different classes, classified correctly by both networks
@@ -62,7 +65,8 @@ def main(argv=None) -> int:
             break
     X, y = split.X_test[rows], split.y_test[rows]
     plane = vqgeom.Plane(*X)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 10.5), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig, axes = plt.subplots(len(models), 2, figsize=(12, 5.25 * len(models)),
+                             gridspec_kw={"width_ratios": [1.25, 1]})
     report = {"figure": "digit_slices", "files": ["digit_slices.png"], "test_rows": rows,
               "labels": y.tolist(), "epochs": epochs, "models": {}}
     for (name, model), (ax, axh) in zip(models.items(), axes):
@@ -73,7 +77,10 @@ def main(argv=None) -> int:
         dec = vqgeom.decision_regions(part)
         t_decision = time.perf_counter() - t
         hist = slack_histogram(part)
-        regions = part.region_of(X)
+        # a digit may lie on a wall (a max pool's two candidates over blank patches both equal
+        # the bias there): then the region just beside it, toward the other two digits
+        on_wall = part.region_of(X, on_boundary="mark") < 0
+        regions = np.array([region_beside(part, X, i) for i in range(3)])
         dO = part.region_distances([int(regions[0])])[0]
         d = part.vq_distances(sources=[int(regions[0])])[0]
         plot_slice(part, ax, points=X, labels=y.tolist(), decision=dec)
@@ -85,6 +92,7 @@ def main(argv=None) -> int:
             "n_adjacencies": part.n_adjacencies, "generic": part.is_generic,
             "n_decision_regions": dec.n_decision_regions, "decision_classes": dec.classes,
             "n_pieces": dec.n_pieces, "n_boundary_segments": len(dec.boundary),
+            "digit_on_a_wall": on_wall.tolist(),
             "d_omega_from_first_digit": [int(dO[r]) for r in regions],
             "d_from_first_digit": [int(d[r]) for r in regions],
             "slack_histogram": {str(k): v for k, v in hist.items()},

@@ -81,3 +81,21 @@ def test_bad_points_file(files, capsys):
     (tmp / "bad.npy").write_text("not an array")
     assert main(["slice", str(tmp / "net.json"), "--points", str(tmp / "bad.npy"), "--rows", "0", "1"]) == 2
     assert "--points: cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_torch_maxpool_cnn_file(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    from vqgeom.digit_models import digits_maxpool_cnn
+
+    model = digits_maxpool_cnn((1, 1), seed=0).eval()
+    torch.save(model, tmp_path / "cnn.pt")
+    X = 0.5 + 0.02 * np.random.default_rng(1).uniform(0, 1, (3, 64))   # near points: few regions
+    np.save(tmp_path / "X.npy", X)
+    out = tmp_path / "fig.png"
+    assert main(["slice", str(tmp_path / "cnn.pt"), "--points", str(tmp_path / "X.npy"), "--rows", "0", "1", "2",
+                 "--json", "--out", str(out)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    part = vqgeom.enumerate_regions(model, vqgeom.Plane(*X))
+    assert info["n_regions"] == part.n_regions > 20 and info["lemma2_holds"] is True
+    assert out.stat().st_size > 1000

@@ -22,7 +22,7 @@ def test_digit_slices_fast(tmp_path, monkeypatch):
     assert exc.value.code == 0
     assert (tmp_path / "digit_slices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     doc = json.loads((tmp_path / "digit_slices.json").read_text())
-    assert len(set(doc["labels"])) == 3 and len(doc["models"]) == 2
+    assert len(set(doc["labels"])) == 3 and len(doc["models"]) == 3
     for m in doc["models"].values():
         n = m["n_regions"]
         assert sum(m["slack_histogram"].values()) == n * (n - 1) // 2

@@ -65,6 +65,33 @@ def test_restrict_agrees_with_the_model_codes_exactly(kind):
     assert (sl.coordinates(Xs[:50]) == U[:50]).all()
 
 
+@pytest.mark.parametrize("kind", ["plane", "line"])
+def test_embed_is_exact_for_mixed_rationals(kind):
+    # points and coordinates of every kind (floats of different exponents, Fractions with odd
+    # denominators, strings, ints, negatives): each entry equals x0 + sum_j u_j (x_j - x0)
+    # computed entry by entry in Fractions
+    rng = np.random.default_rng(4)
+    D = 7
+    pts = [rng.normal(size=D) * 10.0 ** rng.integers(-5, 6, size=D) for _ in range(3)]
+    pts[1] = np.array([Fraction(int(v), 3 ** (i + 1)) for i, v in enumerate(rng.integers(-50, 50, size=D))],
+                      dtype=object)
+    pts[2][:2] = 0.0
+    sl = Plane(*pts) if kind == "plane" else Line(pts[0], pts[1])
+    k = sl.slice_dim
+    U = np.empty((6, k), dtype=object)
+    U[:] = [[0.1, -2.5][:k], ["1/7", "-3"][:k], [Fraction(5, 12), 3][:k], [0, 0][:k],
+            [1e-30, 1e30][:k], [Fraction(-1, 6), 0.75][:k]]
+    X = sl.embed(U)
+    P = [[Fraction(v) for v in p] for p in sl.points]
+    for r in range(U.shape[0]):
+        u = [vqgeom.exact.to_fraction(v) for v in U[r]]
+        want = [P[0][d] + sum(u[j] * (P[j + 1][d] - P[0][d]) for j in range(k)) for d in range(D)]
+        assert [type(v) for v in X[r]] == [Fraction] * D and list(X[r]) == want
+    assert sl.embed(np.empty((0, k))).shape == (0, D)
+    with pytest.raises(InvalidInputError, match="U"):
+        sl.embed([["x"] * k])
+
+
 def test_first_layer_neurons_constant_on_the_slice_are_kept():
     # neuron 1 sees only the third coordinate, which is 0 on the plane: constant on it
     net = Network([{"weight": [[1.0, 2.0, 0.0], [0.0, 0.0, 1.0]], "bias": [0.0, -1.0]},

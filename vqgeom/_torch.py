@@ -10,7 +10,7 @@ from torch import nn
 
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["network_to_module", "load_torch_file", "CPALayer", "SAFE_MODULES"]
+__all__ = ["network_to_module", "load_torch_file", "CPALayer", "GroupMax", "SAFE_MODULES"]
 
 class CPALayer(nn.Module):
     """``z -> skip z + out sigma(W z + b) + out_bias`` as a torch module."""
@@ -39,6 +39,22 @@ class _Abs(nn.Module):
         return torch.abs(x)
 
 
+class GroupMax(nn.Module):
+    """Max over consecutive groups of features (a vqgeom max layer): (N, n) -> (N, groups)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        sizes = np.asarray(groups, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        off = np.arange(int(sizes.max()))[None, :]
+        # pad each group by repeating its first feature (the maximum is unchanged)
+        idx = np.where(off < sizes[:, None], starts[:, None] + off, starts[:, None])
+        self.register_buffer("index", torch.as_tensor(idx))
+
+    def forward(self, x):
+        return x[:, self.index].amax(dim=2)
+
+
 def _linear(W, b, dtype):
     W = np.asarray(W, dtype=np.float64)
     lin = nn.Linear(W.shape[1], W.shape[0], bias=b is not None, dtype=dtype)
@@ -60,7 +76,9 @@ def network_to_module(net, dtype=None):
     mods = []
     for lay in net.layers:
         act = {"relu": nn.ReLU(), "abs": _Abs()}.get(lay.activation)
-        if act is None:
+        if lay.is_max:
+            act = GroupMax(lay.groups)
+        elif act is None:
             act = nn.LeakyReLU(float(lay.negative_slope))
         lin = _linear(lay.weight, lay.bias, dtype)
         if lay.skip is None and lay.out is None and lay.out_bias is None:
@@ -84,7 +102,8 @@ def network_to_module(net, dtype=None):
 SAFE_MODULES = (nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Flatten, nn.Identity,
                 # the CNN layers vqgeom.torch_cpa converts
                 nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d,
-                nn.BatchNorm1d, nn.BatchNorm2d, nn.Unflatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d)
+                nn.BatchNorm1d, nn.BatchNorm2d, nn.Unflatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d,
+                nn.MaxPool1d, nn.MaxPool2d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
 
 
 def _one_line_load_error(exc) -> tuple[str, bool]:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from vqgeom.errors import InvalidInputError
 
 __all__ = ["sawtooth", "shallow_equivalent", "arrangement", "deep", "box", "generic_1d", "generic_2d",
-           "shared_facet_2d", "u_shape", "near_duplicates", "SAWTOOTH_VARIANTS"]
+           "maxpool_2d", "shared_facet_2d", "u_shape", "near_duplicates", "SAWTOOTH_VARIANTS"]
 
 _MOVED = ("CATALOGUE", "CatalogueEntry", "get_entry")
 
@@ -200,6 +200,18 @@ def generic_2d():
     return deep([
         {"weight": [[1, 2], [-2, 1], [1, -1], [3, 1]], "bias": [0, 1, "1/2", -1]},
         {"weight": [[1, -1, 1, 0], [-1, 1, 2, -1], [2, 1, -1, 1]], "bias": ["-1/3", "1/5", "-1/7"]},
+    ])
+
+
+def maxpool_2d():
+    """A 2-6-(max over 3 windows of 2)-2 exact network: ReLU, then max pooling of the ReLU outputs
+    in pairs (the CNN pattern: a window whose two units are dead ties, argmax 0), then ReLU.
+    Generic in its ReLU units on [-2, 2]^2; some walls are a ReLU wall and an argmax wall at once."""
+    return deep([
+        {"weight": [[1, 2], [-2, 1], [1, -1], [3, 1], [-1, -3], [2, -1]], "bias": [0, 1, "1/2", -1, "1/3", "-1/4"]},
+        {"weight": [[int(r == c) for c in range(6)] for r in range(6)], "bias": [0] * 6,
+         "activation": "max", "groups": 2},
+        {"weight": [[1, -1, 1], [-1, 2, -1]], "bias": ["-1/3", "1/5"]},
     ])
 
 

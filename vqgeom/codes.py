@@ -26,7 +26,7 @@ import numpy as np
 
 from vqgeom.errors import InvalidInputError, UnsupportedModuleError
 
-__all__ = ["Codes", "activation_codes", "pack_bits", "unpack_bits", "RELU_FAMILY"]
+__all__ = ["Codes", "activation_codes", "d_layers", "pack_bits", "unpack_bits", "RELU_FAMILY"]
 
 #: Names of the torch module classes whose *input* is hooked by default (each has its
 #: single kink at pre-activation 0).
@@ -248,7 +248,9 @@ def activation_codes(net_or_module, X, *, layers=None, batch_size: int | None = 
         batches (a tensor, or a tuple/list whose first element is the input tensor). For an
         exact Network, ``X`` may hold Fractions (floats are taken at their exact values).
     layers : sequence, optional
-        Network: layer indices to keep (default all). Torch module: the modules to hook,
+        Network: layer indices to keep (default all; a max layer's code is its one-hot argmax
+        per window, which d does not count: :func:`d_layers` gives the layers d counts, as
+        :func:`vqgeom.vq_kernel` uses them). Torch module: the modules to hook,
         as names (from ``named_modules()``) or module objects (default: every ReLU-family
         module). An explicitly listed module of another type has its input's sign taken.
     batch_size : int, optional
@@ -296,6 +298,30 @@ def activation_codes(net_or_module, X, *, layers=None, batch_size: int | None = 
 
 
 # ------------------------------------------------------------------- Network
+def d_layers(net):
+    """The layers the VQ distance d counts, as ``activation_codes(net, X, layers=...)`` takes
+    them: a Network's ReLU-type layers when it has max layers (a window's argmax is part of the
+    region code, not of d), else None (every layer; every hooked module of a torch module).
+
+    Raises
+    ------
+    InvalidInputError
+        For a network made of max layers only (d counts no unit).
+
+    Examples
+    --------
+    >>> from vqgeom import Network
+    >>> d_layers(Network([{"weight": [[1.0], [2.0]]}, {"weight": [[1.0, 0.0], [0.0, 1.0]],
+    ...                    "activation": "max", "groups": 2}]))
+    [0]
+    """
+    if not getattr(net, "has_max", False):
+        return None
+    if not net.relu_layers:
+        raise InvalidInputError("the network has only max layers; d counts ReLU-type units, so it has none")
+    return list(net.relu_layers)
+
+
 def _network_layers(net, layers) -> list[int]:
     if layers is None:
         return list(range(net.depth))

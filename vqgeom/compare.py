@@ -86,10 +86,10 @@ def parallel_network(p, q):
     layers = []
     d_in = D  # dimension of p's state (without the carried x) entering the layer
     for l, lay in enumerate(p.layers):
-        n = lay.n_neurons
+        n, units = lay.n_neurons, lay.n_units
         d_out = lay.output_dim
         skip = lay.skip if lay.skip is not None else _zeros((d_out, lay.input_dim), exact)
-        out = _or_identity(lay.out, n, exact)
+        out = _or_identity(lay.out, units, exact)
         c = lay.out_bias if lay.out_bias is not None else _zeros(d_out, exact)
         if l == 0:
             W = lay.weight
@@ -99,10 +99,10 @@ def parallel_network(p, q):
             S = np.concatenate([
                 np.concatenate([skip, _zeros((d_out, D), exact)], axis=1),
                 np.concatenate([_zeros((D, d_in), exact), _eye(D, exact)], axis=1)], axis=0)
-        O = np.concatenate([out, _zeros((D, n), exact)], axis=0)
+        O = np.concatenate([out, _zeros((D, units), exact)], axis=0)
         ob = np.concatenate([c, _zeros(D, exact)])
         layers.append(dict(weight=W, bias=lay.bias, activation=lay.activation,
-                           negative_slope=lay.negative_slope, skip=S, out=O, out_bias=ob))
+                           negative_slope=lay.negative_slope, skip=S, out=O, out_bias=ob, groups=lay.groups))
         d_in = d_out
     for k, lay in enumerate(q.layers):
         if k == 0:
@@ -113,11 +113,11 @@ def parallel_network(p, q):
             S = np.concatenate([_zeros((d_out, d_in), exact), skip], axis=1)
             layers.append(dict(weight=W, bias=lay.bias, activation=lay.activation,
                                negative_slope=lay.negative_slope, skip=S, out=lay.out,
-                               out_bias=lay.out_bias))
+                               out_bias=lay.out_bias, groups=lay.groups))
         else:
             layers.append(dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
                                negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out,
-                               out_bias=lay.out_bias))
+                               out_bias=lay.out_bias, groups=lay.groups))
     return type(p)(layers, exact=exact)  # p's kind: a network on a slice may have constant first-layer neurons
 
 

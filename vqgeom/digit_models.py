@@ -11,7 +11,7 @@ import numpy as np
 
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["digits_mlp", "digits_cnn", "train_on_digits", "three_digits"]
+__all__ = ["digits_mlp", "digits_cnn", "digits_maxpool_cnn", "train_on_digits", "three_digits"]
 
 
 def digits_mlp(widths=(32, 32), *, seed: int = 0):
@@ -28,12 +28,33 @@ def digits_cnn(channels=(4, 8), *, seed: int = 0):
     from torch import nn
 
     c1, c2 = channels
-    g = torch.Generator().manual_seed(seed)
     model = nn.Sequential(
         nn.Unflatten(1, (1, 8, 8)),
         nn.Conv2d(1, c1, 3, stride=1, padding=1), nn.ReLU(),
         nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(),
         nn.Flatten(), nn.Linear(c2 * 4 * 4, 10))
+    return _initialise(model, seed)
+
+
+def digits_maxpool_cnn(channels=(2, 4), *, seed: int = 0):
+    """A CNN with max pooling on flat 64-vectors: Unflatten to (1, 8, 8), Conv2d(3x3,
+    padding 1), ReLU, MaxPool2d(2), Conv2d(3x3, padding 1), ReLU, Flatten, Linear to 10."""
+    from torch import nn
+
+    c1, c2 = channels
+    model = nn.Sequential(
+        nn.Unflatten(1, (1, 8, 8)),
+        nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(c2 * 4 * 4, 10))
+    return _initialise(model, seed)
+
+
+def _initialise(model, seed):
+    import torch
+    from torch import nn
+
+    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():  # PyTorch's default initialisation, from the local generator
         for mod in model.modules():
             if isinstance(mod, (nn.Conv2d, nn.Linear)):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vqgeom.codes import Codes, activation_codes
+from vqgeom.codes import Codes, activation_codes, d_layers
 from vqgeom.errors import InvalidInputError
 from vqgeom.kernels import layer_weights
 
@@ -142,7 +142,7 @@ def mds_embedding(net, X=None, k: int = 3, *, weights=None, method: str = "lowra
         if X is None:
             raise InvalidInputError("X (the points) is required unless the first argument is Codes; "
                                     f"got a {type(net).__name__} without X")
-        codes = activation_codes(net, X)
+        codes = activation_codes(net, X, layers=d_layers(net))
     N = codes.n_points
     if (not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool)
             or not 1 <= k <= max(N, 1)):

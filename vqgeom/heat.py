@@ -215,10 +215,11 @@ def _expand_weights(weights, widths, name):
 
 
 def _codes_of(net, X):
-    """Activation codes of ``net`` on ``X``: bool bits (N, B) and the layer widths."""
-    from vqgeom.codes import activation_codes
+    """Activation codes of ``net`` on ``X`` (the layers d counts): bool bits (N, B) and the
+    layer widths."""
+    from vqgeom.codes import activation_codes, d_layers
 
-    codes = activation_codes(net, X)
+    codes = activation_codes(net, X, layers=d_layers(net))
     return np.asarray(codes.bits(), dtype=bool), tuple(int(w) for w in codes.widths)
 
 

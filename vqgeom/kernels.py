@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from vqgeom._paths import AtomicFile
-from vqgeom.codes import Codes, activation_codes
+from vqgeom.codes import Codes, activation_codes, d_layers
 from vqgeom.errors import InvalidInputError, MemoryBudgetExceeded, format_bytes
 
 __all__ = ["vq_distance", "vq_kernel", "layer_weights", "METHODS", "hamming_reference", "save_npy"]
@@ -181,9 +181,11 @@ def _resolve_codes(net, X, Y, device):
         raise InvalidInputError("X (the points) is required when the first argument is a network")
     if dev is None and _is_tensor(X):
         dev = X.device
-    cx = activation_codes(net, X, device=device)
-    cy = None if Y is None else activation_codes(net, Y, device=device)
+    layers = d_layers(net)
+    cx = activation_codes(net, X, layers=layers, device=device)
+    cy = None if Y is None else activation_codes(net, Y, layers=layers, device=device)
     return cx, cy, dev
+
 
 
 def _groups(weights, per_layer: bool, n_layers: int):
@@ -580,11 +582,15 @@ def vq_kernel(net, X=None, Y=None, *, weights=None, per_layer: bool = False, dev
     """The VQ-Kernel: the matrix of weighted Hamming distances between activation codes.
 
     ``K[i, j] = sum_l w_l * d^(l)(X[i], Y[j])`` with ``d^(l)`` the number of layer-l neurons
-    whose signs (``sign(0) = +1``) differ.
+    whose signs (``sign(0) = +1``) differ. The sum runs over the ReLU-type layers: a
+    network's max layers (max pooling) are not counted by d (their argmax is part of the
+    region code, not of d; see the README), and ``weights`` has one entry per ReLU-type layer.
 
     Call it as ``vq_kernel(net, X[, Y])`` with a :class:`~vqgeom.Network` or a torch module
     and points, or on precomputed codes as ``vq_kernel(codes_x[, codes_y])`` (codes from
-    :func:`vqgeom.activation_codes`, e.g. to reuse them or to hook selected modules).
+    :func:`vqgeom.activation_codes`, e.g. to reuse them or to hook selected modules; every
+    layer of precomputed codes counts, so for a network with max layers compute them with
+    ``layers=vqgeom.codes.d_layers(net)``).
 
     Parameters
     ----------
@@ -941,7 +947,7 @@ def vq_distance(net, x, y, weights=None):
             X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidInputError(f"x and y must hold real numbers ({exc})") from None
-    codes = activation_codes(net, X)
+    codes = activation_codes(net, X, layers=d_layers(net))
     K = vq_kernel(codes, weights=weights, method="popcount")
     v = K[0, 1]
     return v if isinstance(v, Fraction) else (int(v) if np.issubdtype(type(v), np.integer) else float(v))

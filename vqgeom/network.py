@@ -8,6 +8,13 @@ where ``skip``, ``out`` and ``out_bias`` are optional (a plain MLP layer is
 ``sigma(weight @ z + bias)``). An optional affine ``readout`` ends the network; it has no
 hyperplanes. The *neurons* of layer ``l`` are the rows of ``(weight, bias)``.
 
+A *max layer* (``activation="max"`` with ``groups``) replaces ``sigma`` by max pooling: the
+pre-activation rows fall into consecutive groups (windows) and ``sigma`` returns the maximum
+of each group, so ``out`` has one column per group. Its code is the argmax of each group
+(lowest index on ties, like ``sign(0) = +1``) as one-hot booleans over the group's rows. The
+argmax is part of the region code (and of Omega) but not of the VQ distance d, which counts
+ReLU-type units only (:attr:`Network.relu_layers`; README, ``proofs/maxpool.md``).
+
 A network is either *float* (every array is float64) or *exact* (every array is an object
 array of :class:`fractions.Fraction`); :meth:`Network.to_exact` converts floats at their
 exact binary64 values.
@@ -33,11 +40,14 @@ from vqgeom.errors import InvalidInputError, InvalidNetworkError
 from vqgeom.exact import format_fraction, fraction_array, to_fraction
 from vqgeom.exact.arith import ExactContext, context, layer_maps
 
-__all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "load_network", "as_points"]
+__all__ = ["Layer", "Readout", "Network", "ACTIVATIONS", "RELU_TYPE", "load_network", "as_points"]
 
-#: Supported activations. Each is affine on t >= 0 (slope 1) and on t < 0 (its ``minus``
-#: slope), so every one of them has its hyperplane at pre-activation 0.
-ACTIVATIONS = ("relu", "leaky_relu", "abs")
+#: Supported activations. Each ReLU-type one is affine on t >= 0 (slope 1) and on t < 0 (its
+#: ``minus`` slope), so it has its hyperplane at pre-activation 0; "max" is max pooling over
+#: groups of rows (its walls are where two rows of a group tie for the maximum).
+ACTIVATIONS = ("relu", "leaky_relu", "abs", "max")
+#: The ReLU-type activations: the units the VQ distance d counts.
+RELU_TYPE = ("relu", "leaky_relu", "abs")
 
 FORMAT = "vqgeom-network/1"
 #: ``vqgeom counterexample --out``: the network with its domain, options and verdict
@@ -45,7 +55,7 @@ COUNTEREXAMPLE_FORMAT = "vqgeom-counterexample/1"
 
 
 def _negative_slope(activation: str, negative_slope):
-    if activation == "relu":
+    if activation in ("relu", "max"):
         return 0
     if activation == "abs":
         return -1
@@ -123,12 +133,15 @@ class Layer:
     ----------
     weight : array, shape (n_neurons, input_dim)
     bias : array, shape (n_neurons,)
-    activation : {"relu", "leaky_relu", "abs"}
+    activation : {"relu", "leaky_relu", "abs", "max"}
     negative_slope : number
         Slope of ``leaky_relu`` on t < 0 (ignored otherwise).
     skip : array, shape (output_dim, input_dim), optional
-    out : array, shape (output_dim, n_neurons), optional (identity when omitted)
+    out : array, shape (output_dim, n_units), optional (identity when omitted)
     out_bias : array, shape (output_dim,), optional
+    groups : tuple of int, optional
+        Max layers only: the sizes of the consecutive groups of rows that ``sigma`` pools
+        (they sum to ``n_neurons``); ``n_units`` is their number. None for ReLU-type layers.
 
     Build layers through :class:`Network`, which validates them.
     """
@@ -140,10 +153,91 @@ class Layer:
     skip: np.ndarray | None = None
     out: np.ndarray | None = None
     out_bias: np.ndarray | None = None
+    groups: tuple[int, ...] | None = None
 
     @property
     def n_neurons(self) -> int:
+        """The rows of ``(weight, bias)`` (for a max layer: the candidates of its windows)."""
         return self.weight.shape[0]
+
+    @property
+    def is_max(self) -> bool:
+        """True for a max-pooling layer (``activation="max"``)."""
+        return self.activation == "max"
+
+    @property
+    def n_units(self) -> int:
+        """The activation's outputs: one per group for a max layer, one per neuron otherwise."""
+        return len(self.groups) if self.is_max else self.n_neurons
+
+    @property
+    def group_of(self) -> np.ndarray:
+        """Max layers: the group of every row, int array (n_neurons,)."""
+        return np.repeat(np.arange(len(self.groups)), self.groups)
+
+    @property
+    def effective_out(self) -> np.ndarray | None:
+        """``out`` as a map of the rows: for a max layer ``out @ P`` (``P`` the 0/1 matrix
+        summing each group's rows), so that with the one-hot argmax code as slopes (1 on the
+        selected row, 0 elsewhere) the layer reads like a ReLU-type one; ``out`` otherwise."""
+        if not self.is_max:
+            return self.out
+        if self.out is not None:
+            return self.out[:, self.group_of]
+        eye = np.eye(self.n_units, dtype=np.int64)[:, self.group_of]
+        return eye.astype(object) * Fraction(1) if self.weight.dtype == object else eye.astype(np.float64)
+
+    def argmax_code(self, pre, xp=None):
+        """The one-hot argmax code of a max layer at values ``pre`` and where rows tie.
+
+        Parameters
+        ----------
+        pre : array (N, n_neurons)
+            Float, object (exact numbers) or, with ``xp=torch``, a tensor.
+        xp : module, optional
+            ``torch`` for tensors (default numpy).
+
+        Returns
+        -------
+        code : bool array (N, n_neurons)
+            True on the row of each group that attains the maximum first (lowest index).
+        tie : bool array (N, n_neurons)
+            True on every row of a group whose maximum is attained by two rows or more.
+
+        Examples
+        --------
+        >>> from vqgeom import Network
+        >>> lay = Network([{"weight": [[1.0], [1.0], [2.0]], "activation": "max", "groups": [2, 1]}]).layers[0]
+        >>> [a.tolist() for a in lay.argmax_code(np.array([[3.0, 3.0, -1.0]]))]
+        [[[True, False, True]], [[True, True, False]]]
+        """
+        sizes = np.asarray(self.groups, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        width = int(sizes.max())
+        # each group's rows, padded by repeating its first row (argmax keeps the first of equals)
+        off = np.arange(width)[None, :]
+        idx = np.where(off < sizes[:, None], starts[:, None] + off, starts[:, None])
+        if xp is None:
+            pre = np.asarray(pre)
+            vals = pre[:, idx]                                   # (N, groups, width)
+            win = idx[np.arange(len(sizes))[None, :], np.argmax(vals, axis=2)]
+            top = np.take_along_axis(pre, win, axis=1)
+            code = np.zeros(pre.shape, dtype=bool)
+            np.put_along_axis(code, win, True, axis=1)
+            ties = (pre == top[:, self.group_of]).astype(np.int64)
+            counts = np.add.reduceat(ties, starts, axis=1) if pre.shape[0] else np.zeros((0, len(sizes)), np.int64)
+            return code, (ties > 0) & (counts > 1)[:, self.group_of]
+        tidx = xp.as_tensor(idx, device=pre.device)
+        vals = pre[:, tidx]
+        win = tidx[xp.arange(len(sizes), device=pre.device)[None, :], xp.argmax(vals, dim=2)]
+        top = xp.gather(pre, 1, win)
+        code = xp.zeros(pre.shape, dtype=xp.bool, device=pre.device)
+        code.scatter_(1, win, True)
+        gof = xp.as_tensor(self.group_of, device=pre.device)
+        ties = pre == top[:, gof]
+        counts = xp.zeros((pre.shape[0], len(sizes)), dtype=xp.int64, device=pre.device)
+        counts.index_add_(1, gof, ties.long())
+        return code, ties & (counts > 1)[:, gof]
 
     @property
     def input_dim(self) -> int:
@@ -157,7 +251,7 @@ class Layer:
             return self.skip.shape[0]
         if self.out_bias is not None:
             return self.out_bias.shape[0]
-        return self.n_neurons
+        return self.n_units
 
     @property
     def minus_slope(self):
@@ -172,7 +266,8 @@ class Layer:
         return np.where(signs, one, minus)
 
     def sigma(self, t: np.ndarray) -> np.ndarray:
-        """Apply the activation elementwise (exact for object arrays)."""
+        """Apply a ReLU-type activation elementwise (exact for object arrays); for a max
+        layer, the rows selected by ``t >= 0`` (use :meth:`argmax_code` for its code)."""
         return t * self.slopes(t >= 0)
 
     def preactivation_map(self, M: np.ndarray, m: np.ndarray):
@@ -347,11 +442,14 @@ class Network:
                 f"{where}: weight must have {dim} columns (the previous layer's output "
                 f"dimension), got shape {tuple(W.shape)}"
             )
-        n = W.shape[0]
+        n_rows = n = W.shape[0]
         b = (_as_array(f["bias"], exact=self._exact, name=f"{where} bias", ndim=1)
              if f["bias"] is not None else self._zeros(n))
         if b.shape != (n,):
             raise InvalidNetworkError(f"{where}: bias must have shape ({n},), got {tuple(b.shape)}")
+        groups = _groups(f["groups"], act, n_rows, where)
+        if groups is not None:
+            n = len(groups)     # the activation's outputs: one per window
         slope = f["negative_slope"]
         if act == "leaky_relu":
             if self._exact:
@@ -381,7 +479,8 @@ class Network:
             out = _as_array(f["out"], exact=self._exact, name=f"{where} out", ndim=2)
             if out.shape[1] != n:
                 raise InvalidNetworkError(
-                    f"{where}: out must have {n} columns (one per neuron), got shape {tuple(out.shape)}"
+                    f"{where}: out must have {n} columns (one per "
+                    f"{'group' if groups is not None else 'neuron'}), got shape {tuple(out.shape)}"
                 )
         if skip is not None and out is None and skip.shape[0] != n:
             raise InvalidNetworkError(
@@ -399,14 +498,14 @@ class Network:
                 raise InvalidNetworkError(
                     f"{where}: out_bias must have shape ({d_out},), got {tuple(out_bias.shape)}"
                 )
-        if index == 0 and not self._constant_first_layer_ok:
+        if index == 0 and not self._constant_first_layer_ok and groups is None:
             zero = np.flatnonzero(np.all(W == 0, axis=1))
             if zero.size:
                 raise InvalidNetworkError(
                     f"layer 0, row {int(zero[0])}: all-zero weight row; a first-layer neuron needs "
                     f"a hyperplane (the paper excludes a_H = 0: its zero set is empty or everything)"
                 )
-        return Layer(W, b, act, slope, skip, out, out_bias)
+        return Layer(W, b, act, slope, skip, out, out_bias, groups)
 
     # ------------------------------------------------------------- properties
     @property
@@ -434,6 +533,17 @@ class Network:
     @property
     def n_neurons(self) -> int:
         return sum(self.widths)
+
+    @property
+    def relu_layers(self) -> tuple[int, ...]:
+        """Indices of the ReLU-type layers: the units the VQ distance d counts (a max layer's
+        argmax is part of the region code and of Omega, not of d)."""
+        return tuple(l for l, lay in enumerate(self.layers) if not lay.is_max)
+
+    @property
+    def has_max(self) -> bool:
+        """True when some layer is a max-pooling layer."""
+        return any(lay.is_max for lay in self.layers)
 
     @property
     def neuron_index(self) -> list[tuple[int, int]]:
@@ -488,7 +598,7 @@ class Network:
 
         layers = [dict(weight=conv(l.weight), bias=conv(l.bias), activation=l.activation,
                        negative_slope=l.negative_slope, skip=conv(l.skip), out=conv(l.out),
-                       out_bias=conv(l.out_bias)) for l in self.layers]
+                       out_bias=conv(l.out_bias), groups=l.groups) for l in self.layers]
         readout = None
         if self.readout is not None:
             readout = dict(weight=conv(self.readout.weight), bias=conv(self.readout.bias))
@@ -572,8 +682,8 @@ class Network:
         Raises
         ------
         InvalidInputError
-            If ``code`` has more layers than the network or a layer's signs are not a vector
-            of that layer's width.
+            If ``code`` has more layers than the network, a layer's signs are not a vector
+            of that layer's width, or a max layer's code is not one-hot in each group.
         """
         if isinstance(code, (str, bytes)) or not hasattr(code, "__len__") or len(code) > self.depth:
             raise InvalidInputError(
@@ -586,6 +696,13 @@ class Network:
                     f"got shape {np.shape(code[l])}"
                 )
         code = [np.asarray(s, dtype=bool) for s in code]
+        for l, s in enumerate(code):
+            lay = self.layers[l]
+            starts = np.cumsum((0,) + lay.groups[:-1]) if lay.is_max else None
+            if lay.is_max and not (np.add.reduceat(s.astype(np.int64), starts) == 1).all():
+                raise InvalidInputError(
+                    f"code[{l}] must be one-hot in each of max layer {l}'s groups {list(lay.groups)} (its "
+                    f"argmax code), got {s.astype(int).tolist()}")
         D = self.input_dim
         if self._exact:
             maps = [ExactContext.to_fractions(h) for h in context(self, "exact").cell_maps(code)]
@@ -612,6 +729,8 @@ class Network:
             for key in ("skip", "out", "out_bias"):
                 if getattr(lay, key) is not None:
                     d[key] = enc(getattr(lay, key))
+            if lay.groups is not None:
+                d["groups"] = list(lay.groups)
             layers.append(d)
         doc = {"format": FORMAT, "input_dim": self.input_dim, "layers": layers}
         if self.readout is not None:
@@ -646,7 +765,7 @@ class Network:
         for i, lay in enumerate(layers):
             if not isinstance(lay, dict):
                 raise InvalidNetworkError(f"layer {i} must be an object, got {type(lay).__name__}")
-            bad = set(lay) - {"weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias"}
+            bad = set(lay) - set(_LAYER_KEYS)
             if bad:
                 raise InvalidNetworkError(f"layer {i}: unknown key(s) {', '.join(sorted(bad))}")
             if "weight" not in lay:
@@ -702,6 +821,8 @@ class Network:
                                                           else float(lay.negative_slope))
             for key in ("skip", "out", "out_bias"):
                 put(f"layer{i}.{key}", getattr(lay, key))
+            if lay.groups is not None:
+                arrays[f"layer{i}.groups"] = np.asarray(lay.groups, dtype=np.int64)
         if self.readout is not None:
             put("readout.weight", self.readout.weight)
             put("readout.bias", self.readout.bias)
@@ -748,7 +869,8 @@ class Network:
                 layers.append(dict(weight=get(f"layer{i}.weight"), bias=get(f"layer{i}.bias"),
                                    activation=str(data[f"layer{i}.activation"]) if f"layer{i}.activation" in files else "relu",
                                    negative_slope=slope, skip=get(f"layer{i}.skip"), out=get(f"layer{i}.out"),
-                                   out_bias=get(f"layer{i}.out_bias")))
+                                   out_bias=get(f"layer{i}.out_bias"),
+                                   groups=data[f"layer{i}.groups"].tolist() if f"layer{i}.groups" in files else None))
             readout = None
             if "readout.weight" in files:
                 readout = dict(weight=get("readout.weight"), bias=get("readout.bias"))
@@ -814,13 +936,43 @@ def _check_npz_member(data, key, path) -> None:
                 f"{info.file_size} bytes for it")
 
 
-_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias")
+_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "skip", "out", "out_bias", "groups")
+
+
+def _groups(value, activation: str, n_rows: int, where: str):
+    """Validate a layer's ``groups``: a tuple of positive sizes summing to ``n_rows`` for a max
+    layer (an int k means consecutive groups of k rows), None otherwise."""
+    if activation != "max":
+        if value is not None:
+            raise InvalidNetworkError(f"{where}: groups is only for activation='max', got groups={value!r} "
+                                      f"with activation={activation!r}")
+        return None
+    if value is None:
+        raise InvalidNetworkError(f"{where}: activation='max' needs groups (an int k or a list of "
+                                  f"group sizes summing to the {n_rows} rows), got none")
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        k = int(value)
+        if k < 1 or n_rows % k:
+            raise InvalidNetworkError(f"{where}: groups={k} must be a positive divisor of the layer's "
+                                      f"{n_rows} rows")
+        return (k,) * (n_rows // k)
+    if (isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple))
+            or not all(isinstance(g, (int, np.integer)) and not isinstance(g, (bool, np.bool_)) for g in value)):
+        raise InvalidNetworkError(f"{where}: groups must be an int or a list of positive ints, got {value!r}")
+    sizes = tuple(int(g) for g in value)
+    if not sizes or min(sizes) < 1 or sum(sizes) != n_rows:
+        raise InvalidNetworkError(f"{where}: groups must be positive sizes summing to the layer's {n_rows} "
+                                  f"rows, got {list(sizes)} (sum {sum(sizes)})")
+    return sizes
 
 
 def _fields(lay, index: int) -> dict:
     if isinstance(lay, Layer):
         return dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
-                    negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out, out_bias=lay.out_bias)
+                    negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out, out_bias=lay.out_bias,
+                    groups=lay.groups)
     if isinstance(lay, dict):
         bad = set(lay) - set(_LAYER_KEYS)
         if bad:
@@ -830,7 +982,7 @@ def _fields(lay, index: int) -> dict:
             raise InvalidNetworkError(f"layer {index}: missing 'weight'")
         return dict(weight=lay.get("weight"), bias=lay.get("bias"), activation=lay.get("activation", "relu"),
                     negative_slope=lay.get("negative_slope", 0.01), skip=lay.get("skip"),
-                    out=lay.get("out"), out_bias=lay.get("out_bias"))
+                    out=lay.get("out"), out_bias=lay.get("out_bias"), groups=lay.get("groups"))
     raise InvalidNetworkError(f"layer {index} must be a Layer or a dict, got {type(lay).__name__}")
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from vqgeom.errors import InvalidInputError
 
-__all__ = ["slack_histogram", "slice_summary", "slice_figure", "plot_slice", "plot_slack", "save_figure"]
+__all__ = ["slack_histogram", "slice_summary", "slice_figure", "plot_slice", "plot_slack", "save_figure", "region_beside"]
 
 
 def slack_histogram(part, *, weights=None, chunk: int = 512) -> dict:
@@ -86,6 +86,10 @@ def slice_summary(part, *, points=None, labels=None, decision=None, histogram=Tr
     if points is not None:
         regions = part.region_of(points, on_boundary="mark")
         info["point_regions"] = regions.tolist()
+        if (regions == -1).any() and hasattr(part, "slice"):   # on a wall: the region beside it
+            info["points_on_walls"] = np.flatnonzero(regions == -1).tolist()
+            regions = np.array([region_beside(part, points, i) if r == -1 else r for i, r in enumerate(regions)])
+            info["point_regions_beside"] = regions.tolist()
         if regions[0] >= 0 and (regions >= 0).all():
             dO = part.region_distances([int(regions[0])])[0]
             d = part.vq_distances(sources=[int(regions[0])])[0]
@@ -117,6 +121,26 @@ def _intervals(part):
     return [(float(a), float(b), int(r)) for a, b, r in zip(ends, ends[1:], regions)]
 
 
+def region_beside(part, points, i: int) -> int:
+    """The region of ``points[i]`` or, when it lies on a wall, of the point a hair from it toward
+    the points' centroid (slice coordinates ``u + t (c - u)``, t = 2^-20, 2^-21, ..., exact): e.g.
+    a digit on a max pool's wall (two candidates over blank patches both equal the bias there).
+    Returns -1 when none of those points is off the walls, -2 when ``points[i]`` is outside."""
+    from fractions import Fraction
+
+    U = np.array(part.slice.coordinates(points), dtype=object)
+    first = int(part.region_of_uv(U[i:i + 1], on_boundary="mark")[0])
+    if first != -1 or len(U) < 2:
+        return first
+    c = U.sum(axis=0) / len(U)
+    for e in range(20, 40):
+        t = Fraction(1, 2**e)
+        r = int(part.region_of_uv((U[i] + t * (c - U[i]))[None, :], on_boundary="mark")[0])
+        if r >= 0:
+            return r
+    return -1
+
+
 def plot_slice(part, ax, *, points=None, labels=None, decision=None, source_point: int = 0):
     """Draw a slice's regions coloured by d_Omega from the region of ``points[source_point]``
     (region 0 without points), the decision boundary and the points, on ``ax`` (a plane);
@@ -132,9 +156,10 @@ def plot_slice(part, ax, *, points=None, labels=None, decision=None, source_poin
         regions = part.region_of(points, on_boundary="mark")
         if not 0 <= source_point < len(regions):
             raise InvalidInputError(f"source_point must be in [0, {len(regions)}), got {source_point}")
-        if regions[source_point] < 0:
+        source = region_beside(part, points, source_point) if regions[source_point] == -1 else int(
+            regions[source_point])
+        if source < 0:
             raise InvalidInputError(f"points[{source_point}] lies on a region boundary or outside the slice's box")
-        source = int(regions[source_point])
     if part.input_dim == 2:
         plot_partition(part, ax=ax, color_by="distance", source=source, linewidth=0.15)
         if decision is not None and decision.boundary:

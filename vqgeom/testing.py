@@ -10,6 +10,8 @@ exact :class:`~vqgeom.network.Network` objects.
   with the opposite orientation: Lemma 1's hypothesis dropped).
 * :func:`deep_networks` -- plain deep ReLU networks; ``generic=True`` keeps only networks whose
   partition of ``domain`` is generic (decided exactly), ``generic=False`` only non-generic ones.
+* :func:`max_networks` -- ReLU, then a max layer (pooling the ReLU outputs in windows, the CNN
+  pattern, or windows of new affine rows), then ReLU.
 
 Examples
 --------
@@ -28,7 +30,8 @@ from fractions import Fraction
 
 from hypothesis import assume, strategies as st
 
-__all__ = ["rationals", "arrangements", "deep_networks", "in_general_position", "ARRANGEMENT_KINDS"]
+__all__ = ["rationals", "arrangements", "deep_networks", "max_networks", "in_general_position",
+           "ARRANGEMENT_KINDS"]
 
 ARRANGEMENT_KINDS = ("any", "general_position", "degenerate", "duplicated")
 
@@ -166,3 +169,55 @@ def deep_networks(draw, dim: int = 2, depth: tuple = (2, 3), width: tuple = (1, 
         g = genericity(enumerate_regions(net, domain))
         assume(g.generic == generic)
     return net
+
+
+@st.composite
+def max_networks(draw, dim: int = 2, width: tuple = (2, 4), max_denominator: int = 4,
+                 dyadic: bool = False):
+    """Exact networks with a max layer: ReLU (``width`` units), a max layer, ReLU (1 or 2 units).
+
+    The max layer pools either the ReLU outputs themselves in consecutive windows (the CNN
+    pattern: a window of dead units ties, argmax 0) or new affine rows of them; its windows
+    have 1 to 3 candidates. ``dyadic`` keeps denominators that are powers of two, so the
+    float network is the exact one (for comparing float and exact enumerations).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, derandomize=True)
+    ... @given(max_networks(dim=1))
+    ... def test(net):
+    ...     assert [lay.is_max for lay in net.layers] == [False, True, False]
+    >>> test()
+    """
+    from vqgeom.network import Network
+
+    def num(max_abs):
+        s = rationals(max_abs, max_denominator)
+        return s.filter(lambda v: v.denominator & (v.denominator - 1) == 0) if dyadic else s
+
+    n = draw(st.integers(*width))
+    W = []
+    for _ in range(n):
+        row = [draw(num(2)) for _ in range(dim)]
+        assume(any(row))
+        W.append(row)
+    first = {"weight": W, "bias": [draw(num(1)) for _ in range(n)]}
+    if draw(st.booleans()):       # pool the ReLU outputs
+        rows = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+        bias = [Fraction(0)] * n
+    else:
+        m = draw(st.integers(2, 5))
+        rows = [[draw(num(2)) for _ in range(n)] for _ in range(m)]
+        bias = [draw(num(1)) for _ in range(m)]
+    groups, left = [], len(rows)
+    while left:
+        groups.append(draw(st.integers(1, min(3, left))))
+        left -= groups[-1]
+    assume(max(groups) > 1)
+    k = draw(st.integers(1, 2))
+    last = {"weight": [[draw(num(2)) for _ in groups] for _ in range(k)],
+            "bias": [draw(num(1)) for _ in range(k)]}
+    return Network([first, {"weight": rows, "bias": bias, "activation": "max", "groups": groups}, last],
+                   exact=True)
+

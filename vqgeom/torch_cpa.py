@@ -10,7 +10,8 @@ is the activation's output followed by the tensors that later operations still n
 the last activation becomes the readout.
 
 Which units d counts: exactly these ReLU / LeakyReLU units, one layer per activation call,
-in execution order. Linear maps between activations have no units.
+in execution order. Linear maps between activations have no units; max pooling layers (below)
+join the region code but not d.
 
 Supported between activations (all affine, as dense matrices):
 
@@ -31,14 +32,22 @@ norm) multiplies float64 matrices: that product's rounding is the one inexact st
 :meth:`vqgeom.Network.from_torch` for consecutive Linears; the resulting network is then
 taken exactly.
 
+Max pooling (``MaxPool1d`` / ``MaxPool2d``, ``F.max_pool1d/2d``: kernel size, stride,
+padding, dilation, ceil mode) becomes a *max layer* (``activation="max"``): its rows are the
+window elements (a window's rows in torch's scan order, so the lowest index on ties is the
+element torch's CPU kernel returns), one group per output position; padded positions are
+-inf in torch, so they are no candidates and border windows are smaller groups. Its argmax
+per window is part of the region code and of Omega; d does not count it (see the README).
+``AdaptiveMaxPool1d/2d`` use torch's windows ``[floor(i n / m), ceil((i + 1) n / m))``;
+``return_indices=True`` is refused.
+
 Anything that is not piecewise linear (sigmoid, tanh, GELU, softmax, attention) raises
-:class:`~vqgeom.errors.UnsupportedModuleError` naming the module. Max pooling is piecewise
-linear (its argmax per window belongs in Omega) but needs a unit kind vqgeom's layers do
-not have yet: it is refused with an error saying so.
+:class:`~vqgeom.errors.UnsupportedModuleError` naming the module.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 
@@ -183,15 +192,31 @@ class _Converter:
 
     # ---------------------------------------------------------------- layers
     def _activation(self, node, index, pre, slope):
-        A, a = pre.M, pre.m
+        if slope == 0:
+            kind = {"activation": "relu"}
+        else:
+            kind = dict(activation="leaky_relu", negative_slope=float(slope))
+        self._layer(node, index, pre.M, pre.m, kind, self._shape(node) or pre.shape)
+
+    def _max_pool(self, node, index, x, dims, kernel, stride, padding, dilation, ceil_mode, name):
+        """A max layer: the rows of the window elements of ``x``, one group per window."""
+        shape = self._shape(node)
+        if len(x.shape) != dims + 1 or shape is None or len(shape) != dims + 1:
+            raise UnsupportedModuleError(
+                f"{name}: max pooling over {dims} dimension(s) needs a (C, {'L' if dims == 1 else 'H, W'}) "
+                f"tensor per sample, got shape {x.shape}")
+        windows = _pool_windows(x.shape, shape, dims, kernel, stride, padding, dilation)
+        rows = np.concatenate(windows)
+        kind = {"activation": "max", "groups": [len(w) for w in windows]}
+        self._layer(node, index, x.M[rows], x.m[rows], kind, shape)
+
+    def _layer(self, node, index, A, a, kind, shape):
+        """Close a layer: pre-activations ``A @ state + a``, the activation ``kind`` (a dict
+        of layer keys); the new state is its outputs followed by the values still needed."""
         carried = [n for n, v in self.values.items()
                    if self.last_use.get(n, -1) > index and n is not node]
-        n = A.shape[0]
-        lay = {"weight": A, "bias": a}
-        if slope == 0:
-            lay["activation"] = "relu"
-        else:
-            lay.update(activation="leaky_relu", negative_slope=float(slope))
+        lay = {"weight": A, "bias": a, **kind}
+        n = len(kind["groups"]) if "groups" in kind else A.shape[0]
         new_values = {}
         if carried:
             S = A.shape[1]
@@ -216,7 +241,7 @@ class _Converter:
         else:
             M = np.eye(n)
         self.layers.append(lay)
-        new_values[node] = _Value(M, np.zeros(n), pre.shape)
+        new_values[node] = _Value(M, np.zeros(n), shape)
         self.values = new_values
 
     # ------------------------------------------------------------------ walk
@@ -247,8 +272,9 @@ class _Converter:
                     del self.values[arg]
         if not self.layers:
             raise UnsupportedModuleError("the module has no ReLU-type activation, so no hyperplanes")
-        n_last = self.layers[-1]["weight"].shape[0]
-        state = self.layers[-1]["out"].shape[0] if "out" in self.layers[-1] else n_last
+        last = self.layers[-1]
+        n_last = len(last["groups"]) if "groups" in last else last["weight"].shape[0]
+        state = last["out"].shape[0] if "out" in last else n_last
         plain = (readout.M.shape == (state, state) and np.array_equal(readout.M, np.eye(state))
                  and not np.any(readout.m))
         return self.layers, (None if plain else {"weight": readout.M, "bias": readout.m})
@@ -264,10 +290,34 @@ class _Converter:
         if isinstance(mod, (nn.Dropout, nn.Dropout1d, nn.Dropout2d)) and mod.training and mod.p > 0:
             raise UnsupportedModuleError(f"module {name!r} ({type(mod).__name__}) is in training mode; call "
                                          f"model.eval() first")
-        if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)):
-            raise UnsupportedModuleError(
-                f"module {name!r} ({type(mod).__name__}): max pooling is piecewise linear (its argmax per "
-                f"window belongs in Omega) but is not supported yet; use AvgPool or a strided convolution")
+        if isinstance(mod, (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)):
+            if mod.return_indices:
+                raise UnsupportedModuleError(
+                    f"module {name!r} ({type(mod).__name__}) has return_indices=True; vqgeom converts "
+                    f"max pooling that returns the pooled tensor only")
+            x = self._val(node.args[0], node)
+            dims = 1 if isinstance(mod, nn.AdaptiveMaxPool1d) else 2
+            shape = self._shape(node)
+            if len(x.shape) != dims + 1 or shape is None:
+                raise UnsupportedModuleError(f"module {name!r}: adaptive max pooling needs a (C, ...) tensor "
+                                             f"with {dims} spatial dimension(s), got shape {x.shape}")
+            # torch's adaptive windows: [floor(i n / m), ceil((i + 1) n / m)) per axis
+            axes = [[list(range((i * n) // m, -(-((i + 1) * n) // m))) for i in range(m)]
+                    for n, m in zip(x.shape[1:], shape[1:])]
+            windows = _windows_of(x.shape, shape, axes)
+            kind = {"activation": "max", "groups": [len(w) for w in windows]}
+            rows = np.concatenate(windows)
+            self._layer(node, index, x.M[rows], x.m[rows], kind, shape)
+            return
+        if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
+            if mod.return_indices:
+                raise UnsupportedModuleError(
+                    f"module {name!r} ({type(mod).__name__}) has return_indices=True; vqgeom converts "
+                    f"max pooling that returns the pooled tensor only")
+            dims = 1 if isinstance(mod, nn.MaxPool1d) else 2
+            self._max_pool(node, index, self._val(node.args[0], node), dims, mod.kernel_size, mod.stride,
+                           mod.padding, mod.dilation, mod.ceil_mode, f"module {name!r}")
+            return
         x = self._val(node.args[0], node)
         if isinstance(mod, _IDENTITY_MODULES):
             self.values[node] = _Value(x.M, x.m, shape)
@@ -288,8 +338,8 @@ class _Converter:
             what = "is not piecewise linear" if isinstance(mod, _NOT_PL) else "is not supported"
             raise UnsupportedModuleError(
                 f"module {name!r} of type {type(mod).__name__} {what}; vqgeom converts Linear, Conv1d/2d, "
-                f"AvgPool, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, ReLU/LeakyReLU and "
-                f"residual additions")
+                f"AvgPool, MaxPool1d/2d, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, "
+                f"ReLU/LeakyReLU and residual additions")
 
     def _function(self, node, index):
         fn = node.target
@@ -303,6 +353,18 @@ class _Converter:
             if fn is F.leaky_relu:
                 slope = node.kwargs.get("negative_slope", args[1] if len(args) > 1 else 0.01)
             self._activation(node, index, self._val(args[0], node), slope)
+            return
+        if node.op == "call_function" and fn in _MAX_POOL_FUNCTIONS:
+            dims = _MAX_POOL_FUNCTIONS[fn]
+            names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+            opts = dict(zip(names, args[1:]), **node.kwargs)
+            if opts.get("return_indices", False):
+                raise UnsupportedModuleError(
+                    f"node {node.name!r} (max_pool{dims}d) has return_indices=True; vqgeom converts max "
+                    f"pooling that returns the pooled tensor only")
+            self._max_pool(node, index, self._val(args[0], node), dims, opts["kernel_size"],
+                           opts.get("stride"), opts.get("padding", 0), opts.get("dilation", 1),
+                           opts.get("ceil_mode", False), f"node {node.name!r}")
             return
         if (node.op == "call_method" and fn in _RESHAPE_METHODS) or (
                 node.op == "call_function" and fn in _RESHAPE_FUNCTIONS):
@@ -345,8 +407,49 @@ class _Converter:
             raise UnsupportedModuleError(f"node {node.name!r}: torch.cat is supported along dim=1 only")
         raise UnsupportedModuleError(
             f"node {node.name!r} ({_describe(node, self.mods)}) is not piecewise linear or not supported; "
-            f"vqgeom converts Linear, Conv1d/2d, AvgPool, BatchNorm (eval), Flatten, Dropout/Identity, "
-            f"ReLU/LeakyReLU, additions and scalar multiples")
+            f"vqgeom converts Linear, Conv1d/2d, AvgPool, MaxPool1d/2d, BatchNorm (eval), Flatten, "
+            f"Dropout/Identity, ReLU/LeakyReLU, additions and scalar multiples")
+
+
+_MAX_POOL_FUNCTIONS = {F.max_pool1d: 1, F.max_pool2d: 2, torch.max_pool1d: 1, torch.max_pool2d: 2}
+
+
+def _pool_windows(in_shape, out_shape, dims, kernel, stride, padding, dilation):
+    """Flat input indices of every max-pooling window, windows in output order (C-order over
+    (C, *spatial)), each window's elements in torch's scan order (kernel rows, then columns),
+    padded positions left out. The output size is torch's own (``out_shape``), so
+    ``ceil_mode`` needs no formula here: a window that runs past the input is clipped."""
+    def tup(v, default=None):
+        if v is None:
+            v = default
+        v = tuple(int(t) for t in (v if isinstance(v, (tuple, list)) else (v,)))
+        return v * dims if len(v) == 1 else v
+    k = tup(kernel)
+    s = tup(stride if stride not in (None, ()) else None, k)
+    p, d = tup(padding), tup(dilation)
+    C, sizes = in_shape[0], in_shape[1:]
+    outs = out_shape[1:]
+    # per axis: for each output position, the valid input positions of its window
+    axes = []
+    for n_in, n_out, ki, si, pi, di in zip(sizes, outs, k, s, p, d):
+        axes.append([[o * si - pi + di * t for t in range(ki) if 0 <= o * si - pi + di * t < n_in]
+                     for o in range(n_out)])
+    return _windows_of(in_shape, out_shape, axes)
+
+
+def _windows_of(in_shape, out_shape, axes):
+    """Flat input indices of every window (C-order over (C, *output positions)) from the input
+    positions each output position reads along every spatial axis (``axes[a][o]``)."""
+    C, sizes, outs = in_shape[0], in_shape[1:], out_shape[1:]
+    strides = np.cumprod((1,) + tuple(sizes[::-1]))[::-1]    # C-order strides of (C, *spatial)
+    windows = []
+    for c in range(C):
+        for pos in np.ndindex(*outs):
+            parts = [axes[a][o] for a, o in enumerate(pos)]
+            idx = np.array([c * strides[0] + sum(int(v) * int(st) for v, st in zip(combo, strides[1:]))
+                            for combo in itertools.product(*parts)], dtype=np.int64)
+            windows.append(idx)
+    return windows
 
 
 def _describe(node, mods):
@@ -385,7 +488,7 @@ def module_to_layers(module, *, input_shape=None, input_dim: int | None = None):
     >>> module_to_layers(nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()))
     Traceback (most recent call last):
     ...
-    vqgeom.errors.UnsupportedModuleError: module '1' of type Sigmoid is not piecewise linear; vqgeom converts Linear, Conv1d/2d, AvgPool, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, ReLU/LeakyReLU and residual additions
+    vqgeom.errors.UnsupportedModuleError: module '1' of type Sigmoid is not piecewise linear; vqgeom converts Linear, Conv1d/2d, AvgPool, MaxPool1d/2d, BatchNorm (eval), Flatten/Unflatten, Dropout/Identity, ReLU/LeakyReLU and residual additions
     """
     if not isinstance(module, nn.Module):
         raise InvalidInputError(f"module must be a torch.nn.Module, got {type(module).__name__}")

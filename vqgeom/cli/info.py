@@ -36,6 +36,8 @@ def describe(net) -> dict:
              "activation": lay.activation}
         if lay.activation == "leaky_relu":
             d["negative_slope"] = str(lay.negative_slope) if net.exact else float(lay.negative_slope)
+        if lay.is_max:
+            d["groups"] = len(lay.groups)
         for key in ("skip", "out", "out_bias"):
             if getattr(lay, key) is not None:
                 d[key] = True

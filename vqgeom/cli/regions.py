@@ -111,9 +111,11 @@ def _run(args) -> int:
         print(f"{info['n_regions']} regions, {info['n_adjacencies']} adjacencies on {where} "
               f"({info['arithmetic']}, engine {info['engine']}, {info['seconds']:.3f} s)")
         if info["generic"]:
-            print("generic: every facet flips exactly one neuron")
+            print("generic: every facet flips exactly one " + ("ReLU-type neuron (or only argmaxes)"
+                                                              if part.net.has_max else "neuron"))
         else:
-            print(f"not generic: {info['n_non_generic_facets']} facet(s) flip more than one neuron")
+            print(f"not generic: {info['n_non_generic_facets']} facet(s) flip more than one "
+                  + ("ReLU-type neuron" if part.net.has_max else "neuron"))
         if args.out:
             print(f"saved to {args.out}")
     return 0

@@ -91,6 +91,17 @@ def to_fraction(value, *, name: str = "value") -> Fraction:
     raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__}")
 
 
+if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
+    _from_coprime = Fraction._from_coprime_ints
+else:  # pragma: no cover - Python 3.10 / 3.11 (Fraction keeps its value in these two slots)
+    def _from_coprime(n, d):
+        """``Fraction(n, d)`` for coprime Python ints ``n``, ``d > 0``, without normalising."""
+        f = object.__new__(Fraction)
+        f._numerator = n
+        f._denominator = d
+        return f
+
+
 def fraction_array(values, *, name: str = "array") -> np.ndarray:
     """Convert an array-like of numbers to an object array of :class:`Fraction`, exactly.
 
@@ -98,7 +109,21 @@ def fraction_array(values, *, name: str = "array") -> np.ndarray:
     --------
     >>> fraction_array([]).shape
     (0,)
+    >>> fraction_array(np.array([0.5, -3.0])).tolist()
+    [Fraction(1, 2), Fraction(-3, 1)]
     """
+    if (isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.dtype.itemsize <= 8
+            and np.all(np.isfinite(values))):
+        # fast path: as_integer_ratio gives every float's exact value in lowest terms
+        out = np.empty(values.size, dtype=object)
+        out[:] = [_from_coprime(*v.as_integer_ratio()) for v in values.astype(np.float64).ravel().tolist()]
+        return out.reshape(values.shape)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        flat = values.ravel().tolist()
+        if all(type(v) is Fraction for v in flat):   # already exact (a copy, as below)
+            out = np.empty(values.size, dtype=object)
+            out[:] = flat
+            return out.reshape(values.shape)
     try:
         arr = np.asarray(values, dtype=object)
     except (ValueError, RuntimeError) as exc:   # ragged, or nested past numpy's 64 dimensions

@@ -27,6 +27,14 @@ context object per mode:
 
 :func:`context` returns the context of a network for a mode, built once per network.
 
+A *max layer* (max pooling, :class:`vqgeom.network.Layer` with ``groups``) runs through the
+same propagation: its slopes are its one-hot argmax code (1 on each window's winner, 0
+elsewhere) and its ``out`` is :attr:`~vqgeom.network.Layer.effective_out` (``out`` times the
+0/1 matrix summing a window's rows), so ``out @ maxpool(pre)`` is ``effective_out @
+(code * pre)``. At points the argmax (lowest index on ties) takes the place of the sign test
+and its "zero case" is a tie; the filtered context decides a window when the winner's float
+value beats every other by more than the sum of their error bounds.
+
 The error bound (one for the whole package; proof and test in ``proofs/filtered-signs.md``)
 ----------------------------------------------------------------------------------------
 u = 2^-53. For ``Y = A X`` with exact ``A``, ``X`` (``k`` columns of ``A``), a float ``Â`` with
@@ -113,7 +121,12 @@ def fmpq_matrix(a):
     if arr.ndim == 1:
         arr = arr[:, None]
     r, c = arr.shape
-    return fmpq_mat(r, c, [to_fmpq(v) for v in arr.ravel().tolist()])
+    flat = arr.ravel().tolist()
+    if all(type(v) is Fraction for v in flat):   # the common case, without per-entry dispatch
+        from flint import fmpq
+
+        return fmpq_mat(r, c, [fmpq(v.numerator, v.denominator) for v in flat])
+    return fmpq_mat(r, c, [to_fmpq(v) for v in flat])
 
 
 def scale_of(row, ref):
@@ -238,9 +251,10 @@ class PlainContext(_Context):
             b = np.asarray(lay.bias, dtype=np.float64)
             WhT = np.concatenate([W, b[:, None]], axis=1).T
             OhT = ShT = None
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
                 n = lay.n_neurons
-                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=np.float64)
+                out = np.eye(n) if eff is None else np.asarray(eff, dtype=np.float64)
                 d2 = out.shape[0]
                 ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=np.float64)
                 Oh = np.zeros((d2 + 1, n + 1))
@@ -251,7 +265,7 @@ class PlainContext(_Context):
                     Sh = np.zeros((d2 + 1, S.shape[1] + 1))
                     Sh[:d2, :-1] = S
                     ShT = conv(Sh.T)
-            self._layers.append((conv(WhT), OhT, ShT, float(lay.minus_slope)))
+            self._layers.append((conv(WhT), OhT, ShT, float(lay.minus_slope), lay if lay.is_max else None))
         self._readout_T = None
         if net.readout is not None:
             R = np.asarray(net.readout.weight, dtype=np.float64)
@@ -281,9 +295,9 @@ class PlainContext(_Context):
         return H @ self._layers[l][0]
 
     def _next(self, l, pre, H, e, mask):
-        _, OhT, ShT, minus = self._layers[l]
+        _, OhT, ShT, minus, pool = self._layers[l]
         if mask is None:
-            mask = pre >= 0
+            mask = pre >= 0 if pool is None else pool.argmax_code(pre, self._xp)[0]
         elif self._xp is not None:
             mask = self._xp.as_tensor(mask, device=self.device)
         where = np.where if self._xp is None else self._xp.where
@@ -322,7 +336,7 @@ class PlainContext(_Context):
         """
         with np.errstate(over="ignore", invalid="ignore"):
             pres = self.preactivations(P)
-        out = [(pre >= 0, pre == 0) for pre in pres]
+        out = [_signs(pre, lay[4], self._xp) for pre, lay in zip(pres, self._layers)]
         if self._xp is not None:
             if not all(bool(self._xp.isfinite(pre).all()) for pre in pres):
                 raise InvalidInputError(
@@ -400,14 +414,16 @@ class ExactContext(_Context):
 
         self._fmpq_mat = fmpq_mat
         self._layers = []
+        self._pools = []
         for lay in net.layers:
             n = lay.n_neurons
             Wh = fmpq_matrix(np.concatenate([np.asarray(lay.weight, dtype=object),
                                              np.asarray(lay.bias, dtype=object)[:, None]], axis=1))
             Oh = Sh = None
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
-                out = (np.eye(n, dtype=np.int64).astype(object) if lay.out is None
-                       else np.asarray(lay.out, dtype=object))
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
+                out = (np.eye(n, dtype=np.int64).astype(object) if eff is None
+                       else np.asarray(eff, dtype=object))
                 d2 = out.shape[0]
                 ob = (np.zeros(d2, dtype=np.int64).astype(object) if lay.out_bias is None
                       else np.asarray(lay.out_bias, dtype=object))
@@ -420,6 +436,7 @@ class ExactContext(_Context):
                     Sm[:d2, :-1] = S
                     Sh = fmpq_matrix(Sm)
             self._layers.append((Wh, Oh, Sh, to_fmpq(lay.minus_slope), n))
+            self._pools.append(lay if lay.is_max else None)
         self._readout_h = None
         if net.readout is not None:
             R = fmpq_matrix(np.concatenate([np.asarray(net.readout.weight, dtype=object),
@@ -457,7 +474,10 @@ class ExactContext(_Context):
         _, Oh, Sh, minus, n = self._layers[l]
         ent = pre.entries()
         K = len(e)
-        if mask is None:
+        if mask is None and self._pools[l] is not None:   # points through a max layer
+            mask = self._pools[l].argmax_code(np.array(ent, dtype=object).reshape(n, K).T)[0].T.ravel()
+            vals = [v if keep else v * minus for v, keep in zip(ent, mask.tolist())]
+        elif mask is None:
             vals = [v if v >= 0 else v * minus for v in ent]
         else:
             vals = []
@@ -483,9 +503,12 @@ class ExactContext(_Context):
         zero case is reported."""
         N = len(P)
         out = []
-        for pre in self.preactivations(P):
+        for pre, pool in zip(self.preactivations(P), self._pools):
             ent = pre.entries()
             n = pre.nrows()
+            if pool is not None:
+                out.append(pool.argmax_code(np.array(ent, dtype=object).reshape(n, N).T))
+                continue
             nonneg = np.fromiter((v >= 0 for v in ent), dtype=bool, count=n * N).reshape(n, N).T
             zero = np.fromiter((v == 0 for v in ent), dtype=bool, count=n * N).reshape(n, N).T
             out.append((nonneg, zero))
@@ -554,11 +577,31 @@ class ExactContext(_Context):
             # R [z_{t+1}; 1] with [z_{t+1}; 1] = Oh [s * (Wh [z_t; 1]); 1] + Sh [z_t; 1]
             Q = R if Ot is None else _int_matmul(R, Ot, fmpz_mat)      # (n, n_t + 1) / dOt
             dQ = 1 if Ot is None else dOt
-            if mn == 0:
-                Qs = np.where(signs, Q[:, :-1] * md, 0)
+            # where Q is still rows of layer's own weight, its zeros are known: a sparse
+            # weight (a convolution) then costs only its non-zero products
+            support = (self._support(layer)[np.asarray(neurons, dtype=np.int64), :-1]
+                       if Q is R and t == layer - 1 else None)
+            if support is not None and support.mean() < 0.5:
+                if mn == 0:
+                    support = support & signs
+                rows, cols = np.nonzero(support)
+                vals = Q[rows, cols] * (md if mn == 0 else np.where(signs[rows, cols], md, mn).astype(object))
+                newR = _sparse_rows_matmul(len(Q), rows, cols, vals, Wt)   # / (dQ md dWt)
+            elif support is not None:
+                # a dense weight: exact float64 products of limbs (one BLAS product per limb of
+                # the rows), split by the slope each entry takes
+                b = _limb_bits(Wt.shape[0])
+                rows_limbs = [L[np.asarray(neurons, dtype=np.int64), :-1] for L in self._limbs(layer, b)]
+                cols_limbs = _limbs(Wt, b)
+                newR = md * _limb_matmul([L * signs for L in rows_limbs], cols_limbs, b)
+                if mn != 0:
+                    newR = newR + mn * _limb_matmul([L * ~signs for L in rows_limbs], cols_limbs, b)
             else:
-                Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
-            newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
+                if mn == 0:
+                    Qs = np.where(signs, Q[:, :-1] * md, 0)
+                else:
+                    Qs = Q[:, :-1] * np.where(signs, md, mn).astype(object)
+                newR = _int_matmul(Qs, Wt, fmpz_mat)                      # / (dQ md dWt)
             newR[:, -1] = newR[:, -1] + Q[:, -1] * (md * dWt)          # the e coordinate
             dnew = dQ * md * dWt
             if St is not None:
@@ -570,6 +613,21 @@ class ExactContext(_Context):
             den = den * dnew
         R = np.array([int(v) for v in R.ravel()], dtype=object).reshape(R.shape)
         return R[:, :-1], R[:, -1], den
+
+    def _limbs(self, layer, b):
+        """:func:`_limbs` of a layer's integer ``[W b]`` (once per context and ``b``)."""
+        got = self.__dict__.setdefault("_limb_cache", {})
+        if (layer, b) not in got:
+            got[layer, b] = _limbs(self._int_layers()[layer][0][0], b)
+        return got[layer, b]
+
+    def _support(self, layer):
+        """``[W b] != 0`` of a layer (bool array, once per context)."""
+        got = self.__dict__.setdefault("_supports", {})
+        if layer not in got:
+            Wh = self._int_layers()[layer][0][0]
+            got[layer] = np.array([v != 0 for v in Wh.ravel().tolist()], dtype=bool).reshape(Wh.shape)
+        return got[layer]
 
     def _int_layers(self):
         got = getattr(self, "_ints", None)
@@ -634,6 +692,57 @@ def _int_scaled(mat):
     return arr, int(den)
 
 
+def _limb_bits(k: int) -> int:
+    """Limb size ``b`` for exact float64 products of ``k``-term dot products of limbs:
+    ``k 2^(2b) <= 2^52``, so every product and partial sum is an integer below 2^53."""
+    return (52 - max(k, 1).bit_length()) // 2
+
+
+def _limbs(M, b):
+    """Signed limbs of an integer matrix ``M`` (object ints): float64 arrays ``L_i`` with
+    ``|L_i| < 2^b`` and ``M = sum_i L_i 2^(b i)`` (at least one)."""
+    flat = M.ravel().tolist()
+    neg = np.array([v < 0 for v in flat], dtype=bool)
+    mags = [-v if v < 0 else v for v in flat]
+    top = max((v.bit_length() for v in mags), default=0)
+    mask = (1 << b) - 1
+    out = []
+    for i in range(max(1, -(-top // b))):
+        L = np.array([(v >> (b * i)) & mask for v in mags], dtype=np.float64)
+        L[neg] = -L[neg]
+        out.append(L.reshape(M.shape))
+    return out
+
+
+def _limb_matmul(A_limbs, B_limbs, b):
+    """``A @ B`` exactly (object ints) from the limbs of ``A`` and ``B`` (:func:`_limbs` with
+    the same ``b <= _limb_bits(k)``): every limb product ``A_i @ B_j`` is exact in float64 (its
+    terms and partial sums are integers below 2^53, in any summation order), one BLAS product
+    per limb of ``A`` against all limbs of ``B`` side by side; the limbs are recombined as
+    Python ints, ``sum_ij (A_i B_j) 2^(b (i + j))``."""
+    m = B_limbs[0].shape[1]
+    Bcat = np.concatenate(B_limbs, axis=1)
+    out = None
+    for i, Ai in enumerate(A_limbs):
+        C = (Ai @ Bcat).astype(np.int64).astype(object)
+        for j in range(len(B_limbs)):
+            part = C[:, j * m:(j + 1) * m]
+            s = b * (i + j)
+            part = part << s if s else part
+            out = part if out is None else out + part
+    return out
+
+
+def _sparse_rows_matmul(n, rows, cols, vals, B):
+    """``A @ B`` for an (n, k) integer matrix ``A`` given by its non-zero entries ``vals`` at
+    ``(rows, cols)`` (row-major order, as :func:`numpy.nonzero` gives them); object ints."""
+    out = np.zeros((n, B.shape[1]), dtype=np.int64).astype(object)
+    if len(rows):
+        starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        out[rows[starts]] = np.add.reduceat(vals[:, None] * B[cols], starts, axis=0)
+    return out
+
+
 def _int_matmul(A, B, fmpz_mat):
     """Exact product of integer object arrays (python-flint for large ones)."""
     if A.shape[0] == 0 or A.shape[1] == 0 or B.shape[1] == 0:
@@ -654,6 +763,24 @@ def _float_and_error(values):
         f = np.asarray(arr, dtype=np.float64)
         return (f, np.zeros(f.shape)) if np.all(np.isfinite(f)) else None
     flat = arr.ravel().tolist()
+    try:
+        pairs = [(v.numerator, v.denominator) for v in flat]
+    except AttributeError:   # not a rational type (a float in an object array, ...)
+        pairs = None
+    if pairs is not None and all(type(n) is int and type(d) is int for n, d in pairs):
+        # rationals (Fraction, int): n / d of ints is correctly rounded; the value is exactly
+        # a float when d is a power of 2, |n| < 2^53 and d <= 2^1074 (anything else counts as
+        # inexact, which only makes the bound larger)
+        try:
+            f = np.array([n / d for n, d in pairs], dtype=np.float64)
+        except OverflowError:   # beyond floats
+            return None
+        if not np.all(np.isfinite(f)):
+            return None
+        inexact = np.array([d & (d - 1) != 0 or n.bit_length() > 53 or d.bit_length() > 1075
+                            for n, d in pairs], dtype=bool)
+        err = np.where(inexact, 2 * UNIT * np.abs(f) + _TINY, 0.0)
+        return f.reshape(arr.shape), err.reshape(arr.shape)
     try:
         f = np.array([float(v) for v in flat], dtype=np.float64)
     except (OverflowError, TypeError, ValueError):   # beyond floats, or not a number type
@@ -679,13 +806,16 @@ def error_bound(AT, absAT, dAT, X, E):
     k = AT.shape[0]
     Y = X @ AT
     aX = np.abs(X)
-    B = ((k + 1) * UNIT) * (aX @ absAT)
+    # one product for both |A| terms: ((k + 1) u |X| + E) |A|; the scaling may underflow
+    # (tau / 2 per entry), which the tau |A| 1 term below covers (proofs/filtered-signs.md)
+    S = ((k + 1) * UNIT) * aX
     if E is not None:
-        B = B + E @ absAT
+        S += E
+    B = S @ absAT
     if dAT is not None:
         B = B + ((aX if E is None else aX + E) @ dAT)
     active = np.any(absAT > 0, axis=0) if dAT is None else np.any((absAT > 0) | (dAT > 0), axis=0)
-    B = (B + ((4 * k + 2) * _TINY) * active) * _INFL
+    B = (B + ((4 * k + 2) * _TINY) * active + _TINY * absAT.sum(axis=0)) * _INFL
     return Y, B
 
 
@@ -711,14 +841,21 @@ class FilteredContext(_Context):
         self._exact = exact
         self.usable = True
         self._layers = []
-        for lay in net.layers:
+        # layers an exact network knows to be floats exactly (a restriction of a float model
+        # keeps the model's layers after the first): their float form, with no error to find
+        same = getattr(net, "float_exact_layers", frozenset())
+        floats = net.to_float().layers if same and getattr(net, "exact", True) else None
+        for l, lay in enumerate(net.layers):
             n = lay.n_neurons
             kind = object if getattr(net, "exact", True) else np.float64   # a float network is exact in floats
+            if floats is not None and l in same:
+                lay, kind = floats[l], np.float64
             Wh = np.concatenate([np.asarray(lay.weight, dtype=kind), np.asarray(lay.bias, dtype=kind)[:, None]],
                                 axis=1)
             parts = [self._matrix(Wh)]
-            if lay.out is not None or lay.skip is not None or lay.out_bias is not None:
-                out = np.eye(n) if lay.out is None else np.asarray(lay.out, dtype=kind)
+            eff = lay.effective_out
+            if eff is not None or lay.skip is not None or lay.out_bias is not None:
+                out = np.eye(n) if eff is None else np.asarray(eff, dtype=kind)
                 d2 = out.shape[0]
                 ob = np.zeros(d2) if lay.out_bias is None else np.asarray(lay.out_bias, dtype=kind)
                 O = np.zeros((d2 + 1, n + 1), dtype=kind)
@@ -740,6 +877,7 @@ class FilteredContext(_Context):
             else:
                 t, dt = float(slope[0][0]), float(slope[1][0])
             parts.append((t, dt, max(1.0, abs(t) + dt)))
+            parts.append(lay if lay.is_max else None)
             self._layers.append(tuple(parts))
 
     def _matrix(self, M):
@@ -763,7 +901,11 @@ class FilteredContext(_Context):
 
     def _next(self, l, pre, H, e, mask):
         P, B = pre
-        _, O, S, (t, dt, lip) = self._layers[l]
+        _, O, S, (t, dt, lip), pool = self._layers[l]
+        if mask is None and pool is not None:
+            # the float argmax: the exact one wherever :meth:`signs` calls it decided (a point
+            # it does not decide is recomputed exactly, whatever its later bounds say)
+            mask = pool.argmax_code(P)[0]
         neg = P < 0 if mask is None else ~np.asarray(mask, dtype=bool)
         if t == 0:
             post = np.where(neg, 0.0, P)
@@ -832,7 +974,13 @@ class FilteredContext(_Context):
             X, E = got
         out = []
         unsure = np.zeros(N, dtype=bool)
-        for pre, B in self.bounds(X, E):
+        for (pre, B), parts in zip(self.bounds(X, E), self._layers):
+            pool = parts[-1]
+            if pool is not None:
+                code, tie, decided = _filtered_argmax(pool, pre, B)
+                unsure |= ~decided
+                out.append((code, tie))
+                continue
             with np.errstate(invalid="ignore"):
                 decided = ((np.abs(pre) > B) | (B == 0)) & np.isfinite(pre) & np.isfinite(B)
             unsure |= ~np.all(decided, axis=1)
@@ -843,6 +991,38 @@ class FilteredContext(_Context):
                 nonneg[idx] = en
                 zero[idx] = ez
         return out
+
+
+def _filtered_argmax(pool, P, B):
+    """A max layer's argmax code from float values ``P`` within ``B`` of the exact ones.
+
+    The float winner ``a`` of a group is the exact one when, against every other row ``j``,
+    ``P_a - P_j > B_a + B_j`` (computed with a relative margin of 4u for the rounding of the
+    difference and of the sum), or when both bounds are 0 (exact floats compare exactly, and
+    ties go to the lowest index in both). Returns ``(code, tie, decided)``, ``decided`` a
+    bool per point; ``tie`` is exact where decided.
+    """
+    code, tie = pool.argmax_code(P)
+    g = pool.group_of
+    with np.errstate(invalid="ignore", over="ignore"):
+        Pa = np.where(code, P, -np.inf)
+        Ba = np.where(code, B, 0.0)
+        top = np.maximum.reduceat(Pa, np.concatenate([[0], np.cumsum(pool.groups)[:-1]]), axis=1)[:, g] \
+            if P.shape[0] else Pa
+        btop = np.add.reduceat(Ba, np.concatenate([[0], np.cumsum(pool.groups)[:-1]]), axis=1)[:, g] \
+            if P.shape[0] else Ba
+        gap = top - P
+        need = (btop + B) * (1 + 4 * UNIT) + 4 * UNIT * np.abs(gap)
+        ok = code | (gap > need) | ((btop == 0) & (B == 0))
+        ok &= np.isfinite(P) & np.isfinite(B)
+    return code, tie & (B == 0) & (btop == 0), np.all(ok, axis=1)
+
+
+def _signs(pre, pool, xp=None):
+    """``(pre >= 0, pre == 0)`` of a ReLU-type layer, or a max layer's ``(argmax code, tie)``."""
+    if pool is None:
+        return pre >= 0, pre == 0
+    return pool.argmax_code(pre, xp)
 
 
 # ------------------------------------------------------------------------- the registry

@@ -141,6 +141,43 @@ def check_domain(domain, point, *, what: str = "point") -> None:
                 f"{what} is not strictly inside the domain: coordinate {i} is {v}, bounds [{lo}, {hi}]")
 
 
+def _constraints(net, code, maps):
+    """Per layer ``(A, wants, labels)``: the homogeneous rows whose signs define the cell of
+    ``code``, the sign each must have (True: ``>= 0``, False: ``< 0``, the paper's sign) and
+    the neuron each belongs to.
+
+    A ReLU-type layer gives its maps and code as they are. A max layer whose group has winner
+    ``a`` gives, for every other row ``j`` of the group, ``f_a - f_j`` wanting True when
+    ``j > a`` and ``f_j - f_a`` wanting False when ``j < a`` (``a`` beats ``j``, lowest index on
+    ties), labelled ``(l, j)``: crossing the wall ``f_a = f_j`` makes ``j`` the winner, which
+    flips the bits ``a`` and ``j`` of the one-hot code."""
+    from flint import fmpq_mat
+
+    out = []
+    for l, A in enumerate(maps):
+        lay = net.layers[l]
+        if not lay.is_max:
+            out.append((A, code[l], [(l, k) for k in range(len(code[l]))]))
+            continue
+        K = A.ncols()
+        ent = A.entries()
+        rows, wants, labels = [], [], []
+        start = 0
+        for size in lay.groups:
+            a = next(start + t for t in range(size) if code[l][start + t])
+            ra = ent[a * K:(a + 1) * K]
+            for j in range(start, start + size):
+                if j == a:
+                    continue
+                rj = ent[j * K:(j + 1) * K]
+                rows.extend([x - y for x, y in zip(ra, rj)] if j > a else [y - x for x, y in zip(ra, rj)])
+                wants.append(j > a)
+                labels.append((l, j))
+            start += size
+        out.append((fmpq_mat(len(wants), K, rows) if wants else fmpq_mat(0, K), tuple(wants), labels))
+    return out
+
+
 def _row_is_zero(A, k, D) -> bool:
     return all(A[k, j] == 0 for j in range(D))
 
@@ -193,23 +230,22 @@ def check_interior(net, code, point, domain=None, *, maps=None) -> None:
     if domain is not None:
         check_domain(domain, p, what=what)
     ph = _homogeneous(p)
-    for l, A in enumerate(_hmaps(net, code, maps)):
-        vals = (A * ph).entries()
-        for k, v in enumerate(vals):
-            want = code[l][k]
+    for A, wants, labels in _constraints(net, code, _hmaps(net, code, maps)):
+        vals = (A * ph).entries() if wants else []
+        for k, (v, want, (l, j)) in enumerate(zip(vals, wants, labels)):
             if v > 0 and want or v < 0 and not want:
                 continue
             if v == 0 and _row_is_zero(A, k, D):
                 if want:
                     continue
                 raise CertificateError(
-                    f"{what}: neuron ({l}, {k}) is identically 0 on the cell, so its sign is +1, "
+                    f"{what}: neuron ({l}, {j}) is identically 0 on the cell, so its sign is +1, "
                     f"but the code says -1")
             if v == 0:
                 raise CertificateError(
-                    f"{what}: neuron ({l}, {k}) is 0 at the witness (not identically 0 on the region)")
+                    f"{what}: neuron ({l}, {j}) is 0 at the witness (not identically 0 on the region)")
             raise CertificateError(
-                f"{what}: neuron ({l}, {k}) has value {v} at the witness, sign {'+' if want else '-'}1 expected")
+                f"{what}: neuron ({l}, {j}) has value {v} at the witness, sign {'+' if want else '-'}1 expected")
 
 
 class _Lazy:
@@ -285,23 +321,22 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
     ref = None  # the reference normal g (side a orientation), as a list of D+1 fmpq
     for side, code, maps, orient in (("a", code_a, maps_a, 1), ("b", code_b, maps_b, -1)):
         n_cone = 0
-        for l, A in enumerate(maps):
-            vals = (A * ph).entries()
-            for k, v in enumerate(vals):
-                want = code[l][k]
+        for A, wants, labels in _constraints(net, code, maps):
+            vals = (A * ph).entries() if wants else []
+            for (k, v), want, (l, nk) in zip(enumerate(vals), wants, labels):
                 if v != 0:
-                    if (l, k) in flipset:
+                    if (l, nk) in flipset:
                         raise CertificateError(
-                            f"{what}: flipped neuron ({l}, {k}) is {v} at the witness, not 0 (side {side})")
+                            f"{what}: flipped neuron ({l}, {nk}) is {v} at the witness, not 0 (side {side})")
                     if (v > 0) != want:
                         raise CertificateError(
-                            f"{what}: neuron ({l}, {k}) has value {v} at the witness, against the "
+                            f"{what}: neuron ({l}, {nk}) has value {v} at the witness, against the "
                             f"sign of side {side}")
                     continue
                 if _row_is_zero(A, k, D):
                     if not want:
                         raise CertificateError(
-                            f"{what}: neuron ({l}, {k}) is identically 0 on side {side} but its code is -1")
+                            f"{what}: neuron ({l}, {nk}) is identically 0 on side {side} but its code is -1")
                     continue
                 s = 1 if want else -1
                 row = [A[k, j] * s for j in range(D + 1)]
@@ -312,7 +347,7 @@ def check_facet(net, code_a, code_b, point, domain=None, *, maps_a=None, maps_b=
                 lam = scale_of(row, ref)
                 if lam is None or not (lam * orient > 0):
                     raise CertificateError(
-                        f"{what}: neuron ({l}, {k}) vanishes at the witness but its hyperplane is not "
+                        f"{what}: neuron ({l}, {nk}) vanishes at the witness but its hyperplane is not "
                         f"the facet's (or it faces the wrong way) on side {side}: the point is not in "
                         f"the relative interior of one shared facet")
                 n_cone += 1

@@ -243,7 +243,8 @@ def check_lemma1(net, domain=None, *, adjacency: str = "facet", engine: str = "a
                          + ", which d counts by parity only")
         return "; ".join(parts)
 
-    res = compare_pairs(part.codes, part.witnesses, net.widths, [Fraction(1)] * net.depth, D, path_of,
+    res = compare_pairs(part.codes, part.witnesses, net.widths,
+                        [Fraction(0) if lay.is_max else Fraction(1) for lay in net.layers], D, path_of,
                         relation="equal", max_witnesses=max_witnesses, explain=explain,
                         point_of=witness_simplifier(part))
     subject = name or f"{net!r} on {part.domain!r}"

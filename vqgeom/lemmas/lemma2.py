@@ -103,19 +103,24 @@ def genericity(part) -> Genericity:
     """
     net = part.net.to_exact()
     maps = [_maps(net, code) for code in part.codes]
-    index = net.neuron_index
+    relu = set(net.relu_layers)      # a max layer's rows are candidates, not units with walls at 0
+    index = [(l, k) for l, k in net.neuron_index if l in relu]
     zero = Fraction(0)
     vanishing = []
     for r, ms in enumerate(maps):
         for l, (A, c) in enumerate(ms):
+            if l not in relu:
+                continue
             for k in range(A.shape[0]):
                 if c[k] == 0 and all(v == 0 for v in A[k]):
                     vanishing.append((r, (l, k)))
     multi_flip, multi_vanish = [], []
     for i, j, data in part.graph.edges(data=True):
-        flips = data["flips"]
-        if len(flips) != 1:
-            multi_flip.append((min(i, j), max(i, j), tuple(flips)))
+        # argmax walls of max layers flip no unit of d: a facet may change any number of
+        # argmaxes along with at most one ReLU-type neuron (proofs/maxpool.md)
+        flips = [f for f in data["flips"] if f[0] in relu]
+        if len(flips) > 1 or not data["flips"]:
+            multi_flip.append((min(i, j), max(i, j), tuple(data["flips"])))
         if not flips:
             continue
         f = flips[0]
@@ -177,6 +182,14 @@ def affine_pieces(part) -> tuple:
     return piece_of, g
 
 
+def _layer_weights(net, weights) -> list:
+    """Per-layer weights of d: the given ones (one per ReLU-type layer) on the ReLU-type
+    layers, 0 on max layers (d does not count a window's argmax)."""
+    relu = net.relu_layers
+    given = iter(as_layer_weights(weights, len(relu)))
+    return [next(given) if l in relu else Fraction(0) for l in range(net.depth)]
+
+
 def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", engine: str = "auto",
                  max_witnesses: int = MAX_WITNESSES, partition=None, name: str | None = None) -> Verdict:
     """Check Lemma 2, d(x, y; N) <= d_Omega(x, y), on every pair of regions, exactly.
@@ -187,8 +200,10 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
     domain : Box, "whole", None, BoxUnion, Plane or Line
         None is [-1, 1]^D. On a slice the check runs on the restricted network
         (:func:`vqgeom.restrict`) over the slice's (u, v) box; witnesses are in slice coordinates.
-    weights : sequence of numbers, one per layer, optional
-        The layer weights w_l > 0 of d (default 1). Any w_l > 1 drops hypothesis (ii).
+    weights : sequence of numbers, one per ReLU-type layer, optional
+        The layer weights w_l > 0 of d (default 1). Any w_l > 1 drops hypothesis (ii). Max
+        layers have no weight: d does not count a window's argmax (``details["weights"]``
+        lists 0 for them).
     omega : {"activation", "affine"}
         The partition d_Omega is measured on: activation regions (the lemma's) or the affine
         pieces of the output map (adjacent regions with equal maps merged; drops (iii)).
@@ -226,7 +241,7 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
 
     net, domain = on_slice(net, domain)  # a Plane / Line: the restricted network on its (u, v) box
     net = load_network(net).to_exact()
-    w = as_layer_weights(weights, net.depth)
+    w = _layer_weights(net, weights)
     part = partition if partition is not None else partition_of(net, domain, engine=engine)
     gen = genericity(part)
     hyp = {
@@ -267,11 +282,11 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
             return "; ".join(parts)
         path = path_of(i, j)
         for a, b in zip(path, path[1:]):
-            flips = part.graph.edges[a, b]["flips"]
-            if len(flips) != 1:
+            flips = [f for f in part.graph.edges[a, b]["flips"] if not net.layers[f[0]].is_max]
+            if len(flips) > 1:
                 parts.append(f"the facet between regions {a} and {b} flips {len(flips)} neurons "
                              f"({', '.join(_neuron(f) for f in flips)})")
-            elif w[flips[0][0]] > 1:
+            elif flips and w[flips[0][0]] > 1:
                 parts.append(f"the facet between regions {a} and {b} flips {_neuron(flips[0])} of "
                              f"layer {flips[0][0]} with weight {w[flips[0][0]]} > 1")
         if dom < 0:
@@ -296,8 +311,8 @@ def check_lemma2(net, domain=None, *, weights=None, omega: str = "activation", e
 def _cases() -> dict:
     """This claim's cases of the registry (:data:`vqgeom.lemmas.claims.CATALOGUE`)."""
     from vqgeom.catalogue import (box as _box, deep as _deep, generic_1d as _generic_1d, generic_2d
-                                  as _generic_2d, sawtooth, shared_facet_2d as _shared_facet_2d,
-                                  u_shape as _u_shape)
+                                  as _generic_2d, maxpool_2d as _maxpool_2d, sawtooth,
+                                  shared_facet_2d as _shared_facet_2d, u_shape as _u_shape)
 
     E = functools.partial(CatalogueEntry, checker=check_lemma2)
     entries = [
@@ -308,6 +323,9 @@ def _cases() -> dict:
           lambda: (_generic_2d(), _box(-2, 2, 2))),
         E("deep-2d-generic-weighted", "lemma2", "the same with layer weights (1, 1/2)",
           lambda: (_generic_2d(), _box(-2, 2, 2)), options={"weights": [1, "1/2"]}),
+        E("deep-2d-maxpool", "lemma2",
+          "ReLU, max pooling in pairs, ReLU on [-2, 2]^2: d counts the ReLU units (proofs/maxpool.md)",
+          lambda: (_maxpool_2d(), _box(-2, 2, 2))),
         E("sawtooth-tent-5-lemma2", "lemma2", "the tent sawtooth of depth 5 on [0, 1] (strict d < d_Omega)",
           lambda: (sawtooth(5), _box(0, 1, 1))),
         E("sawtooth-printed-5-lemma2", "lemma2", "the printed sawtooth of depth 5 on [0, 1]",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from vqgeom.exact import _from_coprime
 
-__all__ = ["frac"]
+__all__ = ["frac", "_from_coprime"]
 
 
 def frac(n, d) -> Fraction:
@@ -21,11 +22,3 @@ def frac(n, d) -> Fraction:
     return _from_coprime(n, d)
 
 
-if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
-    _from_coprime = Fraction._from_coprime_ints
-else:  # pragma: no cover - Python 3.10 / 3.11 (Fraction keeps its value in these two slots)
-    def _from_coprime(n, d):
-        f = object.__new__(Fraction)
-        f._numerator = n
-        f._denominator = d
-        return f

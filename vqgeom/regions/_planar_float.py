@@ -1,12 +1,16 @@
 """The float planar-subdivision engine behind :mod:`vqgeom.regions.planar` (private).
 
 The subdivision of a box is kept as arrays: vertex coordinates, the values at every vertex
-of the current layer's input ``z`` and pre-activations (both are continuous functions of
-x, affine along every edge), faces as vertex cycles (counter-clockwise, in CSR form, with
-the id of the edge leaving every cycle position) and an edge table. Neurons are processed
-one at a time, vectorised over all faces: every edge whose end values have strictly
-opposite signs is split at the interpolated zero, then every face with a strictly positive
-and a strictly negative vertex is cut along the chord between its two zero vertices.
+of the current layer's pre-activations (and of its input ``z`` when the layer has a skip
+connection; both are continuous functions of x, affine along every edge), faces as vertex
+cycles (counter-clockwise, in CSR form, with the id of the edge leaving every cycle
+position) and an edge table. Neurons are processed one at a time, vectorised over all
+faces: a neuron with one strict sign at every vertex only sets its code bit; otherwise
+every edge whose end values have strictly opposite signs is split at the interpolated zero,
+then every face with a strictly positive and a strictly negative vertex is cut along the
+chord between its two zero vertices. The first layer's pre-activations are an affine map of
+the coordinates: they are evaluated at the vertices when a neuron is cut, not interpolated
+at every new vertex (:class:`_FirstLayer`).
 """
 
 from __future__ import annotations
@@ -88,9 +92,9 @@ class _GrowCols:
             return 0
         return self.a.shape[0] * max(2 * self.a.shape[1], self.n + k, 16) * self.a.itemsize
 
-    def extend(self, cols):
-        """Append items given as an array of shape (n_rows, k)."""
-        k = cols.shape[1]
+    def append(self, k):
+        """Append ``k`` items and return their (uninitialised) columns, a view to fill in
+        (the buffer may move: take views of old items only after this call)."""
         if self.n + k > self.a.shape[1]:
             cap = max(2 * self.a.shape[1], self.n + k, 16)
             if self.budget is not None:
@@ -98,12 +102,86 @@ class _GrowCols:
             new = np.empty((self.a.shape[0], cap), dtype=self.a.dtype)
             new[:, : self.n] = self.a[:, : self.n]
             self.a = new
-        self.a[:, self.n: self.n + k] = cols
         self.n += k
+        return self.a[:, self.n - k: self.n]
 
     @property
     def v(self):
         return self.a[:, : self.n]
+
+
+class _Interpolated(_GrowCols):
+    """A layer's values (one row per neuron) at every vertex, interpolated along the edge
+    when a vertex is created (pre-activations of any layer; a layer input for a skip)."""
+
+    def row(self, j):
+        """Neuron ``j``'s values at every vertex (a view: snapping writes through)."""
+        return self.a[j, : self.n]
+
+    def one_sign(self, j, tol) -> int:
+        """1 (-1) when neuron ``j`` is above ``tol`` (below ``-tol``) at every vertex, else 0."""
+        vals = self.a[j, : self.n]
+        return 1 if vals.min() > tol else (-1 if vals.max() < -tol else 0)
+
+    def split_bytes(self, k) -> int:
+        """Bytes :meth:`split` of ``k`` vertices allocates (temporaries and buffer growth)."""
+        return 8 * k * 3 * self.a.shape[0] + self.growth_bytes(k)
+
+    def split(self, a, c, t, zero=None):
+        """Append the values at the points ``a + t (c - a)`` of vertex pairs; row ``zero`` is
+        set to 0 there (they lie on that neuron's line)."""
+        Ga, Gc = self.a[:, a], self.a[:, c]
+        Gn = self.append(len(a))
+        np.subtract(Gc, Ga, out=Gn)
+        Gn *= t
+        Gn += Ga
+        if zero is not None:
+            Gn[zero] = 0.0
+
+    def at_vertices(self, tol):
+        """The values (n_vertices, n_rows), as snapped when each neuron was cut."""
+        return self.v.T
+
+
+class _FirstLayer:
+    """The pre-activations of the first layer, an affine map ``W x + b`` of the vertex
+    coordinates: a neuron's values are computed from the coordinates when it is cut, so a new
+    vertex costs nothing here (an interpolated table would cost a row per neuron)."""
+
+    budget = None
+
+    def __init__(self, X, layer):
+        self.X = X
+        self.W = np.ascontiguousarray(layer.weight, dtype=np.float64)
+        self.b = np.asarray(layer.bias, dtype=np.float64)
+        # an affine function on the box lies between its values at the four corners (the
+        # first four vertices), up to the rounding of its evaluation at a vertex, which is far
+        # below the snap tolerance: twice the tolerance away from 0 there, one sign everywhere
+        corners = X.v[:4] @ self.W.T + self.b
+        self.low, self.high = corners.min(axis=0), corners.max(axis=0)
+
+    def one_sign(self, j, tol) -> int:
+        return 1 if self.low[j] > 2 * tol else (-1 if self.high[j] < -2 * tol else 0)
+
+    @property
+    def n(self):
+        return self.X.n
+
+    def row(self, j):
+        X, (w0, w1) = self.X.v, self.W[j]     # (no BLAS call per neuron: its threads cost more here)
+        return X[:, 0] * w0 + X[:, 1] * w1 + self.b[j]
+
+    def split_bytes(self, k) -> int:
+        return 0
+
+    def split(self, a, c, t, zero=None):
+        pass
+
+    def at_vertices(self, tol):
+        """All values (n_vertices, n_neurons), those within ``tol`` (per neuron) of 0 set to 0."""
+        P = self.X.v @ self.W.T + self.b
+        P[np.abs(P) <= tol] = 0.0
+        return P
 
 
 class Subdivision:
@@ -238,13 +316,20 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         if budget is not None:   # Z, |Z| and the temporaries of the pre-activations and their magnitudes
             budget.need(8 * len(Z) * (2 * Z.shape[1] + 3 * nl))
         state = ctx.points(Z)
-        P = _GrowCols(ctx.pre(l, state), len(Z), budget)
         tol = SNAP * ctx.magnitude(l, state).max(axis=0)
+        if l == 0 and lay.skip is None:   # Z is the vertex coordinates
+            P = _FirstLayer(X, lay)
+        else:
+            P = _Interpolated(ctx.pre(l, state), len(Z), budget)
         state = None
-        Zg = _GrowCols(Z, len(Z), budget)
+        # the layer input at the vertices is needed again only for a skip connection
+        Zg = _Interpolated(Z, len(Z), budget) if lay.skip is not None else None
         for j in range(nl):
+            before = faces.start.n
             _cut(offset + j, j, P, tol[j], Zg, X, vlines, ev, eline, codes, faces)
             nf = faces.start.n
+            if nf == before:   # no face was cut
+                continue
             if budget is not None:
                 budget.n_found = nf
             if max_regions is not None and nf > max_regions:
@@ -256,9 +341,10 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
         if budget is not None:   # the layer output and its temporaries
             budget.need(8 * P.n * (2 * nl + lay.output_dim))
         if l + 1 < depth:   # the layer output at every vertex, from the (snapped) P
-            Z = ctx.advance(l, P.v.T, ctx.points(Zg.v.T), None)[0][:, :-1]
+            Zin = Zg.v.T if Zg is not None else np.empty((P.n, 0))   # (the input only feeds a skip)
+            Z = ctx.advance(l, P.at_vertices(tol), ctx.points(Zin), None)[0][:, :-1]
         if budget is not None:
-            budget.untrack(P, Zg)
+            budget.untrack(*[G for G in (P, Zg) if isinstance(G, _GrowCols)])
         P = Zg = None
         offset += nl
     if budget is not None:   # the copies below
@@ -272,13 +358,17 @@ def subdivide(net, lower, upper, *, max_regions=None, progress=None, budget=None
 
 def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     """Cut the subdivision by neuron ``g`` (column ``j`` of the current layer)."""
-    vals = P.a[j, : P.n]
+    cv = codes.v
+    side = P.one_sign(j, tol)   # many neurons miss the box: one strict sign at every vertex
+    if side:
+        cv[g] = side > 0
+        return
+    vals = P.row(j)
     small = np.abs(vals) <= tol
     if small.any():
         vals[small] = 0.0
     s = (vals > 0).astype(np.int8) - (vals < 0)
     FV, FE = faces.FV, faces.FE
-    cv = codes.v
     nf = faces.start.n
     # faces whose vertices all have one strict sign: the sign of their first vertex
     cv[g] = s[FV.a[faces.start.v]] >= 0
@@ -289,8 +379,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     touch = cross_e | (prod == 0)
     if not touch.any():
         return
-    cand = np.unique(faces.ef.v[touch].ravel())
-    cand = cand[cand >= 0]
+    mark = np.zeros(nf + 1, dtype=bool)   # faces on either side of a touched edge (-1: none)
+    mark[faces.ef.v[touch].ravel() + 1] = True
+    cand = np.flatnonzero(mark[1:])
     pos, seg, rep = faces.positions(cand)
     sp = s[FV.a[pos]]
     has_pos = np.maximum.reduceat(sp, seg[:-1]) > 0
@@ -300,7 +391,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     if not crossed.any():
         return
     cf = cand[crossed]
-    pos, seg, rep = faces.positions(cf)
+    lens = np.diff(seg)
+    pos = pos[np.repeat(crossed, lens)]     # the cycles of the crossed faces among cand's
+    seg = np.concatenate([[0], np.cumsum(lens[crossed])])
     m = len(cf)
     fv = FV.a[pos]
     fe = FE.a[pos]
@@ -314,30 +407,24 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     nv = X.n
     if k:
         a, c = E[cedges, 0], E[cedges, 1]
-        newv = np.full(ne, -1, dtype=np.int64)
-        newv[cedges] = nv + np.arange(k)
-        other = np.full(ne, -1, dtype=np.int64)
-        other[cedges] = ne + np.arange(k)
+        # split edge cedges[i] gets vertex nv + i and its second half is edge ne + i
         va, vc = vals[a], vals[c]
         t = (va / (va - vc))[:, None]
         tt = t[:, 0]
-        if P.budget is not None:   # the temporaries Pa, Pn, Za and their product
-            P.budget.need(8 * k * (5 * P.a.shape[0] + 5 * Zg.a.shape[0]) + k * codes.a.shape[0]
-                          + P.growth_bytes(k) + Zg.growth_bytes(k))
-        Pa = P.a[:, a]
-        Pn = Pa + tt * (P.a[:, c] - Pa)
-        Pn[j] = 0.0
-        P.extend(Pn)
-        Za = Zg.a[:, a]
-        Zg.extend(Za + tt * (Zg.a[:, c] - Za))
+        if codes.budget is not None:   # the interpolated values' temporaries and new columns
+            codes.budget.need(P.split_bytes(k) + (0 if Zg is None else Zg.split_bytes(k))
+                              + k * codes.a.shape[0])
+        P.split(a, c, tt, j)
+        if Zg is not None:
+            Zg.split(a, c, tt)
         Xa = X.v[a]
         X.extend(Xa + t * (X.v[c] - Xa))
         lines = eline.v[cedges]
         vlines.extend(np.stack([lines, np.full(k, g, dtype=np.int64)], axis=1))
-        ev.extend(np.stack([newv[cedges], c], axis=1))
+        ev.extend(np.stack([nv + np.arange(k), c], axis=1))
         eline.extend(lines)
         faces.ef.extend(faces.ef.v[cedges])
-        ev.a[cedges, 1] = newv[cedges]
+        ev.a[cedges, 1] = nv + np.arange(k)
         s = np.concatenate([s, np.zeros(k, dtype=np.int8)])
         ins = (sp * sp[nxt]) < 0
         cnt = 1 + ins.astype(np.int64)
@@ -349,10 +436,11 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
         nfe[out_start] = fe
         pi = np.flatnonzero(ins)
         e = fe[pi]
-        forward = fv[pi] == a[np.searchsorted(cedges, e)]
-        nfe[out_start[pi]] = np.where(forward, e, other[e])
-        nfv[out_start[pi] + 1] = newv[e]
-        nfe[out_start[pi] + 1] = np.where(forward, other[e], e)
+        ie = np.searchsorted(cedges, e)
+        forward = fv[pi] == a[ie]
+        nfe[out_start[pi]] = np.where(forward, e, ne + ie)
+        nfv[out_start[pi] + 1] = nv + ie
+        nfe[out_start[pi] + 1] = np.where(forward, ne + ie, e)
         seg = np.concatenate([[0], np.cumsum(np.add.reduceat(cnt, seg[:-1]))])
         fv, fe = nfv, nfe
         sp = s[fv]
@@ -399,8 +487,9 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     nfe[new_ptr[1: m + 1] - 1] = chord
     nfe[new_ptr[m + 1:] - 1] = chord
     # the - parts are new faces: relabel their (non-chord) edges in ef
-    mpos = np.arange(new_ptr[m], tot)
-    mpos = mpos[np.isin(mpos, new_ptr[m + 1:] - 1, invert=True)]
+    keep = np.ones(tot - new_ptr[m], dtype=bool)
+    keep[new_ptr[m + 1:] - 1 - new_ptr[m]] = False    # the chords
+    mpos = new_ptr[m] + np.flatnonzero(keep)
     me = nfe[mpos]
     back = (nfv[mpos] != ev.a[me, 0]).astype(np.int64)
     faces.ef.a[me, back] = minus_ids[orep[mpos] - m]
@@ -413,5 +502,5 @@ def _cut(g, j, P, tol, Zg, X, vlines, ev, eline, codes, faces):
     faces.length.extend(Lm)
     cv[g, cf] = True
     minus_codes = cv[:, cf]
-    minus_codes[g] = False
-    codes.extend(minus_codes)
+    codes.append(m)[...] = minus_codes
+    codes.a[g, codes.n - m: codes.n] = False

@@ -76,8 +76,9 @@ def require() -> None:
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The cdd engine handles every input dimension on a Box or all of R^D."""
-    return isinstance(domain, (Box, Whole))
+    """The cdd engine handles every input dimension on a Box or all of R^D (no max layers: the
+    dispatcher runs those on their ReLU tournament)."""
+    return isinstance(domain, (Box, Whole)) and not net.has_max
 
 
 def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):

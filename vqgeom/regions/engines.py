@@ -226,6 +226,13 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
         raise InvalidInputError(f"engine {name!r} is not available: {exc}") from None
     from vqgeom.progress import close
 
+    if net.has_max and not _supports(module, net, dom, arithmetic) and not hasattr(dom, "disjoint_boxes"):
+        # an engine for ReLU units only: enumerate the max layers' ReLU tournament, merge by code
+        from vqgeom.regions._max_tournament import through_tournament
+
+        return through_tournament(net, dom, arithmetic, lambda tnet: enumerate_regions(
+            tnet, dom, arithmetic=arithmetic, engine=engine, progress=progress, executor=executor,
+            pieces=pieces, max_memory=max_memory), max_regions=max_regions)
     report = progress_reporter(progress)
     extra = ({"max_memory": budget.limit} if "max_memory" in
              inspect.signature(module.enumerate_partition).parameters else {})
@@ -233,8 +240,9 @@ def enumerate_regions(net, domain=None, *, arithmetic: str = "exact", engine: st
     try:
         if not _supports(module, net, dom, arithmetic):
             if not hasattr(dom, "disjoint_boxes"):
+                what = "this network (it has max layers) on " if net.has_max else ""
                 raise InvalidInputError(
-                    f"engine {name!r} does not support the domain {dom!r}; "
+                    f"engine {name!r} does not support {what}the domain {dom!r}; "
                     f"engines for it: {', '.join(_supporting(net, dom, arithmetic)) or 'none'}")
             if pieces is not None and not isinstance(pieces, int):
                 raise InvalidInputError(f"pieces must be an int or None on a union of boxes, got {pieces!r}")

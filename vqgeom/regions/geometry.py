@@ -211,13 +211,13 @@ def axis_slice(net, axis: int, value):
     others = [r for r in range(D) if r != axis]
     W = lay.weight[:, others]
     pre_bias = lay.bias + lay.weight[:, axis] * value
-    keep = [k for k in range(lay.n_neurons) if any(v != 0 for v in W[k])]
+    keep = [k for k in range(lay.n_neurons) if lay.is_max or any(v != 0 for v in W[k])]
     drop = [k for k in range(lay.n_neurons) if k not in keep]
     if not keep:
         return None, keep
     zero = Fraction(0)
     out = lay.out if lay.out is not None else np.array(
-        [[Fraction(int(r == c)) for c in range(lay.n_neurons)] for r in range(lay.n_neurons)], dtype=object)
+        [[Fraction(int(r == c)) for c in range(lay.n_units)] for r in range(lay.n_units)], dtype=object)
     out_bias = (lay.out_bias.copy() if lay.out_bias is not None
                 else np.array([zero] * out.shape[0], dtype=object))
     if drop:
@@ -227,7 +227,8 @@ def axis_slice(net, axis: int, value):
         skip = lay.skip[:, others]
         out_bias = out_bias + lay.skip[:, axis] * value
     first = dict(weight=W[keep], bias=pre_bias[keep], activation=lay.activation,
-                 negative_slope=lay.negative_slope, skip=skip, out=out[:, keep], out_bias=out_bias)
+                 negative_slope=lay.negative_slope, skip=skip, out=out if lay.is_max else out[:, keep],
+                 out_bias=out_bias, groups=lay.groups)
     readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
     return Network([first] + list(net.layers[1:]), readout, exact=True), keep
 
@@ -237,7 +238,8 @@ def side_code(net, point, direction) -> tuple:
 
     Layer by layer, with the affine maps of the earlier layers on that side: a neuron that
     does not vanish at ``point`` keeps its sign; one that vanishes takes the sign of its
-    derivative along ``direction`` (+1 when that is 0 too). This is the code of every point
+    derivative along ``direction`` (+1 when that is 0 too). A max layer's window takes the
+    row with the largest value, then the largest derivative, then the lowest index. This is the code of every point
     ``point + t direction + (small)`` for small t > 0 when ``point`` is a generic point of a
     (D-1)-dimensional face: every neuron vanishing there vanishes on the whole face, so a
     zero derivative across it means the neuron is identically zero on that side.
@@ -267,7 +269,18 @@ def side_code(net, point, direction) -> tuple:
     for l in range(net.depth):
         hmap = ctx.pre(l, state)
         value, slope = (hmap * xh).entries(), (hmap * uh).entries()
-        signs = tuple(bool(v > 0 or (v == 0 and s >= 0)) for v, s in zip(value, slope))
+        lay = net.layers[l]
+        if lay.is_max:      # per window the lexicographically largest (value, slope), lowest index
+            signs, start = [], 0
+            for size in lay.groups:
+                keys = list(zip(value[start:start + size], slope[start:start + size]))
+                best = max(keys)
+                win = keys.index(best)
+                signs.extend(t == win for t in range(size))
+                start += size
+            signs = tuple(signs)
+        else:
+            signs = tuple(bool(v > 0 or (v == 0 and s >= 0)) for v, s in zip(value, slope))
         code.append(signs)
         if l + 1 < net.depth:
             state = ctx.advance(l, hmap, state, signs)

@@ -166,6 +166,8 @@ def _propagate(net, domain, F, exact, max_regions, progress):
             cross[0], base[0] = (v != 0) & (s == v), (v >= 0) & (s <= 0)
             v, s = sP[N - 1], sQ[-1]
             cross[-1], base[-1] = (v != 0) & (s == -v), (v >= 0) & (s >= 0)
+        if lay.is_max:
+            cross[:] = False                  # its walls are ties, found by _max_pieces
         # exact roots of the crossing neurons: pre(anchor) + slope (r - anchor) = 0
         ci, cj = np.nonzero(cross)
         ca = anc[ci]
@@ -180,7 +182,14 @@ def _propagate(net, domain, F, exact, max_regions, progress):
             lo_k, hi_k = splits[i], splits[i + 1]
             if i == 0 and not whole:
                 new_pts.append((pts[0], 0, None))
-            if lo_k == hi_k:
+            if lay.is_max:
+                a = pts[ia[i]] if ia[i] >= 0 else None
+                b = pts[ib[i]] if ib[i] < N else None
+                uniq, block = _max_pieces(lay, P[anc[i]], Q[i], a, b, pts[anc[i]], F, exact)
+                parent.extend([i] * len(block))
+                layer_codes.extend(block)
+                new_pts.extend((r, None, i) for r in uniq)
+            elif lo_k == hi_k:
                 parent.append(i)
                 layer_codes.append(base[i])
             else:
@@ -250,7 +259,9 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         if on_root_new:                       # exact 0 at a neuron's own root (float: not a rounded
             r_, c_ = zip(*on_root_new)        # residue, whose sign later layers would read)
             P_all[list(r_), list(c_)] = F.zero
-        s_all = F.sign(P_all)
+        # a max layer reads as a ReLU-type one with slopes 1 on the argmax, 0 elsewhere and
+        # its effective out (Layer.effective_out), so one propagation serves both
+        s_all = F.sign(P_all) if not lay.is_max else np.where(lay.argmax_code(P_all)[0], 1, -1)
         minus = F.scalar(lay.minus_slope)
         post = np.where(s_all < 0, P_all * minus, P_all) if minus != 0 else np.where(
             s_all < 0, F.zero, P_all)
@@ -258,8 +269,8 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         Qp = Q[parent]
         dpost = np.where(layer_codes, Qp, Qp * minus) if minus != 0 else np.where(layer_codes, Qp, F.zero)
         Z, dZ = post, dpost
-        if lay.out is not None:
-            outT = np.ascontiguousarray(F.array(lay.out).T)
+        if lay.effective_out is not None:
+            outT = np.ascontiguousarray(F.array(lay.effective_out).T)
             Z, dZ = F.matmul(Z, outT), F.matmul(dZ, outT)
         if lay.skip is not None:
             skipT = np.ascontiguousarray(F.array(lay.skip).T)
@@ -274,6 +285,35 @@ def _propagate(net, domain, F, exact, max_regions, progress):
         V = np.concatenate([Z, ones], axis=1)
         S = dZ
     return pts, codes
+
+
+def _max_pieces(lay, values, slopes, a, b, anchor, F, exact):
+    """A max layer on one piece (ends ``a``, ``b``; None: unbounded): the points where some
+    group's argmax changes, increasing, and the layer's one-hot code on each sub-piece.
+
+    The pre-activations are ``values + slopes (x - anchor)``. Float mode keeps only the
+    points beyond rounding of the ends (as for a ReLU-type layer's roots)."""
+    from bisect import bisect_right
+
+    from vqgeom.regions._maxpool import interval_argmax
+
+    a_in = a if a is None or exact else a + 1e-12 * max(1.0, abs(a))
+    b_in = b if b is None or exact else b - 1e-12 * max(1.0, abs(b))
+    starts = np.concatenate([[0], np.cumsum(lay.groups)])
+    per_group = []
+    cuts = set()
+    for g in range(len(lay.groups)):
+        rows = [(values[j], slopes[j]) for j in range(starts[g], starts[g + 1])]
+        breaks, winners = interval_argmax(a_in, b_in, anchor, rows, F.one)
+        per_group.append((breaks, winners))
+        cuts.update(breaks)
+    uniq = sorted(cuts)
+    block = np.zeros((len(uniq) + 1, lay.n_neurons), dtype=bool)
+    for t, left in enumerate([None, *uniq]):
+        for g, (breaks, winners) in enumerate(per_group):
+            w = winners[0 if left is None else bisect_right(breaks, left)]
+            block[t, starts[g] + w] = True
+    return uniq, list(block)
 
 
 def _snap(values, inputs, weightsT):

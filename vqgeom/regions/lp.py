@@ -115,8 +115,9 @@ _EPS = 1e-9
 
 def supports(net, domain, arithmetic) -> bool:
     """The LP engine handles every input dimension on a box or on all of R^D (nothing else:
-    a union of boxes is decomposed by the dispatcher)."""
-    return isinstance(domain, (Box, Whole))
+    a union of boxes is decomposed by the dispatcher), for networks without max layers (the
+    dispatcher runs those on their ReLU tournament, :mod:`vqgeom.regions._max_tournament`)."""
+    return isinstance(domain, (Box, Whole)) and not net.has_max
 
 
 class _Cell:

@@ -235,6 +235,11 @@ class Partition:
     def non_generic_facets(self) -> list[tuple[int, int, tuple]]:
         """Facets across which more than one neuron flips: ``(i, j, flips)`` triples.
 
+        Neurons of max layers do not count: crossing a wall of a window's argmax changes two
+        bits of its one-hot code (and may coincide with the wall of the ReLU unit that comes
+        alive in the window); d counts ReLU-type units only, so a facet is generic when at
+        most one ReLU-type neuron flips on it (and something flips).
+
         Examples
         --------
         >>> from vqgeom import Network, enumerate_regions
@@ -243,8 +248,10 @@ class Partition:
         [(0, 1, ((0, 0), (0, 1)))]
         """
         out = []
+        pool = {l for l, lay in enumerate(self.net.layers) if lay.is_max}
         for i, j, flips in self.graph.edges(data="flips"):
-            if len(flips) != 1:
+            relu = [f for f in flips if f[0] not in pool]
+            if len(relu) > 1 or not flips:
                 a, b = min(i, j), max(i, j)
                 out.append((a, b, flips))
         return sorted(out)
@@ -282,7 +289,8 @@ class Partition:
         """The closed region ``i`` as ``{x : A @ x <= b}``.
 
         One row per neuron whose map is not constant on the region (``-a x <= c`` where its
-        sign is +1, ``a x <= -c`` where it is -1), then the domain box's rows when
+        sign is +1, ``a x <= -c`` where it is -1; for a max layer's row ``j`` that is not its
+        window's argmax ``w``, ``f_j - f_w <= 0``), then the domain box's rows when
         ``domain`` is True and the domain is a box. Exact (Fraction) in exact mode.
 
         Returns
@@ -300,6 +308,14 @@ class Partition:
         """
         A, c = self.neuron_maps(i)
         signs = np.array([s for layer in self.codes[i] for s in layer], dtype=bool)
+        start = 0
+        for lay in self.net.layers:       # a max row j becomes f_j - f_w (<= 0: sign -1)
+            if lay.is_max:
+                rows = slice(start, start + lay.n_neurons)
+                win = start + np.repeat(np.flatnonzero(signs[rows]), lay.groups)
+                A[rows], c[rows] = A[rows] - A[win], c[rows] - c[win]
+                signs[rows] = False
+            start += lay.n_neurons
         keep = np.any(A != 0, axis=1)
         flip = np.where(signs, -1, 1)
         if self.exact:
@@ -425,8 +441,7 @@ class Partition:
             if any_zero[n]:
                 code = tuple(tuple(bool(v) for v in s[n]) for s in signs)
                 if code not in moving:
-                    A = np.concatenate([a for a, _ in self.net.preactivation_maps(code)], axis=0)
-                    moving[code] = np.any(A != 0, axis=1)
+                    moving[code] = _wall_rows(self.net, code)
                 if np.any(moving[code][zero[n]]):
                     out[n] = ON_BOUNDARY
                     continue
@@ -549,7 +564,7 @@ class Partition:
         Parameters
         ----------
         weights : sequence of positive numbers, optional
-            One weight per layer (default 1).
+            One weight per ReLU-type layer (default 1); max layers are not part of d.
         sources : sequence of int, optional
             Rows to compute (default all regions).
 
@@ -557,24 +572,26 @@ class Partition:
         -------
         ndarray of float, shape (len(sources), n_regions)
         """
-        depth = self.net.depth
+        relu = self.net.relu_layers
+        depth = len(relu)
         if weights is None:
             w = np.ones(depth)
         else:
             w = np.asarray(weights, dtype=np.float64).ravel()
             if w.shape != (depth,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
                 raise InvalidInputError(
-                    f"weights must be {depth} positive finite numbers (one per layer), got {weights!r}")
+                    f"weights must be {depth} positive finite numbers (one per ReLU-type layer), got {weights!r}")
         idx = np.arange(self.n_regions) if sources is None else np.asarray(
             [self._check_index(int(s)) for s in np.ravel(np.asarray(sources))], dtype=np.int64)
         bits = self.code_bits().astype(np.float64)
         out = np.zeros((idx.size, self.n_regions))
         start = 0
         for l, width in enumerate(self.net.widths):
-            B = bits[:, start:start + width]
-            S = B[idx]
-            ham = S @ (1 - B).T + (1 - S) @ B.T
-            out += w[l] * ham
+            if l in relu:
+                B = bits[:, start:start + width]
+                S = B[idx]
+                ham = S @ (1 - B).T + (1 - S) @ B.T
+                out += w[relu.index(l)] * ham
             start += width
         return out
 
@@ -658,6 +675,21 @@ class Partition:
         from vqgeom.plotting import plot_partition
 
         return plot_partition(self, ax=ax, color_by=color_by, source=source, edges=edges, **kwargs)
+
+
+def _wall_rows(net, code) -> np.ndarray:
+    """Per neuron (layers concatenated), whether a 0 there (a tie, for a max layer's row) can
+    be a wall on the cell of ``code``: a ReLU-type neuron whose map is not constant, a max
+    layer's row whose map differs from its group's winner's (identical maps tie everywhere)."""
+    out = []
+    for lay, s, (A, c) in zip(net.layers, code, net.preactivation_maps(code)):
+        if not lay.is_max:
+            out.append(np.any(A != 0, axis=1))
+            continue
+        H = np.concatenate([A, c[:, None]], axis=1)
+        win = np.repeat(np.flatnonzero(np.asarray(s, dtype=bool)), lay.groups)
+        out.append(np.any(H != H[win], axis=1))
+    return np.concatenate(out)
 
 
 def _inside_box(P, box, *, exact: bool) -> np.ndarray:

@@ -5,7 +5,7 @@ Float engine
 The box is kept as a planar subdivision in arrays (vertices, edges, faces as vertex
 cycles with their codes). Every layer's input and pre-activations are continuous
 functions of x, affine on every face, so they are stored at the vertices and interpolated
-along edges. Neurons are processed one at a time, vectorised over all faces: edges whose
+along edges (the first layer's are evaluated from the coordinates). Neurons are processed one at a time, vectorised over all faces: edges whose
 end values have strictly opposite signs are split at the interpolated zero, then every face
 with a strictly positive and a strictly negative vertex is cut along the chord between its
 two zero vertices (this is the idea behind Regioncam / SplineCam; the code is our own).
@@ -53,19 +53,24 @@ partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from fractions import Fraction
 
 import numpy as np
 
+from vqgeom._gcpause import gc_paused
 from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
+from vqgeom.regions._planar_exact import frac
 from vqgeom.regions.domain import Box, Whole
 
 __all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """The planar engine handles 2-D networks on a box or on the whole plane."""
-    return net.input_dim == 2 and isinstance(domain, (Box, Whole))
+    """The planar engine handles 2-D networks on a box or on the whole plane (no max layers:
+    ``auto`` takes ``polygon`` for those; named, it runs on their ReLU tournament, see
+    :mod:`vqgeom.regions._max_tournament`)."""
+    return net.input_dim == 2 and isinstance(domain, (Box, Whole)) and not net.has_max
 
 
 def _box_of(net, domain):
@@ -173,13 +178,14 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 net.to_float()
             except InvalidNetworkError:
                 raise Inconsistent("values beyond float64: the exact polygon engine takes it") from None
-        sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
-        budget.n_found = sub.n_faces
-        budget.need(_result_bytes(sub, arithmetic))
-        if arithmetic == "exact":
-            witnesses, edges, polygons = certify(net, box, sub)
-        else:
-            witnesses, edges, polygons = _float_output(sub, net.widths)
+        with _one_blas_thread(), gc_paused():
+            sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
+            budget.n_found = sub.n_faces
+            budget.need(_result_bytes(sub, arithmetic))
+            if arithmetic == "exact":
+                witnesses, edges, polygons = certify(net, box, sub)
+            else:
+                witnesses, edges, polygons = _float_output(sub, net.widths)
     except (Inconsistent, CertificateError) as exc:
         from vqgeom.regions import polygon
 
@@ -191,8 +197,24 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     from vqgeom.regions.partition import Partition
 
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
-    return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
-                     seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
+    with gc_paused():
+        return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
+                         seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
+
+
+def _one_blas_thread():
+    """One BLAS thread for the engine's work when threadpoolctl is installed (restored after).
+
+    The engine is many small numpy steps between a few matrix products; OpenBLAS's worker
+    threads keep spinning after each product and take the second core from the main thread
+    on a busy machine (digits CNN plane, 2 cores: float 164 ms CPU for 83 ms wall with two
+    BLAS threads, against about 100 ms CPU and wall with one). As the subdivision engine does.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: the thread count stays as it is
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _result_bytes(sub, arithmetic) -> int:
@@ -220,6 +242,33 @@ def _flips(flipmask, index):
     return [tuple(labels[a:b]) for a, b in zip([0] + ends[:-1], ends)]
 
 
+def _pair_flips(sub, pairs, eids, index):
+    """The neurons whose signs differ between the faces of each adjacent pair.
+
+    Usually exactly the neuron whose line carries the shared edge ``eids``: that is checked
+    on bit-packed codes (8 neurons a byte) and only the other pairs are unpacked.
+    """
+    if not len(pairs):
+        return []
+    packed = np.packbits(sub.codes, axis=1)
+    diff = packed[pairs[:, 0]] ^ packed[pairs[:, 1]]
+    line = sub.eline[eids]
+    out = [None] * len(pairs)
+    inner = np.flatnonzero(line < sub.n_neurons)
+    g = line[inner]
+    onehot = np.zeros((len(inner), packed.shape[1]), dtype=np.uint8)
+    onehot[np.arange(len(inner)), g // 8] = (128 >> (g % 8)).astype(np.uint8)
+    single = (diff[inner] == onehot).all(axis=1)
+    for r, k in zip(inner[single].tolist(), g[single].tolist()):
+        out[r] = (index[k],)
+    rest = np.setdiff1d(np.arange(len(pairs)), inner[single])
+    if len(rest):
+        more = np.unpackbits(diff[rest], axis=1, count=sub.n_neurons).astype(bool)
+        for r, f in zip(rest.tolist(), _flips(more, index)):
+            out[r] = f
+    return out
+
+
 def _polygons(fptr, fv, points):
     pts = [tuple(p) for p in points] if isinstance(points, np.ndarray) else points
     fvl = fv.tolist()
@@ -234,10 +283,24 @@ def _float_output(sub, widths):
                     axis=1) / lens[:, None]
     witnesses = cent  # an array: Partition makes the tuples on first use
     pairs, e = sub.adjacency()
-    mids = ((X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2).tolist()
-    flips = _flips(sub.codes[pairs[:, 0]] ^ sub.codes[pairs[:, 1]], _neuron_list(widths))
-    edges = [(i, j, f, tuple(m)) for (i, j), f, m in zip(pairs.tolist(), flips, mids)]
-    return witnesses, edges, _polygons(fptr, fv, X.tolist())
+    flips = _pair_flips(sub, pairs, e, _neuron_list(widths))
+    return witnesses, _FloatEdges(pairs, flips, (X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2), _polygons(fptr, fv, X)
+
+
+class _FloatEdges:
+    """The adjacencies ``(i, j, flips, facet_witness)`` of a float subdivision (the facet
+    witness: the float midpoint of the shared edge), as tuples when iterated (once, when
+    the Partition first builds its graph)."""
+
+    def __init__(self, pairs, flips, mids):
+        self.pairs, self.flips, self.mids = pairs, flips, mids
+
+    def __len__(self):
+        return len(self.flips)
+
+    def __iter__(self):
+        for (i, j), f, m in zip(self.pairs.tolist(), self.flips, self.mids.tolist()):
+            yield i, j, f, tuple(m)
 
 
 def _neuron_list(widths):
@@ -261,7 +324,8 @@ def certify(net, box, sub):
     -------
     witnesses : list of tuple of Fraction
         One point strictly inside every face's region.
-    edges : list of (i, j, flips, facet_witness)
+    edges : sized iterable of (i, j, flips, facet_witness)
+        The facet witnesses (exact edge midpoints) are made when it is iterated.
     polygons : list of list of (Fraction, Fraction)
 
     Raises
@@ -270,7 +334,7 @@ def certify(net, box, sub):
         If any check of the module docstring fails (the message says which).
     """
     from vqgeom.exact.arith import context
-    from vqgeom.regions._planar_exact import _from_coprime, frac
+    from vqgeom.regions._planar_exact import _from_coprime
 
     exact_net = net.to_exact()
     N = exact_net.n_neurons
@@ -286,8 +350,8 @@ def certify(net, box, sub):
     nxt = sub.next_position()
     prv = np.empty_like(nxt)
     prv[nxt] = np.arange(len(nxt))
-    packed = np.packbits(codes, axis=1)
-    if len(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())) != nf:
+    first, _ = _row_groups(np.packbits(codes, axis=1))
+    if len(first) != nf:
         raise CertificateError("planar certificate: two faces have the same code")
     lo = [Fraction(v) for v in box.lower]
     hi = [Fraction(v) for v in box.upper]
@@ -324,8 +388,7 @@ def certify(net, box, sub):
         pref = codes[face_at[vert_of[sel]], : offsets[l]]
         key = np.concatenate([js[:, None].astype(np.uint64).view(np.uint8).reshape(len(sel), 8),
                               np.packbits(pref, axis=1)], axis=1)
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        inverse = np.asarray(inverse).ravel()
+        first, inverse = _row_groups(key)
         Gr, cr, _ = inet.rows(l, js[first], pref[first])
         vs, ss = vert_of[sel], slot_of[sel]
         G[vs, ss, 0] = Gr[inverse, 0]
@@ -431,21 +494,24 @@ def certify(net, box, sub):
     sides = sub.eline[fe[single]] - N
     if np.any(sides < 0):
         raise CertificateError("planar certificate: an inner edge borders only one face")
-    total = [Fraction(0)] * 4
-    for pos, sd in zip(single, sides):
+    from flint import fmpq   # exact sums of the boundary steps in C
+
+    total = [fmpq(0)] * 4
+    for pos, sd in zip(single.tolist(), sides.tolist()):
         a, b = int(fv[pos]), int(fv[nxt[pos]])
         for v in (a, b):
             if N + sd not in vlines[v]:
                 raise CertificateError("planar certificate: a boundary edge is not on the box boundary")
-        coord = 0 if sd % 2 == 1 else 1
-        step = verts[b][coord] - verts[a][coord]
+        num = xn if sd % 2 == 1 else yn   # the coordinate along the side (denominator det > 0)
+        step = fmpq(num[b] * det[a] - num[a] * det[b], det[a] * det[b])
         sign = 1 if sd in (1, 2) else -1   # bottom: +x, right: +y, top: -x, left: -y
         if sign * step <= 0:
             raise CertificateError("planar certificate: a boundary edge runs clockwise")
         total[sd] += sign * step
     for sd in range(4):
         coord = 0 if sd % 2 == 1 else 1
-        if total[sd] != hi[coord] - lo[coord]:
+        side = hi[coord] - lo[coord]
+        if total[sd] != fmpq(side.numerator, side.denominator):
             raise CertificateError("planar certificate: the boundary edges do not cover the box once")
 
     # --- 5. region witnesses ----------------------------------------------------------------
@@ -495,16 +561,53 @@ def certify(net, box, sub):
     # the shared facet (tiling); a non-flipping neuron is non-zero there with the regions'
     # common sign unless it vanishes at both ends (then it vanishes along the whole edge)
     pairs, eids = sub.adjacency()
-    ea, eb = sub.ev[eids, 0], sub.ev[eids, 1]
-    mids = [(frac(xn[a] * det[b] + xn[b] * det[a], 2 * det[a] * det[b]),
-             frac(yn[a] * det[b] + yn[b] * det[a], 2 * det[a] * det[b]))
-            for a, b in zip(ea.tolist(), eb.tolist())]
-    edges = []
-    if len(pairs):
-        flipmask = codes[pairs[:, 0]] ^ codes[pairs[:, 1]]
-        flips = _flips(flipmask, index)
-        edges = [(i, j, fl, m) for (i, j), fl, m in zip(pairs.tolist(), flips, mids)]
+    flips = _pair_flips(sub, pairs, eids, index)
+    edges = _MidpointEdges(pairs, flips, sub.ev[eids], verts)
     return witnesses, edges, _polygons(fptr, fv, verts)
+
+
+class _MidpointEdges:
+    """The certified adjacencies ``(i, j, flips, facet_witness)``, the facet witness being the
+    exact midpoint of the shared edge, made when iterated: :class:`Partition` iterates them
+    once, when its graph is first built (as it builds its per-region tuples on first use)."""
+
+    def __init__(self, pairs, flips, ends, verts):
+        self.pairs, self.flips, self.ends, self.verts = pairs.tolist(), flips, ends.tolist(), verts
+
+    def __len__(self):
+        return len(self.pairs)
+
+    def __iter__(self):
+        verts = self.verts
+        for (i, j), fl, (a, b) in zip(self.pairs, self.flips, self.ends):
+            yield i, j, fl, tuple(frac(p.numerator * q.denominator + q.numerator * p.denominator,
+                                       2 * p.denominator * q.denominator) for p, q in zip(verts[a], verts[b]))
+
+
+def _row_groups(M):
+    """``(first, inverse)`` of the distinct rows of a uint8 matrix: ``M[first]`` are the
+    distinct rows and ``M[first[inverse]] == M``, exactly.
+
+    Rows are grouped by a 64-bit hash (one sort of integers instead of a sort of byte
+    strings), then every row is compared with its group's first row; a hash collision (two
+    different rows, one hash) is detected there and the rows are grouped by
+    :func:`numpy.unique` on the rows themselves instead.
+    """
+    n, w = M.shape
+    pad = np.zeros((n, -(-w // 8) * 8), dtype=np.uint8)
+    pad[:, :w] = M
+    words = pad.view(np.uint64)
+    h = np.full(n, w, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in range(words.shape[1]):   # multiply-xorshift mixing, column by column
+            h = (h ^ words[:, c]) * np.uint64(0x9E3779B97F4A7C15)
+            h ^= h >> np.uint64(29)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    if not np.array_equal(M[first[inverse]], M):
+        _, first, inverse = np.unique(M, axis=0, return_index=True, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+    return first, inverse
 
 
 def _vertex_average(vs, verts):

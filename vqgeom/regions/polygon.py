@@ -6,7 +6,9 @@ Each cell carries its polygon, the code of the layers seen so far and the affine
 current layer's input. A neuron's pre-activation is affine on a cell; its line splits every
 piece it crosses (strictly positive and strictly negative vertices on both sides) into two
 convex polygons of positive area. A piece it does not cross keeps the sign of its interior
-(sign(0) = +1 when the pre-activation vanishes identically). All arithmetic is exact: the
+(sign(0) = +1 when the pre-activation vanishes identically). A max layer splits each piece
+into the convex cells where each candidate of a group wins (:mod:`vqgeom.regions._maxpool`),
+group by group. All arithmetic is exact: the
 cell maps come from the arithmetic core (:class:`vqgeom.exact.arith.ExactContext`), the
 polygons are split in python-flint's ``fmpq`` or in :class:`fractions.Fraction`.
 
@@ -20,10 +22,12 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
+import numpy as np
 
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
 from vqgeom.exact.arith import context
 from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions._maxpool import polygon_argmax
 from vqgeom.regions.geometry import box_polygon, clip_polygon, split_polygon
 
 __all__ = ["enumerate_partition", "supports", "clip_polygon", "split_polygon", "box_polygon",
@@ -31,8 +35,9 @@ __all__ = ["enumerate_partition", "supports", "clip_polygon", "split_polygon", "
 
 
 def supports(net, domain, arithmetic) -> bool:
-    """True for 2-D networks on a box or on all of R^2."""
-    return net.input_dim == 2 and isinstance(domain, (Box, Whole))
+    """True for 2-D networks on a box or on all of R^2 (max layers: on a box; the enclosing box
+    of R^2 comes from the lp engine, which has no max layers)."""
+    return net.input_dim == 2 and (isinstance(domain, Box) or isinstance(domain, Whole) and not net.has_max)
 
 
 def _number_type(exact: bool):
@@ -206,6 +211,9 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     poly0 = [(_to_number(x, kind), _to_number(y, kind)) for x, y in box_polygon(box, exact=True)]
     cells = [(poly0, (), ctx.start())]
     depth = exact_net.depth
+    groups = [None if not lay.is_max else list(zip(np.cumsum((0,) + lay.groups[:-1]).tolist(),
+                                                    np.cumsum(lay.groups).tolist()))
+              for lay in exact_net.layers]
     for l in range(depth):
         new_cells = []
         for poly, code, state in cells:
@@ -214,6 +222,12 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
             e = hmap.entries() if number is None else [number(v) for v in hmap.entries()]
             maps = [(e[i], e[i + 1], e[i + 2]) for i in range(0, len(e), 3)]
             pieces = [(poly, [])]
+            if groups[l] is not None:    # a max layer: split by each group's argmax cells
+                for g0, g1 in groups[l]:
+                    pieces = [(piece, signs + [t == a for t in range(g1 - g0)])
+                              for pc, signs in pieces
+                              for piece, a in polygon_argmax(pc, maps[g0:g1], split_polygon)]
+                maps = []
             for ax, ay, c in maps:
                 nxt = []
                 for pc, signs in pieces:

@@ -54,7 +54,8 @@ __all__ = ["enumerate_partition", "supports", "float_complex"]
 def supports(net, domain, arithmetic) -> bool:
     """The subdivision engine handles D >= 2 on a box whose bounds are floats exactly, and
     on :class:`Whole` through ``enclosing_box`` (``engine="auto"`` takes ``lp`` there)."""
-    return net.input_dim >= 2 and (isinstance(domain, Whole) or isinstance(domain, Box) and _float_box(domain))
+    return net.input_dim >= 2 and not net.has_max and (
+        isinstance(domain, Whole) or isinstance(domain, Box) and _float_box(domain))
 
 
 def _frame(net, domain):
