@@ -43,6 +43,7 @@ from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
+from vqgeom._gcpause import gc_paused
 from vqgeom.errors import CertificateError, InvalidInputError
 from vqgeom.regions._compact import Edges, Points
 from vqgeom.regions.domain import Box, Whole
@@ -194,7 +195,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     try:
         if not _float_box(box):
             raise Degenerate("box bounds that are not floats")
-        with _one_thread(device):
+        with _one_thread(device), gc_paused():   # 10^5-10^6 small objects, none in a cycle
             cx = float_complex(net, box, device=device, max_regions=max_regions, progress=progress,
                                snap=0.0 if arithmetic == "exact" else None)
             out = _read_off(cx)
