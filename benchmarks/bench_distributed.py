@@ -26,23 +26,29 @@ Default cases (the issue's): 3-64-64 exact and 4-36-36 exact (139,987 regions) w
 subdivision engine (``auto`` picks it for exact D >= 3), and 3-20-20 exact with the LP
 engine.
 
-Measured 2026-11-29 18:10 UTC on the 2-core development machine, shared (load average 1.4-1.9:
-another session kept about one core busy, so every parallel row got ~1.5-1.7 cores, not 2):
+Measured 2026-11-29 on the 2-core development machine, shared: load average 1.2-1.9 (another
+session kept about one core busy), so the parallel rows got 1.5-1.7 cores, not 2. 18:15 UTC,
+with the subdivision engine pausing the garbage collector (serial and pieces alike):
 
-    case                        regions  serial   2 local, cold   2 local, warm   LocalCluster    free-core model
-    3-64-64 exact subdivision    93,425  10.36 s  8.81 s (0.851)  6.51 s (0.629)  9.12 s (0.881)  0.669
-    4-36-36 exact subdivision   139,987  20.91 s  18.51 s (0.885) 13.76 s (0.658) 14.08 s (0.673)  0.732
-    3-20-20 exact lp              2,795  17.66 s  8.89 s (0.503)  8.65 s (0.490)  9.71 s (0.550)  0.426
+    case                        regions  serial   2 local, cold    2 local, warm   LocalCluster     free-core model
+    3-64-64 exact subdivision    93,425   6.97 s   7.53 s (1.080)  5.73 s (0.821)   7.88 s (1.130)  0.885
+    4-36-36 exact subdivision   139,987  19.55 s  12.14 s (0.621)  9.73 s (0.498)  11.82 s (0.604)  0.533
+    3-20-20 exact lp              2,795  18.48 s  13.09 s (0.709) 11.84 s (0.641)  11.34 s (0.613)  0.575
 
-  (before this change, same machine: 3-64-64 13.2 s serial, 1.50x / 1.88x slower with 2 local
-  processes / LocalCluster; 3-20-20 lp 0.640 / 0.827.) At load 0.5-1.0 a run gave 3-64-64
-  cold 0.783-0.788, warm 0.612-0.626. A cold pool's two workers each spend ~2.3 CPU s
-  importing torch and the engine, which a 10 s job on 2 cores cannot hide; pass an open
-  executor (or a Dask client) for repeated runs. Inside Dask workers the same pieces took
-  ~30% more CPU than in a process pool (3-64-64; not diagnosed: the worker's profiler and
-  event-loop threads share the process). Projection to 64 workers (free cores, 128 pieces):
-  3-64-64 3.1 s (3.4x), 4-36-36 3.7 s (5.8x): the split, the workers' start-up and the merge
-  in the caller, not the pieces, bound it.
+18:10 UTC, before that (the collector on):
+
+    3-64-64 exact subdivision    93,425  10.36 s   8.81 s (0.851)  6.51 s (0.629)   9.12 s (0.881)  0.669
+    4-36-36 exact subdivision   139,987  20.91 s  18.51 s (0.885) 13.76 s (0.658)  14.08 s (0.673)  0.732
+    3-20-20 exact lp              2,795  17.66 s   8.89 s (0.503)  8.65 s (0.490)   9.71 s (0.550)  0.426
+
+Before the compact transfer and numpy merge (same machine, idle): 3-64-64 13.2 s serial,
+1.50x / 1.88x slower with 2 local processes / LocalCluster; 3-20-20 lp 0.640 / 0.827. A
+cold pool's two workers each spend ~2.3 CPU s importing torch and the engine, which a
+7-10 s job on 2 cores cannot hide: pass an open executor (or a Dask client) for repeated
+runs. Inside Dask workers the same pieces took ~30% more CPU than in a process pool
+(3-64-64, not diagnosed). Projection to 64 free cores (128 pieces): 3-64-64 ~3.2 s,
+4-36-36 ~3.3 s (6x): the workers' start-up, the split and the merge in the caller bound it,
+not the pieces.
 
 Run:  python benchmarks/bench_distributed.py [--widths 3 64 64] [--engine subdivision]
           [--workers 2] [--pieces 4] [--float] [--project 64] [--no-cluster]
