@@ -195,8 +195,10 @@ def test_a_lost_dask_worker_is_replaced(client):
     def restart_one(n, stage):
         if not restarted:
             addr = sorted(client.scheduler_info()["workers"])[0]
-            client.restart_workers([addr])
-            restarted.append(addr)
+            # raise_for_error=False: a nanny busy under load may report an error of its own
+            # (seen once as a ValueError); the run must stay exact and complete either way
+            status = client.restart_workers([addr], raise_for_error=False)
+            restarted.append((addr, status))
 
     dist = enumerate_regions(net, arithmetic="float", executor=client, pieces=12, progress=restart_one)
     assert restarted
