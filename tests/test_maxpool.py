@@ -270,6 +270,9 @@ def test_every_engine_agrees_through_the_tournament(seed):
     for net in (_max_net(seed), _pool_net(seed), _max_net(seed, groups=(3, 3), duplicate=True)):
         ref = enumerate_regions(net, Box(-2, 2, dim=2), engine="polygon")
         assert enumerate_regions(net, Box(-2, 2, dim=2)).engine == "polygon"
+        # auto in float takes planar through the tournament (faster than polygon in float)
+        auto = enumerate_regions(net, Box(-2, 2, dim=2), arithmetic="float")
+        assert auto.engine == "planar+tournament" and sorted(auto.codes) == sorted(ref.codes)
         for engine in ("planar", "lp", "subdivision", "cdd"):
             for arithmetic in ("exact", "float"):
                 with warnings.catch_warnings():

@@ -106,6 +106,11 @@ def _choose_auto(net, domain, arithmetic) -> str:
         if planar is not None and hasattr(planar, "enumerate_partition") and _supports(
                 planar, net, domain, arithmetic):
             return "planar"
+        if planar is not None and net.has_max and arithmetic == "float" and isinstance(domain, Box):
+            # through the max layers' ReLU tournament: about 0.2x polygon's time in float
+            # (benchmarks/bench_maxpool.py); exact, polygon is faster than certifying the finer
+            # tournament partition
+            return "planar"
         return "polygon"
     try:
         sub = _load("subdivision")

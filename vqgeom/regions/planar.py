@@ -68,8 +68,8 @@ __all__ = ["enumerate_partition", "supports", "certify", "float_subdivision"]
 
 def supports(net, domain, arithmetic) -> bool:
     """The planar engine handles 2-D networks on a box or on the whole plane (no max layers:
-    ``auto`` takes ``polygon`` for those; named, it runs on their ReLU tournament, see
-    :mod:`vqgeom.regions._max_tournament`)."""
+    for those it runs on their ReLU tournament, see :mod:`vqgeom.regions._max_tournament`,
+    which ``auto`` picks in float on a box; exact, ``auto`` takes ``polygon``)."""
     return net.input_dim == 2 and isinstance(domain, (Box, Whole)) and not net.has_max
 
 
