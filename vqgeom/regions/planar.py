@@ -53,12 +53,12 @@ partition's ``engine``: ``"polygon"``); it never returns an uncertified result.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from fractions import Fraction
 
 import numpy as np
 
 from vqgeom._gcpause import gc_paused
+from vqgeom._threads import one_native_thread
 from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
 from vqgeom.regions._planar_exact import frac
 from vqgeom.regions.domain import Box, Whole
@@ -178,7 +178,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 net.to_float()
             except InvalidNetworkError:
                 raise Inconsistent("values beyond float64: the exact polygon engine takes it") from None
-        with _one_blas_thread(), gc_paused():
+        with one_native_thread("blas"), gc_paused():
             sub = float_subdivision(net, box, max_regions=max_regions, progress=progress, budget=budget)
             budget.n_found = sub.n_faces
             budget.need(_result_bytes(sub, arithmetic))
@@ -200,21 +200,6 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     with gc_paused():
         return Partition(net, domain, sub.codes, witnesses, edges, arithmetic=arithmetic, engine="planar",
                          seconds=time.perf_counter() - start, polygons=polygons, frame=frame)
-
-
-def _one_blas_thread():
-    """One BLAS thread for the engine's work when threadpoolctl is installed (restored after).
-
-    The engine is many small numpy steps between a few matrix products; OpenBLAS's worker
-    threads keep spinning after each product and take the second core from the main thread
-    on a busy machine (digits CNN plane, 2 cores: float 164 ms CPU for 83 ms wall with two
-    BLAS threads, against about 100 ms CPU and wall with one). As the subdivision engine does.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: the thread count stays as it is
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _result_bytes(sub, arithmetic) -> int:

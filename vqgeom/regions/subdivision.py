@@ -39,11 +39,10 @@ about a third of the run), and a distributed run's pieces send them as arrays.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager, nullcontext
-
-import numpy as np
+from contextlib import contextmanager
 
 from vqgeom._gcpause import gc_paused
+from vqgeom._threads import one_native_thread
 from vqgeom.errors import CertificateError, InvalidInputError
 from vqgeom.regions._compact import Edges, Points
 from vqgeom.regions.domain import Box, Whole
@@ -98,21 +97,17 @@ def float_complex(net, box, *, device="cpu", max_regions=None, progress=None, sn
 
 @contextmanager
 def _one_thread(device):
-    """Run the CPU work with one torch intra-op thread and, when threadpoolctl is installed,
-    one BLAS thread, restoring both afterwards: the engine's many small gathers and the
-    filter's matrix products ran 5-100x slower with thread pools on a busy 2-core machine
-    (measured: a 37k-element torch gather, 17 ms with 2 threads, 0.2 ms with one; the exact
-    filter on 37k points, 1.2 s with OpenBLAS threads, 0.24 s with one)."""
+    """Run the CPU work with one torch intra-op thread and one thread in every native pool
+    (:func:`vqgeom._threads.one_native_thread`), restoring both afterwards: the engine's many
+    small gathers and the filter's matrix products ran 5-100x slower with thread pools on a
+    busy 2-core machine (measured: a 37k-element torch gather, 17 ms with 2 threads, 0.2 ms
+    with one)."""
     import torch
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: only the BLAS thread count stays as it is
-        threadpool_limits = None
     before = torch.get_num_threads()
     if torch.device(device).type == "cpu":
         torch.set_num_threads(1)
-    limits = threadpool_limits(limits=1) if threadpool_limits is not None else nullcontext()
+    limits = one_native_thread()
     try:
         with limits:
             yield
