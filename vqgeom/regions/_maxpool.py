@@ -18,6 +18,8 @@ line that is not a wall of the upper envelope cuts no ``C_a``.
 
 from __future__ import annotations
 
+from vqgeom.regions.geometry import interior_point
+
 __all__ = ["polygon_argmax", "interval_argmax"]
 
 
@@ -119,8 +121,7 @@ def interval_argmax(lo, hi, anchor, rows, one):
     breaks, winners = [], []
     for t in range(len(ends) - 1):
         a, b = ends[t], ends[t + 1]
-        x = (a + b) / 2 if a is not None and b is not None else (
-            b - one if a is None and b is not None else (a + one if a is not None else anchor))
+        x = interior_point(a, b, one)
         f = [v + s * (x - anchor) for v, s in rows]
         top = max(f)
         w = next(j for j in range(k) if f[j] == top)

@@ -20,8 +20,25 @@ import numpy as np
 from vqgeom.exact.arith import context, fmpq_matrix
 from vqgeom.regions.domain import Box
 
-__all__ = ["box_polygon", "split_polygon", "clip_polygon", "subtract_box", "disjoint_boxes",
+__all__ = ["interior_point", "box_polygon", "split_polygon", "clip_polygon", "subtract_box", "disjoint_boxes",
            "shared_walls", "axis_slice", "side_code"]
+
+
+def interior_point(a, b, one):
+    """A point strictly inside the interval (a, b) of the line; None ends are infinite.
+
+    Examples
+    --------
+    >>> interior_point(None, None, 1.0), interior_point(None, 2, 1), interior_point(0, 1, 1.0)
+    (0.0, 1, 0.5)
+    """
+    if a is None and b is None:
+        return one * 0
+    if a is None:
+        return b - one
+    if b is None:
+        return a + one
+    return (a + b) / 2
 
 
 def box_polygon(box: Box, *, exact: bool = True) -> list[tuple]:

@@ -22,6 +22,7 @@ the breakpoint they share (a 0-dimensional facet), which is the facet witness.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from fractions import Fraction
 
 import numpy as np
@@ -29,7 +30,9 @@ import numpy as np
 from vqgeom.errors import InvalidInputError, RegionBudgetExceeded
 from vqgeom.exact.arith import context
 from vqgeom.regions._planar_float import SNAP
+from vqgeom.regions._maxpool import interval_argmax
 from vqgeom.regions.domain import Box, Whole
+from vqgeom.regions.geometry import interior_point
 
 __all__ = ["enumerate_partition", "supports"]
 
@@ -37,17 +40,6 @@ __all__ = ["enumerate_partition", "supports"]
 def supports(net, domain, arithmetic) -> bool:
     """True for 1-D networks on a box or on all of R."""
     return net.input_dim == 1 and isinstance(domain, (Box, Whole))
-
-
-def _interior_point(a, b, one):
-    """A point strictly inside (a, b); None bounds are infinite."""
-    if a is None and b is None:
-        return one * 0
-    if a is None:
-        return b - one
-    if b is None:
-        return a + one
-    return (a + b) / 2
 
 
 def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, progress=None):
@@ -105,7 +97,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
     # piece i lies between points i - 1 and i on R, between points i and i + 1 on a box
     ends = ([None, *pts, None] if whole else list(pts))
     ends = [None if v is None else F.out(v) for v in ends]
-    witnesses = [(_interior_point(ends[i], ends[i + 1], Fraction(1) if exact else 1.0),)
+    witnesses = [(interior_point(ends[i], ends[i + 1], Fraction(1) if exact else 1.0),)
                  for i in range(n_pieces)]
     widths = np.cumsum((0,) + tuple(net.widths))
     diff = codes[1:] != codes[:-1]
@@ -196,10 +188,7 @@ def _propagate(net, domain, F, exact, max_regions, progress):
                 a = pts[ia[i]] if ia[i] >= 0 else None
                 b = pts[ib[i]] if ib[i] < N else None
                 rs = roots[lo_k:hi_k]
-                # exact roots lie strictly inside; float ones within rounding of an end are
-                # put on that end (else a coincidence would leave a sliver piece)
-                a_in = a if a is None or exact else a + 1e-12 * max(1.0, abs(a))
-                b_in = b if b is None or exact else b - 1e-12 * max(1.0, abs(b))
+                a_in, b_in = _inner_ends(a, b, exact)   # float roots within rounding go on an end
                 inside = [(a_in is None or r > a_in) and (b_in is None or r < b_in) for r in rs]
                 uniq, at = _distinct_roots([r for r, ok in zip(rs, inside) if ok], exact)
                 R = len(uniq)
@@ -293,12 +282,7 @@ def _max_pieces(lay, values, slopes, a, b, anchor, F, exact):
 
     The pre-activations are ``values + slopes (x - anchor)``. Float mode keeps only the
     points beyond rounding of the ends (as for a ReLU-type layer's roots)."""
-    from bisect import bisect_right
-
-    from vqgeom.regions._maxpool import interval_argmax
-
-    a_in = a if a is None or exact else a + 1e-12 * max(1.0, abs(a))
-    b_in = b if b is None or exact else b - 1e-12 * max(1.0, abs(b))
+    a_in, b_in = _inner_ends(a, b, exact)
     starts = np.concatenate([[0], np.cumsum(lay.groups)])
     per_group = []
     cuts = set()
@@ -314,6 +298,16 @@ def _max_pieces(lay, values, slopes, a, b, anchor, F, exact):
             w = winners[0 if left is None else bisect_right(breaks, left)]
             block[t, starts[g] + w] = True
     return uniq, list(block)
+
+
+def _inner_ends(a, b, exact):
+    """The ends a new point must lie strictly between: ``a`` and ``b`` in exact mode; in float
+    mode moved inwards by ``1e-12`` (relative), so that a point within rounding of an end is
+    put on that end (else a coincidence would leave a sliver piece). None ends are infinite."""
+    if exact:
+        return a, b
+    return (None if a is None else a + 1e-12 * max(1.0, abs(a)),
+            None if b is None else b - 1e-12 * max(1.0, abs(b)))
 
 
 def _snap(values, inputs, weightsT):
