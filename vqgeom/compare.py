@@ -21,6 +21,7 @@ four matrices ``d_p, d_Omega_p, d_q, d_Omega_q`` are reported on the same (commo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -111,13 +112,9 @@ def parallel_network(p, q):
             W = np.concatenate([_zeros((n, d_in), exact), lay.weight], axis=1)
             skip = lay.skip if lay.skip is not None else _zeros((d_out, D), exact)
             S = np.concatenate([_zeros((d_out, d_in), exact), skip], axis=1)
-            layers.append(dict(weight=W, bias=lay.bias, activation=lay.activation,
-                               negative_slope=lay.negative_slope, skip=S, out=lay.out,
-                               out_bias=lay.out_bias, groups=lay.groups))
+            layers.append(dataclasses.replace(lay, weight=W, skip=S))
         else:
-            layers.append(dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
-                               negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out,
-                               out_bias=lay.out_bias, groups=lay.groups))
+            layers.append(lay)
     return type(p)(layers, exact=exact)  # p's kind: a network on a slice may have constant first-layer neurons
 
 

@@ -44,10 +44,7 @@ def _augment(net, walls):
     out = [list(r) + [zero] * len(walls) for r in out]
     first = dict(weight=W, bias=b, activation=lay0.activation, negative_slope=lay0.negative_slope,
                  skip=lay0.skip, out=out, out_bias=lay0.out_bias)
-    rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
-                 skip=l.skip, out=l.out, out_bias=l.out_bias, groups=l.groups) for l in net.layers[1:]]
-    readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
-    return Network([first] + rest, readout, exact=True)
+    return Network([first, *net.layers[1:]], net.readout, exact=True)
 
 
 def enumerate_union(net, union: BoxUnion, *, engine: str = "auto", max_regions: int | None = None):

@@ -68,9 +68,7 @@ def tournament(net):
     layers = []
     for index, lay in enumerate(net.layers):
         if not lay.is_max:
-            layers.append(dict(weight=lay.weight, bias=lay.bias, activation=lay.activation,
-                               negative_slope=lay.negative_slope, skip=lay.skip, out=lay.out,
-                               out_bias=lay.out_bias))
+            layers.append(lay)
             continue
         sizes = lay.groups
         if max(sizes) == 1:

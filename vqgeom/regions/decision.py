@@ -124,9 +124,7 @@ def _score_layers(net):
 def _with_layer(net, W, b):
     """``net`` with one more layer whose neurons are the rows of ``(W, b)`` (their
     pre-activations are affine functions of the network's output)."""
-    layers = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
-                   skip=l.skip, out=l.out, out_bias=l.out_bias, groups=l.groups) for l in net.layers]
-    return type(net)(layers + [dict(weight=W, bias=b)], exact=net.exact)
+    return type(net)([*net.layers, dict(weight=W, bias=b)], exact=net.exact)
 
 
 def _vertex_differences(part, verts, pairs):

@@ -483,9 +483,7 @@ def restrict(model, slice_, *, arithmetic: str = "exact") -> SliceNetwork:
         if lay.out_bias is not None:
             s = s + (np.array([to_fraction(v) for v in lay.out_bias], dtype=object) if exact else lay.out_bias)
         first["out_bias"] = s
-    rest = [dict(weight=l.weight, bias=l.bias, activation=l.activation, negative_slope=l.negative_slope,
-                 skip=l.skip, out=l.out, out_bias=l.out_bias, groups=l.groups) for l in net.layers[1:]]
-    readout = None if net.readout is None else dict(weight=net.readout.weight, bias=net.readout.bias)
+    rest, readout = list(net.layers[1:]), net.readout   # Network reads Layer and Readout objects
     with gc_paused():   # exact: a Fraction per weight
         out = SliceNetwork([first] + rest, readout, exact=exact)   # float arrays are read exactly
     if exact and not net.exact:
