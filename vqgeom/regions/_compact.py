@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqgeom.regions._planar_exact import _from_coprime
+from vqgeom.exact import _from_coprime
 
 __all__ = ["Points", "Edges", "arrays_of"]
 

@@ -60,6 +60,8 @@ import numpy as np
 from vqgeom._gcpause import gc_paused
 from vqgeom._threads import one_native_thread
 from vqgeom.errors import CertificateError, InvalidInputError, InvalidNetworkError
+from vqgeom.exact import _from_coprime
+from vqgeom.exact.arith import context
 from vqgeom.regions._planar_exact import frac
 from vqgeom.regions.domain import Box, Whole
 
@@ -318,9 +320,6 @@ def certify(net, box, sub):
     CertificateError
         If any check of the module docstring fails (the message says which).
     """
-    from vqgeom.exact.arith import context
-    from vqgeom.regions._planar_exact import _from_coprime
-
     exact_net = net.to_exact()
     N = exact_net.n_neurons
     widths = exact_net.widths
