@@ -18,7 +18,7 @@ line that is not a wall of the upper envelope cuts no ``C_a``.
 
 from __future__ import annotations
 
-from vqgeom.regions.geometry import interior_point
+from vqgeom.regions.geometry import interior_point, split_polygon
 
 __all__ = ["polygon_argmax", "interval_argmax"]
 
@@ -28,7 +28,7 @@ def _constant_rule(delta_const, j, a):
     return delta_const > 0 or (delta_const == 0 and j > a)
 
 
-def polygon_argmax(poly, rows, split):
+def polygon_argmax(poly, rows):
     """The pieces of a convex polygon where each candidate of one group wins.
 
     Parameters
@@ -37,8 +37,6 @@ def polygon_argmax(poly, rows, split):
         Convex, counter-clockwise, positive area (exact numbers or floats).
     rows : list of (ax, ay, c)
         The candidates' affine maps ``f_j = ax x + ay y + c`` on the polygon.
-    split : callable
-        :func:`vqgeom.regions.geometry.split_polygon`.
 
     Returns
     -------
@@ -48,9 +46,8 @@ def polygon_argmax(poly, rows, split):
     Examples
     --------
     >>> from fractions import Fraction as F
-    >>> from vqgeom.regions.geometry import split_polygon
     >>> sq = [(F(-1), F(-1)), (F(1), F(-1)), (F(1), F(1)), (F(-1), F(1))]
-    >>> [a for _, a in polygon_argmax(sq, [(1, 0, 0), (-1, 0, 0), (0, 0, 0)], split_polygon)]
+    >>> [a for _, a in polygon_argmax(sq, [(1, 0, 0), (-1, 0, 0), (0, 0, 0)])]
     [0, 1]
     """
     k = len(rows)
@@ -74,7 +71,7 @@ def polygon_argmax(poly, rows, split):
                     piece = None
                     break
                 continue
-            piece, _ = split(piece, dx, dy, dc)
+            piece, _ = split_polygon(piece, dx, dy, dc)
             if piece is None:
                 break
         if piece is not None:

@@ -226,7 +226,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
                 for g0, g1 in groups[l]:
                     pieces = [(piece, signs + [t == a for t in range(g1 - g0)])
                               for pc, signs in pieces
-                              for piece, a in polygon_argmax(pc, maps[g0:g1], split_polygon)]
+                              for piece, a in polygon_argmax(pc, maps[g0:g1])]
                 maps = []
             for ax, ay, c in maps:
                 nxt = []
