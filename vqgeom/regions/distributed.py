@@ -307,8 +307,7 @@ def _merge(net, domain, pieces, *, arithmetic, engine, frame=None) -> Partition:
     single, multi = _flips(bits, i, j)
     witnesses = Points.concat([p.witnesses for p in pieces], D, exact=exact).take(first)
     facets = Points.concat([p.facets for p in pieces], D, exact=exact).take(efirst)
-    layer_of = [(l, k) for l, w in enumerate(net.widths) for k in range(w)]
-    edges = Edges(i, j, single, multi, facets, layer_of)
+    edges = Edges(i, j, single, multi, facets, net.neuron_index)
     return Partition(net, domain, bits, witnesses, edges, arithmetic=arithmetic, engine=engine,
                      seconds=None, frame=frame)
 

@@ -187,7 +187,7 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
             if arithmetic == "exact":
                 witnesses, edges, polygons = certify(net, box, sub)
             else:
-                witnesses, edges, polygons = _float_output(sub, net.widths)
+                witnesses, edges, polygons = _float_output(sub, net.neuron_index)
     except (Inconsistent, CertificateError) as exc:
         from vqgeom.regions import polygon
 
@@ -263,14 +263,14 @@ def _polygons(fptr, fv, points):
     return [[pts[v] for v in fvl[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _float_output(sub, widths):
+def _float_output(sub, neuron_index):
     X, fptr, fv = sub.X, sub.fptr, sub.fv
     lens = np.diff(fptr)
     cent = np.stack([np.add.reduceat(X[fv, 0], fptr[:-1]), np.add.reduceat(X[fv, 1], fptr[:-1])],
                     axis=1) / lens[:, None]
     witnesses = cent  # an array: Partition makes the tuples on first use
     pairs, e = sub.adjacency()
-    flips = _pair_flips(sub, pairs, e, _neuron_list(widths))
+    flips = _pair_flips(sub, pairs, e, neuron_index)
     return witnesses, _FloatEdges(pairs, flips, (X[sub.ev[e, 0]] + X[sub.ev[e, 1]]) / 2), _polygons(fptr, fv, X)
 
 
@@ -288,10 +288,6 @@ class _FloatEdges:
     def __iter__(self):
         for (i, j), f, m in zip(self.pairs.tolist(), self.flips, self.mids.tolist()):
             yield i, j, f, tuple(m)
-
-
-def _neuron_list(widths):
-    return [(l, k) for l, w in enumerate(widths) for k in range(w)]
 
 
 # ----------------------------------------------------------------------------- certification
@@ -325,7 +321,7 @@ def certify(net, box, sub):
     widths = exact_net.widths
     offsets = np.concatenate([[0], np.cumsum(widths)])
     layer_of = np.repeat(np.arange(len(widths)), widths)
-    index = _neuron_list(widths)
+    index = exact_net.neuron_index
     codes = sub.codes
     nf = sub.n_faces
     X, vlines, fptr, fv, fe = sub.X, sub.vlines, sub.fptr, sub.fv, sub.fe

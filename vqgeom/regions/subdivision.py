@@ -115,10 +115,6 @@ def _one_thread(device):
         torch.set_num_threads(before)
 
 
-def _neuron_list(widths):
-    return [(l, k) for l, w in enumerate(widths) for k in range(w)]
-
-
 def _read_off(cx):
     """Codes, float witnesses and float adjacencies of a simple float complex."""
     import torch
@@ -220,6 +216,6 @@ def enumerate_partition(net, domain, *, arithmetic="exact", max_regions=None, pr
 
     net = net.to_exact() if arithmetic == "exact" else net.to_float()
     # witnesses and edges stay arrays; the Partition builds their tuples on first use
-    edges = Edges(fa, fb, fh, {}, facets, _neuron_list(net.widths))
+    edges = Edges(fa, fb, fh, {}, facets, net.neuron_index)
     return Partition(net, domain, out["bits"], witnesses, edges, arithmetic=arithmetic,
                      engine="subdivision", seconds=time.perf_counter() - start, frame=frame)
